@@ -1,0 +1,65 @@
+/**
+ * The Transport moves opaque frames (bytes) between the members of one cluster. It knows nothing of
+ * processes, envelopes or the codec: the worker runtime owns naming, batching and encoding.
+ *
+ * What it promises:
+ * - `send(inbox, frame)`: frames sent by one Transport instance to one inbox are handed to that inbox's
+ *   handler in the order they were sent (per-destination FIFO from one sender), at most once each.
+ *   A frame sent to an inbox nobody listens to is dropped (counted in `stats().dropped` where the
+ *   implementation can tell).
+ * - `listen(inbox, handler)`: one listener per inbox. The next frame for that inbox is not handed over
+ *   until the handler's returned promise settles (or, with `prefetch` > 1, at most `prefetch` frames are
+ *   outstanding); a frame is acknowledged only after its handler settles, so a slow listener pushes back.
+ * - `publish(frame)` reaches every current `subscribe` handler of the cluster, including the sender's own.
+ * - `serve(service, handler)` / `request(service, body, timeoutMs)`: request/reply. A request to a service
+ *   with no server, or whose server does not answer in time, rejects with `HypernodeError` code
+ *   `REQUEST_TIMEOUT`. At most once.
+ * - `'down'` is emitted when the connection is lost and `'up'` when it is back; while down, `send` and
+ *   `publish` buffer frames in memory (bounded) and flush them in order once up.
+ *
+ * What it leaves out: durability across a broker restart, delivery to an inbox that is not listened to,
+ * ordering between different senders or different destinations, and any knowledge of frame contents.
+ */
+export interface Transport {
+  /** Hands a frame to the listener of `inbox`. Never throws for a missing inbox. */
+  send(inbox: string, frame: Uint8Array): void;
+  /** Starts handing frames addressed to `inbox` to `handler`. Resolves once frames can flow. */
+  listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription>;
+  /** Broadcasts a frame to every subscriber of the cluster's events. */
+  publish(frame: Uint8Array): void;
+  /** Receives every published frame (in publish order for one publisher). */
+  subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription>;
+  /** Answers requests addressed to `service`. One server per service name. */
+  serve(service: string, handler: (body: Uint8Array) => Promise<Uint8Array>): Promise<Subscription>;
+  /** Sends a request and waits up to `timeoutMs` for the reply. */
+  request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Connection state changes: `'down'` (with the cause) and `'up'`. */
+  on(event: 'down' | 'up', listener: (cause?: Error) => void): void;
+  off(event: 'down' | 'up', listener: (cause?: Error) => void): void;
+  /** Counters for operators. */
+  stats(): TransportStats;
+  /** Stops every listener, subscription and server, then releases the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Called with each frame for an inbox; the frame is acknowledged when the returned promise settles. */
+export type FrameHandler = (frame: Uint8Array) => void | Promise<void>;
+
+export interface ListenOptions {
+  /** Frames handed over but not yet settled, at most. Default 1 for strict order with push-back. */
+  prefetch?: number;
+}
+
+/** A started listener, subscription or server; `close()` stops it. */
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface TransportStats {
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Frames that could not be delivered (no listener for the inbox). */
+  dropped: number;
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests import workspace packages from source: no build is needed to test.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@hypernode\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@hypernode\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^hypernode$/, replacement: src('./packages/hypernode/src/index.ts') },
+      { find: /^@hypernode\/transport-amqp$/, replacement: src('./packages/transport-amqp/src/index.ts') },
+      { find: /^@hypernode\/registry-redis$/, replacement: src('./packages/registry-redis/src/index.ts') },
+      { find: /^@hypernode\/scheduler$/, replacement: src('./packages/scheduler/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
