@@ -6,3 +6,4 @@ export type { Transport, FrameHandler, ListenOptions, Subscription, TransportSta
 export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, LoadReport } from './registry';
 export { systemClock, ManualClock } from './clock';
 export type { Clock, TimerHandle } from './clock';
+export { MemoryRegistry } from './memory-registry';

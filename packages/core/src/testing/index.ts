@@ -1,1 +1,2 @@
 export {};
+export { registryContract, type RegistryContractFixture } from './registry-contract';
