@@ -7,3 +7,4 @@ export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, Loa
 export { systemClock, ManualClock } from './clock';
 export type { Clock, TimerHandle } from './clock';
 export { MemoryRegistry } from './memory-registry';
+export { MemoryNetwork } from './memory-transport';

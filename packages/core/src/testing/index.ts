@@ -1,2 +1,3 @@
 export {};
 export { registryContract, type RegistryContractFixture } from './registry-contract';
+export { transportContract, type TransportContractFixture } from './transport-contract';
