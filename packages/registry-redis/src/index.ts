@@ -1,1 +1,2 @@
-export {};
+export { RedisRegistry } from './redis-registry';
+export type { RedisRegistryOptions, RedisRegistryLogger } from './redis-registry';

@@ -1,0 +1,360 @@
+/**
+ * The Registry over Redis (ioredis).
+ *
+ * Start a Redis server locally with `redis-server --daemonize yes --port 6379` (or
+ * `docker run -d -p 6379:6379 redis:7`); check it with `redis-cli ping`. Redis 6.2 or newer.
+ * Key layout and the reasons for it: docs/design/003-redis-layout.md.
+ */
+import { HypernodeError, systemClock, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core';
+import { Redis } from 'ioredis';
+import { checkBytes, checkName, checkSource, checkTtl, checkVersion, encodeMember } from './arguments';
+import * as scripts from './scripts';
+
+/** Where the registry reports connection loss and recovery; `console` fits. */
+export interface RedisRegistryLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+/** Options of {@link RedisRegistry.connect}. */
+export interface RedisRegistryOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://...`; default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** The cluster name: every key lives under `hypernode:<cluster>:`. Letters, digits, `.`, `_`, `-`. */
+  cluster: string;
+  /** Told when the connection is lost and when it is back; silent when omitted. */
+  logger?: RedisRegistryLogger;
+  /**
+   * How long one registry call may wait for Redis (to come back, then to answer) before it rejects with
+   * `REGISTRY_DOWN`; default 5000 ms. Also the connect timeout.
+   */
+  timeoutMs?: number;
+}
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_TIMEOUT_MS = 5_000;
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const silent: RedisRegistryLogger = { info() {}, warn() {} };
+
+interface Endpoint {
+  /** host:port (or socket path), never credentials. */
+  where: string;
+  port: string;
+}
+
+function endpoint(url: string): Endpoint {
+  try {
+    const parsed = new URL(url);
+    const port = parsed.port || '6379';
+    return { where: `${parsed.hostname}:${port}`, port };
+  } catch {
+    return { where: url.replace(/\/\/[^@/]*@/, '//'), port: '6379' };
+  }
+}
+
+/**
+ * The {@link Registry} over one Redis server, shared by every member of a cluster. Several clusters may
+ * share one Redis: each sees only the keys under its own `hypernode:<cluster>:` prefix.
+ *
+ * Promises, beyond {@link Registry}: the atomic operations (version numbering with hash dedup,
+ * `registerName`, `unregisterName`, member heartbeats) are single Lua scripts; member expiry and
+ * `loadedAt` use the Redis server's clock, so machines with skewed clocks agree. Re-registering a name
+ * with the pid it already points at resolves `true`, so a call retried after a reconnect is harmless.
+ * After a lost connection it reconnects on its own (retrying at most every second); a call made meanwhile
+ * waits for the connection, and rejects with `REGISTRY_DOWN` once `timeoutMs` has passed in all. A call
+ * that rejects with `REGISTRY_DOWN` while its command was in flight may still have been applied. Any
+ * other Redis failure also rejects with `REGISTRY_DOWN`, carrying the driver's error as `cause`.
+ *
+ * Does not: support Redis Cluster (the scripts touch several keys without a hash tag), or notify anyone
+ * of changes.
+ */
+export class RedisRegistry implements Registry {
+  private readonly client: Redis;
+  private readonly cluster: string;
+  private readonly endpoint: Endpoint;
+  private readonly logger: RedisRegistryLogger;
+  private readonly timeoutMs: number;
+  private readonly prefix: string;
+  private readonly waiters = new Set<(err?: HypernodeError) => void>();
+  private closing: Promise<void> | undefined;
+  private outage = false;
+
+  private constructor(client: Redis, options: Required<RedisRegistryOptions>, where: Endpoint) {
+    this.client = client;
+    this.cluster = options.cluster;
+    this.logger = options.logger;
+    this.timeoutMs = options.timeoutMs;
+    this.endpoint = where;
+    this.prefix = `hypernode:${options.cluster}:`;
+    client.on('ready', () => {
+      if (this.outage) this.logger.info(`Reconnected to Redis at '${this.endpoint.where}' (cluster '${this.cluster}').`);
+      this.outage = false;
+      for (const wake of [...this.waiters]) wake();
+    });
+    client.on('close', () => {
+      if (this.closing || this.outage) return;
+      this.outage = true;
+      this.logger.warn(
+        `Lost the connection to Redis at '${this.endpoint.where}' (cluster '${this.cluster}'); reconnecting, and registry calls wait up to ${this.timeoutMs} ms for it.`,
+      );
+    });
+  }
+
+  /**
+   * Connects to Redis and resolves once it answers. Rejects with `REGISTRY_DOWN` (naming the host,
+   * never the password, and how to start Redis) when it cannot connect within `timeoutMs`, and with
+   * `INVALID_OPTIONS` for a bad cluster name or timeout. It does not create any key.
+   */
+  static async connect(options: RedisRegistryOptions): Promise<RedisRegistry> {
+    const cluster: unknown = options?.cluster;
+    if (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)) {
+      throw new HypernodeError(
+        'INVALID_OPTIONS',
+        `The cluster name ${typeof cluster === 'string' ? `'${cluster}'` : String(cluster)} is not valid for the Redis registry; use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new HypernodeError('INVALID_OPTIONS', `The Redis registry's timeoutMs must be a finite number above 0, got ${String(timeoutMs)}; pass milliseconds, for example 5000.`);
+    }
+    const url = options.url ?? DEFAULT_URL;
+    const where = endpoint(url);
+    const logger = options.logger ?? silent;
+    let reported = false;
+    const client = new Redis(url, {
+      lazyConnect: true,
+      connectionName: `hypernode:${cluster}:registry`,
+      connectTimeout: timeoutMs,
+      maxRetriesPerRequest: null,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** (attempt - 1), 1_000),
+    });
+    // ioredis reports every failed reconnect attempt; one line per outage is enough.
+    client.on('error', (err: Error) => {
+      if (reported) return;
+      reported = true;
+      logger.warn(`Redis at '${where.where}' (cluster '${cluster}') is unreachable: ${err.message}.`);
+    });
+    client.on('ready', () => {
+      reported = false;
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      client.disconnect();
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new HypernodeError(
+        'REGISTRY_DOWN',
+        `Cannot connect to Redis at '${where.where}' for cluster '${cluster}' (${reason}); start it with 'redis-server --daemonize yes --port ${where.port}' or pass the right URL.`,
+        { cause: err, details: { host: where.where, cluster } },
+      );
+    }
+    return new RedisRegistry(client, { url, cluster, logger, timeoutMs }, where);
+  }
+
+  async addModuleVersion(name: string, module: ModuleSource): Promise<ModuleVersion> {
+    checkName('module name', name);
+    checkSource(name, module);
+    const hasOrigin = module.origin !== undefined;
+    const [version, at, origin] = (await this.run('addModuleVersion', () =>
+      this.script(scripts.addModuleVersion, [this.key('modules'), this.moduleKey(name)], [name, module.code, module.hash, module.origin ?? '', hasOrigin ? '1' : '0']),
+    )) as [number, string, string | null | undefined];
+    const stored: ModuleVersion = { name, version: Number(version), code: module.code, hash: module.hash, loadedAt: Number(at) };
+    if (origin !== null && origin !== undefined) stored.origin = origin;
+    return stored;
+  }
+
+  async getModuleVersion(name: string, version?: number): Promise<ModuleVersion | undefined> {
+    checkName('module name', name);
+    checkVersion(name, version);
+    return this.run('getModuleVersion', async (client) => {
+      const v = version ?? Number(await client.hget(this.key('modules'), name));
+      if (!v) return undefined;
+      return this.readVersion(name, v, await client.hmget(this.moduleKey(name), `code:${v}`, `hash:${v}`, `at:${v}`, `origin:${v}`));
+    });
+  }
+
+  async listModules(): Promise<ModuleVersion[]> {
+    return this.run('listModules', async (client) => {
+      const latest = Object.entries(await client.hgetall(this.key('modules'))).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const pipeline = client.pipeline();
+      for (const [name, v] of latest) pipeline.hmget(this.moduleKey(name), `code:${v}`, `hash:${v}`, `at:${v}`, `origin:${v}`);
+      const replies = (await pipeline.exec()) ?? [];
+      return latest.flatMap(([name, v], i) => {
+        const [err, fields] = replies[i] ?? [new Error('no reply')];
+        if (err) throw err;
+        const found = this.readVersion(name, Number(v), fields as (string | null)[]);
+        return found ? [found] : [];
+      });
+    });
+  }
+
+  async putMember(member: MemberInfo, ttlMs: number): Promise<void> {
+    const json = encodeMember(member);
+    checkTtl(member.id, ttlMs);
+    await this.run('putMember', () => this.script(scripts.putMember, [this.key('members'), this.key('member-info')], [member.id, Math.ceil(ttlMs), json]));
+  }
+
+  async removeMember(id: string): Promise<void> {
+    checkName('member id', id);
+    await this.run('removeMember', (client) => client.multi().zrem(this.key('members'), id).hdel(this.key('member-info'), id).exec());
+  }
+
+  async listMembers(): Promise<MemberInfo[]> {
+    const flat = (await this.run('listMembers', () => this.script(scripts.listMembers, [this.key('members'), this.key('member-info')], []))) as string[];
+    const members: MemberInfo[] = [];
+    for (let i = 0; i < flat.length; i += 2) members.push(JSON.parse(flat[i + 1]!) as MemberInfo);
+    return members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async registerName(name: string, pid: string): Promise<boolean> {
+    checkName('process name', name);
+    checkName('pid', pid);
+    return (await this.run('registerName', () => this.script(scripts.registerName, [this.key('names')], [name, pid]))) === 1;
+  }
+
+  async unregisterName(name: string, pid: string): Promise<boolean> {
+    checkName('process name', name);
+    checkName('pid', pid);
+    return (await this.run('unregisterName', () => this.script(scripts.unregisterName, [this.key('names')], [name, pid]))) === 1;
+  }
+
+  async lookupName(name: string): Promise<string | undefined> {
+    checkName('process name', name);
+    return (await this.run('lookupName', (client) => client.hget(this.key('names'), name))) ?? undefined;
+  }
+
+  async listNames(): Promise<Record<string, string>> {
+    const all = await this.run('listNames', (client) => client.hgetall(this.key('names')));
+    return Object.fromEntries(Object.entries(all).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  }
+
+  async getValue(key: string): Promise<Uint8Array | undefined> {
+    checkName('value key', key);
+    const stored = await this.run('getValue', (client) => client.hgetBuffer(this.key('values'), key));
+    if (stored === null) return undefined;
+    const out = new Uint8Array(stored.byteLength);
+    out.set(stored);
+    return out;
+  }
+
+  async setValue(key: string, value: Uint8Array): Promise<void> {
+    checkName('value key', key);
+    checkBytes(key, value);
+    const copy = Buffer.from(value);
+    await this.run('setValue', (client) => client.hset(this.key('values'), key, copy));
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    checkName('value key', key);
+    await this.run('deleteValue', (client) => client.hdel(this.key('values'), key));
+  }
+
+  /**
+   * Deletes every key of this cluster (modules, members, names, values), leaving other clusters on the
+   * same Redis untouched; the registry stays usable, and empty. Not atomic with respect to concurrent
+   * writers: stop the cluster's members first.
+   */
+  async deleteCluster(): Promise<void> {
+    await this.run('deleteCluster', async (client) => {
+      const names = await client.hkeys(this.key('modules'));
+      const keys = [...['modules', 'members', 'member-info', 'names', 'values'].map((k) => this.key(k)), ...names.map((n) => this.moduleKey(n))];
+      for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+    });
+  }
+
+  /** Closes the connection (waiting briefly for replies in flight); idempotent. Later calls reject with `REGISTRY_DOWN`. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const closed = this.closedError();
+    for (const wake of [...this.waiters]) wake(closed);
+    if (this.client.status === 'ready') {
+      await this.bounded(this.client.quit(), 1_000).catch(() => undefined);
+    }
+    this.client.disconnect();
+  }
+
+  private key(name: string): string {
+    return this.prefix + name;
+  }
+
+  private moduleKey(name: string): string {
+    return `${this.prefix}module:${name}`;
+  }
+
+  private readVersion(name: string, version: number, fields: (string | null)[]): ModuleVersion | undefined {
+    const [code, hash, at, origin] = fields;
+    if (code === null || code === undefined || hash === null || hash === undefined || !at) return undefined;
+    const found: ModuleVersion = { name, version, code, hash, loadedAt: Number(at) };
+    if (origin !== null && origin !== undefined) found.origin = origin;
+    return found;
+  }
+
+  private async script(s: scripts.Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.client.evalsha(s.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
+      return this.client.eval(s.lua, keys.length, ...keys, ...args);
+    }
+  }
+
+  /** Runs `fn` once Redis is connected, all within `timeoutMs`; converts every failure to `REGISTRY_DOWN`. */
+  private async run<T>(op: string, fn: (client: Redis) => Promise<T>): Promise<T> {
+    if (this.closing) throw this.closedError();
+    const deadline = systemClock.now() + this.timeoutMs;
+    if (this.client.status !== 'ready') await this.whenReady(op, deadline);
+    const attempt = fn(this.client).catch((err: unknown) => {
+      throw HypernodeError.is(err) ? err : this.failed(op, err);
+    });
+    return this.bounded(attempt, deadline - systemClock.now(), () =>
+      this.down(`Redis at '${this.endpoint.where}' did not answer '${op}' for cluster '${this.cluster}' within ${this.timeoutMs} ms (it may still be applied)`),
+    );
+  }
+
+  private whenReady(op: string, deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = (err?: HypernodeError) => {
+        this.waiters.delete(wake);
+        systemClock.clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = systemClock.setTimeout(
+        () => wake(this.down(`Redis at '${this.endpoint.where}' is unreachable, so '${op}' for cluster '${this.cluster}' gave up after waiting ${this.timeoutMs} ms for it`)),
+        Math.max(0, deadline - systemClock.now()),
+      );
+      this.waiters.add(wake);
+    });
+  }
+
+  private bounded<T>(promise: Promise<T>, ms: number, onTimeout?: () => HypernodeError): Promise<T> {
+    let timer: ReturnType<typeof systemClock.setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = systemClock.setTimeout(() => reject(onTimeout ? onTimeout() : new Error('timed out')), Math.max(0, ms));
+    });
+    return Promise.race([promise, timeout]).finally(() => systemClock.clearTimeout(timer!));
+  }
+
+  private down(what: string): HypernodeError {
+    return new HypernodeError('REGISTRY_DOWN', `${what}; start it with 'redis-server --daemonize yes --port ${this.endpoint.port}' or check the URL.`, {
+      details: { host: this.endpoint.where, cluster: this.cluster },
+    });
+  }
+
+  private failed(op: string, err: unknown): HypernodeError {
+    const reason = err instanceof Error ? err.message : String(err);
+    return new HypernodeError(
+      'REGISTRY_DOWN',
+      `Registry call '${op}' for cluster '${this.cluster}' failed at Redis '${this.endpoint.where}' (${reason}); check that Redis is running and that nothing else writes keys under 'hypernode:${this.cluster}:'.`,
+      { cause: err, details: { host: this.endpoint.where, cluster: this.cluster, op } },
+    );
+  }
+
+  private closedError(): HypernodeError {
+    return new HypernodeError('REGISTRY_DOWN', `The Redis registry of cluster '${this.cluster}' was closed; connect a new one with RedisRegistry.connect().`);
+  }
+}
