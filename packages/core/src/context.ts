@@ -1,0 +1,169 @@
+import type { ProcRecord, WorkerRuntime } from './worker';
+
+/**
+ * What a process can do, handed to every lifecycle function as its last argument. Every function may be
+ * destructured (`{ send, spawn }`) and kept: it stays bound to the process, including in callbacks that run
+ * later (a server's request handler, a timer).
+ */
+export interface Context<State = any> {
+  /**
+   * Sends `message` to the process named `to` (a process name or a registered name). Never fails because
+   * the target is gone: the message is then dropped and counted as a dead letter. Throws a `TypeError` at
+   * once when `message` is not data.
+   */
+  send(to: string, message: unknown): void;
+  /**
+   * Spawns a child process of `moduleName` with `initialState` and returns its cluster-unique name at once.
+   * Messages sent to it right away are handled after its `processWillRun`. An unknown module ends the
+   * child at once; the parent then gets `CHILD_PROCESS_EXIT` with a `MODULE_NOT_FOUND` error.
+   */
+  spawn(moduleName: string, initialState?: unknown): string;
+  /** Ends this process with `err` as the reason (`'normal'` when omitted), after the current handler returns. */
+  exit(err?: unknown): void;
+  getState(): State;
+  getProcessName(): string;
+  /** The parent's name; `null` for the root process. */
+  getParentProcessName(): string | null;
+  /** The living children, keyed by name (the values are their module names). */
+  getChildrenProcessNames(): Record<string, string>;
+
+  /**
+   * Sends `message` to `to` and resolves with its reply (see {@link Context.reply}); rejects with a
+   * `HypernodeError` `CALL_TIMEOUT` after `timeoutMs` (default 5000), or `NO_PROCESS` when `to` does not
+   * exist, or `PROCESS_EXITED` when it ends before replying. Yield it (or await it) inside a handler.
+   */
+  call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R>;
+  /** Replies to the message being handled when it was sent with `call`; throws otherwise. */
+  reply(value: unknown): void;
+  /** The token of the call being handled (`undefined` when the message was not a call), to reply later with `replyTo`. */
+  callToken(): string | undefined;
+  /** Replies to a call whose token was kept with `callToken()`. Replying twice, or after the caller gave up, does nothing. */
+  replyTo(token: string, value: unknown): void;
+
+  /**
+   * Watches `name`: when it ends (or if it does not exist), this process gets
+   * `{ type: 'DOWN', payload: { ref, err } }` from it. Returns the ref.
+   */
+  monitor(name: string): string;
+  demonitor(ref: string): void;
+  /**
+   * Links this process with `name`, both ways: when either ends with a crash (not `'normal'` or
+   * `'shutdown'`), the other ends too with reason `{ name: 'LinkedProcessExit', ... }` unless it traps exits,
+   * in which case it gets `{ type: 'EXIT', payload: { err } }` from the ended process instead.
+   */
+  link(name: string): void;
+  unlink(name: string): void;
+  /** Turns exit trapping on or off (see {@link Context.link}). */
+  trapExits(on: boolean): void;
+
+  /** Registers this process under `name` cluster-wide; rejects with `NAME_TAKEN` when the name is held. */
+  register(name: string): Promise<void>;
+  /** Drops a name this process holds. */
+  unregister(name: string): Promise<void>;
+  /** The process registered under `name`, as this worker last heard, or `undefined`. */
+  whereis(name: string): string | undefined;
+
+  /** Sends `message` to `to` after `ms` milliseconds; returns a timer ref. Timers end with the process. */
+  sendAfter(to: string, message: unknown, ms: number): string;
+  /** Cancels a timer; true when it had not fired yet. */
+  cancelTimer(ref: string): boolean;
+}
+
+/** The context's implementation: one small object per lifecycle call, with bound functions made on access. */
+export class ProcessContext implements Context {
+  constructor(
+    private readonly w: WorkerRuntime,
+    private readonly rec: ProcRecord,
+  ) {}
+
+  get send() {
+    const { w, rec } = this;
+    return (to: string, message: unknown) => w.send(rec, to, message);
+  }
+  get spawn() {
+    const { w, rec } = this;
+    return (moduleName: string, initialState?: unknown) => w.spawnChild(rec, moduleName, initialState);
+  }
+  get exit() {
+    const { w, rec } = this;
+    return (err?: unknown) => w.requestExit(rec, err);
+  }
+  get getState() {
+    const { rec } = this;
+    return () => rec.state;
+  }
+  get getProcessName() {
+    const { rec } = this;
+    return () => rec.name;
+  }
+  get getParentProcessName() {
+    const { rec } = this;
+    return () => rec.parent;
+  }
+  get getChildrenProcessNames() {
+    const { rec } = this;
+    return () => {
+      const out: Record<string, string> = {};
+      if (rec.children) for (const [name, mod] of rec.children) out[name] = mod;
+      return out;
+    };
+  }
+  get call() {
+    const { w, rec } = this;
+    return <R>(to: string, message: unknown, timeoutMs?: number) => w.call(rec.name, to, message, timeoutMs) as Promise<R>;
+  }
+  get reply() {
+    const { w, rec } = this;
+    return (value: unknown) => w.reply(rec, value);
+  }
+  get callToken() {
+    const { rec } = this;
+    return () => rec.cur ?? undefined;
+  }
+  get replyTo() {
+    const { w } = this;
+    return (token: string, value: unknown) => w.replyTo(token, value);
+  }
+  get monitor() {
+    const { w, rec } = this;
+    return (name: string) => w.monitor(rec, name);
+  }
+  get demonitor() {
+    const { w, rec } = this;
+    return (ref: string) => w.demonitor(rec, ref);
+  }
+  get link() {
+    const { w, rec } = this;
+    return (name: string) => w.link(rec, name);
+  }
+  get unlink() {
+    const { w, rec } = this;
+    return (name: string) => w.unlink(rec, name);
+  }
+  get trapExits() {
+    const { w, rec } = this;
+    return (on: boolean) => {
+      w.extra(rec).trap = on;
+    };
+  }
+  get register() {
+    const { w, rec } = this;
+    return (name: string) => w.register(rec, name);
+  }
+  get unregister() {
+    const { w, rec } = this;
+    return (name: string) => w.unregister(rec, name);
+  }
+  get whereis() {
+    const { w } = this;
+    return (name: string) => w.whereis(name);
+  }
+  get sendAfter() {
+    const { w, rec } = this;
+    return (to: string, message: unknown, ms: number) => w.sendAfter(rec, to, message, ms);
+  }
+  get cancelTimer() {
+    const { w, rec } = this;
+    return (ref: string) => w.cancelTimer(rec, ref);
+  }
+}

@@ -1,0 +1,137 @@
+import { HypernodeError } from './errors';
+import { isProcessClass, type ProcessClass } from './process';
+import type { Registry } from './registry';
+
+/** A module as a worker runs it: one version of one class. */
+export interface ModuleEntry {
+  name: string;
+  version: number;
+  hash: string;
+  cls: ProcessClass;
+  /** Set when a newer version was loaded: processes switch to it before their next message. */
+  superseded: boolean;
+}
+
+/**
+ * Classes available in-process without going through the registry: the built-in modules and, in embedded
+ * mode, classes handed to `cluster.load(Class)`. Shared by the simulated workers of one process.
+ */
+export class ClassCatalog {
+  private readonly entries = new Map<string, { cls: ProcessClass; version: number; hash: string }>();
+
+  /** Adds (or replaces, as a new version) the class for `name`; returns the version. */
+  add(name: string, cls: ProcessClass): number {
+    const prev = this.entries.get(name);
+    if (prev && prev.cls === cls) return prev.version;
+    const version = (prev?.version ?? 0) + 1;
+    this.entries.set(name, { cls, version, hash: `class:${name}:${version}` });
+    return version;
+  }
+
+  get(name: string): { cls: ProcessClass; version: number; hash: string } | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+}
+
+/** Evaluates bundled module code and returns its exports. */
+export type Evaluate = (code: string, origin: string) => Record<string, unknown>;
+
+/**
+ * A worker's view of the cluster's modules: a cache of evaluated versions, filled from the in-process
+ * catalog or the registry on first use.
+ */
+export class ModuleTable {
+  private readonly cache = new Map<string, ModuleEntry>();
+  private readonly inflight = new Map<string, Promise<ModuleEntry | undefined>>();
+
+  constructor(
+    private readonly catalog: ClassCatalog,
+    private readonly registry: Registry | undefined,
+    private readonly evaluate: Evaluate | undefined,
+  ) {}
+
+  /** The current entry when it is already at hand. */
+  get(name: string): ModuleEntry | undefined {
+    return this.cache.get(name);
+  }
+
+  /** Finds, evaluates and caches the latest version of `name`; `undefined` when no such module exists. */
+  fetch(name: string): Promise<ModuleEntry | undefined> {
+    const hit = this.cache.get(name);
+    if (hit) return Promise.resolve(hit);
+    let pending = this.inflight.get(name);
+    if (!pending) {
+      pending = this.load(name).finally(() => this.inflight.delete(name));
+      this.inflight.set(name, pending);
+    }
+    return pending;
+  }
+
+  /** Resolves synchronously from the catalog when possible (built-ins and class-loaded modules). */
+  resolveNow(name: string): ModuleEntry | undefined {
+    const hit = this.cache.get(name);
+    if (hit) return hit;
+    const local = this.catalog.get(name);
+    if (!local) return undefined;
+    const entry: ModuleEntry = { name, version: local.version, hash: local.hash, cls: local.cls, superseded: false };
+    this.cache.set(name, entry);
+    return entry;
+  }
+
+  /** A newer version of `name` exists: the cached one is marked superseded and dropped. */
+  invalidate(name: string, version: number): void {
+    const hit = this.cache.get(name);
+    if (hit && hit.version < version) {
+      hit.superseded = true;
+      this.cache.delete(name);
+    }
+  }
+
+  /** Names of every module this worker can spawn, for error messages. */
+  async known(): Promise<string[]> {
+    const names = new Set(this.catalog.names());
+    if (this.registry) {
+      try {
+        for (const m of await this.registry.listModules()) names.add(m.name);
+      } catch {
+        // the list only decorates an error message
+      }
+    }
+    return [...names].sort();
+  }
+
+  private async load(name: string): Promise<ModuleEntry | undefined> {
+    const local = this.resolveNow(name);
+    if (local) return local;
+    if (!this.registry || !this.evaluate) return undefined;
+    const fromRegistry = await this.registry.getModuleVersion(name);
+    if (!fromRegistry) return undefined;
+    const exports = this.evaluate(fromRegistry.code, fromRegistry.origin ?? `${name}.js`);
+    const cls = pickClass(exports, name);
+    if (!cls) {
+      throw new HypernodeError(
+        'MODULE_INVALID',
+        `Module '${name}' version ${fromRegistry.version} exports no Process subclass named '${name}'; reload it from a file whose default export extends Process.`,
+      );
+    }
+    const entry: ModuleEntry = { name, version: fromRegistry.version, hash: fromRegistry.hash, cls, superseded: false };
+    const current = this.cache.get(name);
+    if (!current || current.version < entry.version) this.cache.set(name, entry);
+    return this.cache.get(name);
+  }
+}
+
+/** Chooses the class for module `name` among a bundle's exports. */
+export function pickClass(exports: Record<string, unknown>, name: string): ProcessClass | undefined {
+  const named = exports[name];
+  if (isProcessClass(named)) return named;
+  const classes = Object.entries(exports).filter(([, v]) => isProcessClass(v)) as [string, ProcessClass][];
+  if (classes.length === 1) return classes[0]![1];
+  for (const [, cls] of classes) if ((Object.hasOwn(cls, 'moduleName') ? cls.moduleName : cls.name) === name) return cls;
+  const def = exports.default;
+  return isProcessClass(def) ? def : undefined;
+}

@@ -1,0 +1,67 @@
+import type { Lifecycle } from './coroutine';
+import type { Context } from './context';
+
+/**
+ * The base class of every hypernode module. A module is a class extending `Process`; each spawned process
+ * is an instance of it with its own state, inbox, parent and children.
+ *
+ * Lifecycle (all optional, each a generator function that may `yield` promises, an `async` function, or a
+ * plain function):
+ * - `processWillRun(state, ctx)` runs once, before any message; messages sent meanwhile wait in the inbox.
+ * - `processDidReceiveMessage(state, message, senderName, ctx)` runs per message, one at a time, never
+ *   overlapping.
+ * - `processWillExit(state, err, ctx)` runs once when the process ends, whatever the reason; an error it
+ *   throws is logged, not propagated.
+ * - `processWillUpgrade(state, fromVersion, ctx)` runs once after a module reload, before the next message
+ *   is handled under the new code.
+ *
+ * `processWillRun`, `processDidReceiveMessage` and `processWillUpgrade` are reducers: they return the next
+ * state; returning `undefined` keeps the current state (so a handler that mutates `state` in place and
+ * returns nothing is fine). Keep per-process data in `state`: it is what the runtime carries when a process is
+ * upgraded or relocated. The instance (`this`) is private to the process too, but is not relocated.
+ *
+ * @typeParam State - the process's state.
+ * @typeParam Message - the messages it receives.
+ */
+export abstract class Process<State = any, Message = any> {
+  /** Overrides the module name (otherwise the `@hypernode-module` comment or the class name). */
+  static moduleName?: string;
+
+  processWillRun?(state: State, ctx: Context<State>): Lifecycle<State | void>;
+  processDidReceiveMessage?(state: State, message: Message, senderName: string, ctx: Context<State>): Lifecycle<State | void>;
+  processWillExit?(state: State, err: ExitReason, ctx: Context<State>): Lifecycle<unknown>;
+  processWillUpgrade?(state: State, fromVersion: number, ctx: Context<State>): Lifecycle<State | void>;
+}
+
+/** A class that extends {@link Process}. */
+export type ProcessClass = (abstract new () => Process) & { moduleName?: string; name: string };
+
+/**
+ * Why a process ended, as its parent (and `processWillExit`) sees it: a string (`'normal'` for `exit()`
+ * with no reason, `'shutdown'` when its parent or the cluster ended it, or the string given to `exit`),
+ * any other data given to `exit`, or an {@link ErrorData} for an error (a throw, a rejection, `exit(new Error())`).
+ */
+export type ExitReason = string | ErrorData | Record<string, unknown> | number | boolean | null;
+
+/**
+ * An error turned into data so it can cross process boundaries: `name`, `message`, `stack` and, for a
+ * `HypernodeError`, its `code`. `String(err)` and `err.toString()` give `Name: message`, as for an Error.
+ */
+export interface ErrorData {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  toString(): string;
+}
+
+/** The messages the runtime itself sends to processes. */
+export type SystemMessage =
+  | { type: 'CHILD_PROCESS_EXIT'; payload: { err: ExitReason } }
+  | { type: 'DOWN'; payload: { ref: string; err: ExitReason } }
+  | { type: 'EXIT'; payload: { err: ExitReason } };
+
+/** True when `cls` is a class extending {@link Process}. */
+export function isProcessClass(cls: unknown): cls is ProcessClass {
+  return typeof cls === 'function' && cls.prototype instanceof Process;
+}

@@ -1,0 +1,1150 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { checkData, copyData, decodeMany, encodeTrusted } from './codec';
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import { ProcessContext } from './context';
+import { PENDING, settle } from './coroutine';
+import { HypernodeError } from './errors';
+import { describeReason, hypernodeReason, isCrash, reviveExitReason, toExitReason } from './exit-reason';
+import type { Logger } from './logger';
+import type { ModuleEntry, ModuleTable } from './modules';
+import type { ExitReason, Process } from './process';
+import type { LoadReport, Registry } from './registry';
+import type { Transport } from './transport';
+
+const INIT = 0; // created; processWillRun not started
+const BUSY = 1; // a lifecycle function (or a module fetch) is in progress
+const IDLE = 2;
+const EXITING = 3;
+const DEAD = 4;
+
+/** Messages one process may handle in one turn before others get theirs. */
+const TURN = 64;
+/** Messages handled in one run of the loop before yielding to I/O and timers. */
+const BUDGET = 20_000;
+
+// Envelope kinds (first element of each envelope in a frame).
+const E_MSG = 0;
+const E_SPAWN = 1;
+const E_EXITED = 2;
+const E_KILL = 3;
+const E_MONITOR = 4;
+const E_DEMONITOR = 5;
+const E_DOWN = 6;
+const E_LINK = 7;
+const E_UNLINK = 8;
+const E_LINK_EXIT = 9;
+const E_REPLY = 10;
+
+const FRAME_MAGIC = 'hn1';
+
+// Cluster event kinds (published frames).
+const EV_NAME = 'name';
+const EV_UNNAME = 'unname';
+const EV_MODULE = 'module';
+
+/** Rarely used per-process data, allocated on first use so an idle process stays small. */
+interface ProcExtra {
+  timers?: Map<string, TimerHandle>;
+  monitors?: Map<string, string>; // ref -> target, held by the watcher
+  watchers?: Map<string, string>; // ref -> watcher, held by the target
+  links?: Set<string>;
+  trap?: boolean;
+  names?: Set<string>;
+  reason?: ExitReason;
+  quiet?: boolean; // ended by its parent: the parent is not notified
+  upgradeFrom?: number;
+}
+
+/** One process as its worker holds it. Internal. */
+export class ProcRecord {
+  st = INIT;
+  inRq = false;
+  q: unknown[] | null = null;
+  qh = 0;
+  children: Map<string, string> | null = null;
+  cur: string | null = null;
+  pendingExit: ExitReason | undefined = undefined;
+  x: ProcExtra | null = null;
+  inst: Process | null = null;
+  sink: ((from: string, message: unknown, token: string | null) => void) | null = null;
+
+  constructor(
+    readonly w: WorkerRuntime,
+    readonly name: string,
+    public mod: ModuleEntry | null,
+    readonly modName: string,
+    public state: any,
+    readonly parent: string | null,
+  ) {}
+}
+
+/** What `ps` shows of one process. */
+export interface ProcessInfo {
+  name: string;
+  module: string;
+  version: number;
+  parent: string | null;
+  worker: string;
+  mailboxSize: number;
+  status: 'starting' | 'running' | 'waiting' | 'exiting';
+  children: number;
+  names: string[];
+}
+
+/** Counters of one worker. */
+export interface WorkerStats {
+  processes: number;
+  spawned: number;
+  exited: number;
+  crashed: number;
+  delivered: number;
+  deadLetters: number;
+  badFrames: number;
+  backlog: number;
+}
+
+export interface WorkerOptions {
+  /** Unique in the cluster; must not contain ':'. */
+  id: string;
+  transport: Transport;
+  registry?: Registry;
+  modules: ModuleTable;
+  clock?: Clock;
+  logger: Logger;
+  /** Chooses the worker of a new process (its parent lives on `parentWorker`). Default: this worker. */
+  place?: (parentWorker: string) => string;
+  /** Cluster name, for messages. */
+  cluster: string;
+}
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  timer: TimerHandle;
+}
+
+let sharedDelay: IntervalHistogram | null = null;
+
+/**
+ * The worker runtime: hosts many processes in one Node process. It owns mailboxes, the scheduler loop, the
+ * local fast path (a message between two of its processes is copied through the codec's rules but never
+ * encoded), frames to other workers (one frame per destination per tick) and its share of the cluster
+ * protocol (spawns, exits, monitors, links, calls).
+ */
+export class WorkerRuntime {
+  readonly id: string;
+  readonly cluster: string;
+  private readonly procs = new Map<string, ProcRecord>();
+  private readonly transport: Transport;
+  private readonly registry: Registry | undefined;
+  readonly modules: ModuleTable;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly place: (parentWorker: string) => string;
+  private readonly prefix: string;
+  private seq = 0;
+  private runq: ProcRecord[] = [];
+  private rqHead = 0;
+  private scheduled = false;
+  private running = false;
+  private readonly out = new Map<string, Uint8Array[]>();
+  private flushQueued = false;
+  private readonly header: Uint8Array;
+  private readonly calls = new Map<string, PendingCall>();
+  private readonly names = new Map<string, string>();
+  /** Highest remote-spawn sequence seen per spawning worker: tells "not born yet" from "ended". */
+  private readonly born = new Map<string, number>();
+  /** Messages for processes whose spawn envelope has not arrived yet, by name. */
+  private readonly unborn = new Map<string, unknown[]>();
+  private readonly idleWaiters = new Set<() => void>();
+  private closed = false;
+  private readonly counters = { spawned: 0, exited: 0, crashed: 0, delivered: 0, deadLetters: 0, badFrames: 0, backlog: 0 };
+  private lastBadFrameLog = 0;
+
+  constructor(options: WorkerOptions) {
+    if (!options.id || options.id.includes(':')) {
+      throw new HypernodeError('INVALID_OPTIONS', `Worker id '${options.id}' is not valid; use a non-empty id without ':'.`);
+    }
+    this.id = options.id;
+    this.cluster = options.cluster;
+    this.prefix = `${options.id}:`;
+    this.transport = options.transport;
+    this.registry = options.registry;
+    this.modules = options.modules;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.place = options.place ?? (() => this.id);
+    this.header = encodeTrusted([FRAME_MAGIC, this.id]);
+  }
+
+  /** Starts listening to this worker's inbox and to cluster events. */
+  async start(): Promise<void> {
+    await this.transport.listen(this.id, (frame) => this.onFrame(frame));
+    await this.transport.subscribe((frame) => this.onEvent(frame));
+    if (this.registry) {
+      try {
+        for (const [name, pid] of Object.entries(await this.registry.listNames())) this.names.set(name, pid);
+      } catch (err) {
+        this.logger.warn(`worker '${this.id}' could not read registered names: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- spawning
+
+  private nextName(target: string): string {
+    const n = (++this.seq).toString(36);
+    return target === this.id ? this.prefix + n : `${target}:${this.id}.${n}`;
+  }
+
+  /** Spawns a child of `parent` (a process of this worker) and returns its name at once. */
+  spawnChild(parent: ProcRecord, moduleName: string, initialState: unknown): string {
+    if (parent.st === DEAD) {
+      throw new HypernodeError(
+        'PROCESS_EXITED',
+        `Process '${parent.name}' has ended and cannot spawn '${moduleName}'; spawn from a living process.`,
+      );
+    }
+    return this.spawnFrom(parent.name, parent, moduleName, initialState);
+  }
+
+  /** Spawns a child of the process `parentName` of this worker (the embedded cluster's root). */
+  spawnAsChild(parentName: string, moduleName: string, initialState: unknown): string {
+    const parent = this.procs.get(parentName);
+    if (!parent || parent.st >= EXITING) {
+      throw new HypernodeError('NO_PROCESS', `Process '${parentName}' is not running on worker '${this.id}', so it cannot spawn '${moduleName}'.`);
+    }
+    const name = this.spawnChild(parent, moduleName, initialState);
+    this.flushSoon();
+    return name;
+  }
+
+  /**
+   * Spawns a process whose parent is `parentName` (which lives on this worker, as `parentRec`, or is null for
+   * the root process).
+   */
+  spawnFrom(parentName: string | null, parentRec: ProcRecord | null, moduleName: string, initialState: unknown): string {
+    if (typeof moduleName !== 'string' || moduleName.length === 0) {
+      throw new TypeError(`spawn() needs a module name (a non-empty string) as its first argument; got ${describeArg(moduleName)}.`);
+    }
+    const state = initialState === undefined ? {} : initialState;
+    const target = parentRec ? this.place(this.id) : this.id;
+    if (target === this.id) {
+      const copy = copyData(state, 'initialState');
+      const name = this.nextName(target);
+      if (parentRec) (parentRec.children ??= new Map()).set(name, moduleName);
+      this.createLocal(name, moduleName, parentName, copy);
+      return name;
+    }
+    const maps = checkData(state, 'initialState');
+    const name = this.nextName(target);
+    if (parentRec) (parentRec.children ??= new Map()).set(name, moduleName);
+    this.push(target, encodeTrusted([E_SPAWN, name, moduleName, parentName, state], maps));
+    return name;
+  }
+
+  private createLocal(name: string, moduleName: string, parent: string | null, state: unknown): ProcRecord {
+    const rec = new ProcRecord(this, name, this.modules.resolveNow(moduleName) ?? null, moduleName, state, parent);
+    this.procs.set(name, rec);
+    this.counters.spawned++;
+    const parked = this.unborn.get(name);
+    if (parked) {
+      this.unborn.delete(name);
+      rec.q = parked;
+      this.counters.backlog += parked.length / 3;
+    }
+    this.schedule(rec);
+    return rec;
+  }
+
+  private runInit(rec: ProcRecord): void {
+    rec.st = BUSY;
+    const mod = rec.mod;
+    if (!mod) {
+      this.modules.fetch(rec.modName).then(
+        (entry) => {
+          if (rec.st !== BUSY) return;
+          if (entry) {
+            rec.mod = entry;
+            this.runInit(rec);
+            this.flushSoon();
+          } else {
+            void this.failUnknownModule(rec);
+          }
+        },
+        (err) => this.crash(rec, err),
+      );
+      return;
+    }
+    let value: unknown;
+    try {
+      const inst = (rec.inst = new (mod.cls as unknown as new () => Process)());
+      const fn = inst.processWillRun;
+      if (!fn) return this.finish(rec, undefined);
+      value = settle(fn.call(inst, rec.state, new ProcessContext(this, rec)), onSettled, rec);
+    } catch (err) {
+      return this.crash(rec, err);
+    }
+    if (value !== PENDING) this.finish(rec, value);
+  }
+
+  private async failUnknownModule(rec: ProcRecord): Promise<void> {
+    const known = await this.modules.known();
+    this.exitProcess(
+      rec,
+      hypernodeReason(
+        'MODULE_NOT_FOUND',
+        `Module '${rec.modName}' is not loaded in cluster '${this.cluster}'; loaded modules: ${known.join(', ') || '(none)'}. Load it with 'hypernode-cli load <file>' or cluster.load().`,
+      ),
+    );
+    this.flushSoon();
+  }
+
+  // ---------------------------------------------------------------- the run loop
+
+  private schedule(rec: ProcRecord): void {
+    if (rec.inRq) return;
+    rec.inRq = true;
+    this.runq.push(rec);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      if (!this.running) queueMicrotask(this.runLoop);
+    }
+  }
+
+  private readonly runLoop = (): void => {
+    this.running = true;
+    let budget = BUDGET;
+    const runq = this.runq;
+    while (this.rqHead < runq.length && budget > 0) {
+      const rec = runq[this.rqHead]!;
+      runq[this.rqHead++] = undefined as unknown as ProcRecord;
+      rec.inRq = false;
+      budget -= this.turn(rec);
+    }
+    if (this.rqHead >= runq.length) {
+      runq.length = 0;
+      this.rqHead = 0;
+    } else if (this.rqHead > 4096) {
+      this.runq = runq.slice(this.rqHead);
+      this.rqHead = 0;
+    }
+    this.running = false;
+    this.flush();
+    if (this.rqHead < this.runq.length) {
+      setImmediate(this.runLoop);
+    } else {
+      this.scheduled = false;
+      if (this.idleWaiters.size > 0) for (const w of [...this.idleWaiters]) w();
+    }
+  };
+
+  private turn(rec: ProcRecord): number {
+    if (rec.st === INIT) {
+      this.runInit(rec);
+      return 1;
+    }
+    let n = 0;
+    while (rec.st === IDLE && n < TURN) {
+      const q = rec.q;
+      if (!q) break;
+      if (rec.mod!.superseded) {
+        this.upgrade(rec);
+        break;
+      }
+      const h = rec.qh;
+      const from = q[h] as string;
+      const message = q[h + 1];
+      const token = q[h + 2] as string | null;
+      q[h + 1] = undefined;
+      if (h + 3 >= q.length) {
+        rec.q = null;
+        rec.qh = 0;
+      } else {
+        rec.qh = h + 3;
+      }
+      this.counters.backlog--;
+      this.handle(rec, from, message, token);
+      n++;
+    }
+    if (rec.st === IDLE && rec.q) this.schedule(rec);
+    return n || 1;
+  }
+
+  private handle(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
+    this.counters.delivered++;
+    const inst = rec.inst!;
+    const fn = inst.processDidReceiveMessage;
+    if (!fn) return;
+    rec.st = BUSY;
+    rec.cur = token;
+    let value: unknown;
+    try {
+      value = settle(fn.call(inst, rec.state, message, from, new ProcessContext(this, rec)), onSettled, rec);
+    } catch (err) {
+      return this.crash(rec, err);
+    }
+    if (value !== PENDING) this.finish(rec, value);
+  }
+
+  /** A lifecycle function returned `value` (the next state, or undefined to keep it). */
+  finish(rec: ProcRecord, value: unknown): void {
+    if (rec.st !== BUSY) return;
+    if (value !== undefined) rec.state = value;
+    rec.cur = null;
+    rec.st = IDLE;
+    if (rec.pendingExit !== undefined) this.exitProcess(rec, rec.pendingExit);
+  }
+
+  /** Called when an asynchronous lifecycle function settles. */
+  settled(rec: ProcRecord, err: unknown, value: unknown): void {
+    if (err !== null) this.crash(rec, err);
+    else {
+      this.finish(rec, value);
+      if (rec.st === IDLE && rec.q) this.schedule(rec);
+    }
+    this.flushSoon();
+  }
+
+  private upgrade(rec: ProcRecord): void {
+    const from = rec.mod!;
+    rec.st = BUSY;
+    this.modules.fetch(rec.modName).then(
+      (entry) => {
+        if (rec.st !== BUSY) return;
+        if (!entry) {
+          rec.mod = { ...from, superseded: false };
+          this.settled(rec, null, undefined);
+          return;
+        }
+        rec.mod = entry;
+        let value: unknown;
+        try {
+          Object.setPrototypeOf(rec.inst, entry.cls.prototype);
+          const fn = rec.inst!.processWillUpgrade;
+          value = fn ? settle(fn.call(rec.inst, rec.state, from.version, new ProcessContext(this, rec)), onSettled, rec) : undefined;
+        } catch (err) {
+          this.crash(rec, err);
+          this.flushSoon();
+          return;
+        }
+        if (value !== PENDING) this.settled(rec, null, value);
+      },
+      (err) => this.crash(rec, err),
+    );
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** `ctx.send` of process `rec`. */
+  send(rec: ProcRecord, to: string, message: unknown): void {
+    this.sendFrom(rec.name, to, message, null);
+  }
+
+  /** Sends from any name (a process, an inbox, the outside); `token` marks a call. */
+  sendFrom(from: string, to: string, message: unknown, token: string | null): void {
+    if (typeof to !== 'string') {
+      throw new TypeError(`send() needs a process name (a string) as its first argument; got ${describeArg(to)}.`);
+    }
+    let pid = to;
+    let colon = to.indexOf(':');
+    if (colon < 0) {
+      const found = this.names.get(to);
+      if (found === undefined) {
+        checkData(message, 'message');
+        return this.deadLetter(from, to, token);
+      }
+      pid = found;
+      colon = pid.indexOf(':');
+    }
+    if (colon === this.id.length && pid.startsWith(this.prefix)) {
+      const copy = copyData(message, 'message');
+      const target = this.procs.get(pid);
+      if (target === undefined || target.st >= EXITING) return this.deadLetter(from, pid, token);
+      this.enqueue(target, from, copy, token);
+      return;
+    }
+    const maps = checkData(message, 'message');
+    this.push(pid.slice(0, colon), encodeTrusted(token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token], maps));
+  }
+
+  private enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
+    if (rec.sink !== null) return rec.sink(from, message, token);
+    const q = rec.q;
+    if (q === null) rec.q = [from, message, token];
+    else q.push(from, message, token);
+    this.counters.backlog++;
+    if (rec.st === IDLE && !rec.inRq) this.schedule(rec);
+  }
+
+  private deadLetter(from: string, to: string, token: string | null): void {
+    this.counters.deadLetters++;
+    this.logger.debug(`dead letter from '${from}' to '${to}' (no such process)`);
+    if (token !== null) this.replyTo(token, undefined, hypernodeReason('NO_PROCESS', `No process named '${to}' is running (it has ended or never existed); check the name.`));
+  }
+
+  /** Queues an envelope for another worker; frames leave at the end of the tick. */
+  private push(worker: string, envelope: Uint8Array): void {
+    const list = this.out.get(worker);
+    if (list === undefined) this.out.set(worker, [envelope]);
+    else list.push(envelope);
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    if (this.flushQueued || this.running || this.out.size === 0) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (this.out.size === 0 || this.closed) return;
+    for (const [worker, envelopes] of this.out) {
+      envelopes.unshift(this.header);
+      this.transport.send(worker, Buffer.concat(envelopes));
+    }
+    this.out.clear();
+  };
+
+  // ---------------------------------------------------------------- receiving frames
+
+  /** Handles one frame from the transport: a header, then envelopes. Garbage is counted and logged. */
+  onFrame(frame: Uint8Array): void {
+    let items: unknown[];
+    try {
+      items = decodeMany(frame);
+      const head = items[0];
+      if (!Array.isArray(head) || head[0] !== FRAME_MAGIC) throw new Error('no hypernode frame header');
+    } catch (err) {
+      this.badFrame(frame, err);
+      return;
+    }
+    for (let i = 1; i < items.length; i++) {
+      try {
+        this.dispatch(items[i] as unknown[]);
+      } catch (err) {
+        this.badFrame(frame, err);
+      }
+    }
+    this.flush();
+  }
+
+  private badFrame(frame: Uint8Array, err: unknown): void {
+    this.counters.badFrames++;
+    const now = this.clock.now();
+    if (now - this.lastBadFrameLog > 1000) {
+      this.lastBadFrameLog = now;
+      this.logger.warn(
+        `worker '${this.id}' dropped an unreadable frame of ${frame.byteLength} bytes (${(err as Error).message}); ${this.counters.badFrames} so far. Another program may be publishing to this cluster's queues.`,
+      );
+    }
+  }
+
+  private dispatch(env: unknown[]): void {
+    switch (env[0]) {
+      case E_MSG:
+        return this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null);
+      case E_SPAWN: {
+        const name = env[1] as string;
+        this.noteBorn(name);
+        this.createLocal(name, env[2] as string, env[3] as string | null, env[4]);
+        return;
+      }
+      case E_EXITED:
+        return this.childExited(env[1] as string, env[2] as string, reviveExitReason(env[3]));
+      case E_KILL: {
+        const rec = this.procs.get(env[1] as string);
+        if (rec) this.killByParent(rec, reviveExitReason(env[3]));
+        return;
+      }
+      case E_MONITOR:
+        return this.addWatcher(env[1] as string, env[2] as string, env[3] as string);
+      case E_DEMONITOR:
+        this.procs.get(env[1] as string)?.x?.watchers?.delete(env[3] as string);
+        return;
+      case E_DOWN:
+        return this.down(env[1] as string, env[2] as string, env[3] as string, reviveExitReason(env[4]));
+      case E_LINK:
+        return this.addLink(env[1] as string, env[2] as string);
+      case E_UNLINK:
+        this.procs.get(env[1] as string)?.x?.links?.delete(env[2] as string);
+        return;
+      case E_LINK_EXIT:
+        return this.linkExit(env[1] as string, env[2] as string, reviveExitReason(env[3]));
+      case E_REPLY:
+        return this.settleCall(env[1] as string, env[2] as boolean, env[3]);
+      default:
+        throw new Error(`unknown envelope kind ${String(env[0])}`);
+    }
+  }
+
+  private receiveMessage(to: string, from: string, message: unknown, token: string | null): void {
+    const rec = this.procs.get(to);
+    if (rec !== undefined && rec.st < EXITING) return this.enqueue(rec, from, message, token);
+    if (rec === undefined && this.isUnborn(to)) {
+      const parked = this.unborn.get(to);
+      if (parked) parked.push(from, message, token);
+      else this.unborn.set(to, [from, message, token]);
+      return;
+    }
+    this.deadLetter(from, to, token);
+  }
+
+  /** A name `w2:w1.5f` (spawned remotely by w1) whose spawn envelope has not arrived yet. */
+  private isUnborn(name: string): boolean {
+    const colon = name.indexOf(':');
+    const dot = name.lastIndexOf('.');
+    if (dot < colon) return false;
+    const spawner = name.slice(colon + 1, dot);
+    const seq = parseInt(name.slice(dot + 1), 36);
+    return seq > (this.born.get(spawner) ?? 0);
+  }
+
+  private noteBorn(name: string): void {
+    const colon = name.indexOf(':');
+    const dot = name.lastIndexOf('.');
+    if (dot < colon) return;
+    const spawner = name.slice(colon + 1, dot);
+    const seq = parseInt(name.slice(dot + 1), 36);
+    if (seq > (this.born.get(spawner) ?? 0)) this.born.set(spawner, seq);
+  }
+
+  private onEvent(frame: Uint8Array): void {
+    let ev: unknown[];
+    try {
+      ev = decodeMany(frame)[0] as unknown[];
+    } catch (err) {
+      this.badFrame(frame, err);
+      return;
+    }
+    if (!Array.isArray(ev)) return;
+    switch (ev[0]) {
+      case EV_NAME:
+        this.names.set(ev[1] as string, ev[2] as string);
+        break;
+      case EV_UNNAME:
+        if (this.names.get(ev[1] as string) === ev[2]) this.names.delete(ev[1] as string);
+        break;
+      case EV_MODULE:
+        this.modules.invalidate(ev[1] as string, ev[2] as number);
+        break;
+    }
+  }
+
+  /** Tells every worker of the cluster (this one included) about a change. */
+  publish(event: unknown[]): void {
+    this.transport.publish(encodeTrusted(event));
+  }
+
+  /** Announces a new module version: workers switch running processes of it on their next message. */
+  announceModule(name: string, version: number): void {
+    this.modules.invalidate(name, version);
+    this.publish([EV_MODULE, name, version]);
+  }
+
+  // ---------------------------------------------------------------- exits
+
+  /** `ctx.exit`: ends the process after the running handler returns. */
+  requestExit(rec: ProcRecord, err: unknown): void {
+    if (rec.st >= EXITING) return;
+    const reason = toExitReason(err);
+    if (rec.st === BUSY || rec.st === INIT) {
+      if (rec.pendingExit === undefined) rec.pendingExit = reason;
+      if (rec.st === INIT) return;
+      // A handler that called exit() and then waits forever must not keep the process alive.
+      setImmediate(() => {
+        if (rec.st === BUSY && rec.pendingExit === reason) {
+          this.exitProcess(rec, reason);
+          this.flushSoon();
+        }
+      });
+      return;
+    }
+    this.exitProcess(rec, reason);
+    this.flushSoon();
+  }
+
+  private crash(rec: ProcRecord, err: unknown): void {
+    if (rec.st >= EXITING) return;
+    const reason = toExitReason(err);
+    this.logger.warn(`process '${rec.name}' (${rec.modName}) crashed: ${describeReason(reason)}`);
+    this.exitProcess(rec, reason);
+  }
+
+  private killByParent(rec: ProcRecord, reason: ExitReason): void {
+    if (rec.st >= EXITING) return;
+    this.extra(rec).quiet = true;
+    this.exitProcess(rec, reason);
+  }
+
+  /**
+   * Ends a process: its mailbox is dropped (dead letters), its timers cancelled, its children ended, then
+   * `processWillExit` runs; after that its parent, monitors and links are told.
+   */
+  exitProcess(rec: ProcRecord, reason: ExitReason): void {
+    if (rec.st >= EXITING) return;
+    const wasInit = rec.st === INIT || rec.inst === null;
+    rec.st = EXITING;
+    rec.pendingExit = undefined;
+    const x = this.extra(rec);
+    x.reason = reason;
+    if (rec.q) {
+      const left = (rec.q.length - rec.qh) / 3;
+      this.counters.backlog -= left;
+      for (let i = rec.qh + 2; i < rec.q.length; i += 3) {
+        const token = rec.q[i] as string | null;
+        if (token !== null) this.replyTo(token, undefined, exitedReason(rec.name));
+      }
+      this.counters.deadLetters += left;
+      rec.q = null;
+    }
+    if (rec.cur !== null) {
+      this.replyTo(rec.cur, undefined, exitedReason(rec.name));
+      rec.cur = null;
+    }
+    if (x.timers) {
+      for (const t of x.timers.values()) this.clock.clearTimeout(t);
+      x.timers = undefined;
+    }
+    if (x.names && this.registry) {
+      for (const n of x.names) void this.dropName(rec.name, n);
+    }
+    if (rec.children) {
+      const children = [...rec.children.keys()].reverse();
+      rec.children = null;
+      for (const child of children) this.signalKill(child, rec.name, 'shutdown');
+    }
+    const fn = wasInit ? undefined : rec.inst?.processWillExit;
+    let value: unknown;
+    if (fn) {
+      try {
+        value = settle(fn.call(rec.inst, rec.state, reason, new ProcessContext(this, rec)), onExitSettled, rec);
+      } catch (err) {
+        this.logger.error(`processWillExit of '${rec.name}' (${rec.modName}) threw: ${String(err)}`);
+      }
+    }
+    if (value !== PENDING) this.finalize(rec);
+  }
+
+  /** processWillExit settled: the process is gone. */
+  exitSettled(rec: ProcRecord, err: unknown): void {
+    if (err !== null) this.logger.error(`processWillExit of '${rec.name}' (${rec.modName}) failed: ${String(err)}`);
+    this.finalize(rec);
+    this.flushSoon();
+  }
+
+  private finalize(rec: ProcRecord): void {
+    if (rec.st === DEAD) return;
+    rec.st = DEAD;
+    this.procs.delete(rec.name);
+    const x = rec.x!;
+    const reason = x.reason!;
+    this.counters.exited++;
+    if (isCrash(reason)) this.counters.crashed++;
+    if (rec.parent !== null && !x.quiet) this.notifyParent(rec.parent, rec.name, reason);
+    if (x.watchers) for (const [ref, watcher] of x.watchers) this.sendDown(watcher, rec.name, ref, reason);
+    if (x.links) for (const other of x.links) this.sendLinkExit(other, rec.name, reason);
+    rec.inst = null;
+    if (this.procs.size === 0 && this.idleWaiters.size > 0) for (const w of [...this.idleWaiters]) w();
+  }
+
+  private signalKill(child: string, from: string, reason: ExitReason): void {
+    const w = workerOf(child);
+    if (w === this.id) {
+      const rec = this.procs.get(child);
+      if (rec) this.killByParent(rec, reason);
+    } else {
+      this.push(w, encodeTrusted([E_KILL, child, from, reason]));
+    }
+  }
+
+  private notifyParent(parent: string, child: string, reason: ExitReason): void {
+    const w = workerOf(parent);
+    if (w === this.id) this.childExited(parent, child, copyReason(reason));
+    else this.push(w, encodeTrusted([E_EXITED, parent, child, reason]));
+  }
+
+  private childExited(parent: string, child: string, reason: ExitReason): void {
+    const rec = this.procs.get(parent);
+    if (!rec || rec.st >= EXITING) return;
+    rec.children?.delete(child);
+    this.enqueue(rec, child, { type: 'CHILD_PROCESS_EXIT', payload: { err: reason } }, null);
+  }
+
+  // ---------------------------------------------------------------- monitors and links
+
+  monitor(rec: ProcRecord, target: string): string {
+    const pid = this.resolve(target);
+    const ref = `${rec.name}#m${(++this.seq).toString(36)}`;
+    (this.extra(rec).monitors ??= new Map()).set(ref, pid ?? target);
+    if (pid === undefined) {
+      this.down(rec.name, target, ref, 'noproc');
+      return ref;
+    }
+    const w = workerOf(pid);
+    if (w === this.id) this.addWatcher(pid, rec.name, ref);
+    else this.push(w, encodeTrusted([E_MONITOR, pid, rec.name, ref]));
+    return ref;
+  }
+
+  demonitor(rec: ProcRecord, ref: string): void {
+    const target = rec.x?.monitors?.get(ref);
+    if (target === undefined) return;
+    rec.x!.monitors!.delete(ref);
+    const w = workerOf(target);
+    if (w === this.id) this.procs.get(target)?.x?.watchers?.delete(ref);
+    else this.push(w, encodeTrusted([E_DEMONITOR, target, rec.name, ref]));
+  }
+
+  private addWatcher(target: string, watcher: string, ref: string): void {
+    const rec = this.procs.get(target);
+    if (!rec || rec.st >= EXITING) return this.sendDown(watcher, target, ref, 'noproc');
+    (this.extra(rec).watchers ??= new Map()).set(ref, watcher);
+  }
+
+  private sendDown(watcher: string, target: string, ref: string, reason: ExitReason): void {
+    const w = workerOf(watcher);
+    if (w === this.id) this.down(watcher, target, ref, copyReason(reason));
+    else this.push(w, encodeTrusted([E_DOWN, watcher, target, ref, reason]));
+  }
+
+  private down(watcher: string, target: string, ref: string, reason: ExitReason): void {
+    const rec = this.procs.get(watcher);
+    if (!rec || rec.st >= EXITING || !rec.x?.monitors?.delete(ref)) return;
+    this.enqueue(rec, target, { type: 'DOWN', payload: { ref, err: reason } }, null);
+  }
+
+  link(rec: ProcRecord, target: string): void {
+    const pid = this.resolve(target);
+    if (pid === undefined) return this.linkExit(rec.name, target, 'noproc', true);
+    if (pid === rec.name) return;
+    (this.extra(rec).links ??= new Set()).add(pid);
+    const w = workerOf(pid);
+    if (w === this.id) this.addLink(pid, rec.name);
+    else this.push(w, encodeTrusted([E_LINK, pid, rec.name]));
+  }
+
+  unlink(rec: ProcRecord, target: string): void {
+    const pid = this.resolve(target) ?? target;
+    rec.x?.links?.delete(pid);
+    const w = workerOf(pid);
+    if (w === this.id) this.procs.get(pid)?.x?.links?.delete(rec.name);
+    else this.push(w, encodeTrusted([E_UNLINK, pid, rec.name]));
+  }
+
+  private addLink(target: string, from: string): void {
+    const rec = this.procs.get(target);
+    if (!rec || rec.st >= EXITING) return this.sendLinkExit(from, target, 'noproc');
+    (this.extra(rec).links ??= new Set()).add(from);
+  }
+
+  private sendLinkExit(to: string, from: string, reason: ExitReason): void {
+    const w = workerOf(to);
+    if (w === this.id) this.linkExit(to, from, copyReason(reason));
+    else this.push(w, encodeTrusted([E_LINK_EXIT, to, from, reason]));
+  }
+
+  private linkExit(to: string, from: string, reason: ExitReason, force = false): void {
+    const rec = this.procs.get(to);
+    if (!rec || rec.st >= EXITING) return;
+    if (!force && !rec.x?.links?.delete(from)) return;
+    if (rec.x?.trap) {
+      this.enqueue(rec, from, { type: 'EXIT', payload: { err: reason } }, null);
+    } else if (isCrash(reason)) {
+      this.exitProcess(
+        rec,
+        toExitReason(Object.assign(new Error(`linked process '${from}' exited: ${describeReason(reason)}`), { name: 'LinkedProcessExit' })),
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  /** Sends `message` to `to` as a call from `from` and resolves with the reply. */
+  call(from: string, to: string, message: unknown, timeoutMs = 5000): Promise<unknown> {
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      throw new TypeError(`call() needs a positive, finite timeout in milliseconds; got ${describeArg(timeoutMs)}.`);
+    }
+    const ref = (++this.seq).toString(36);
+    const token = `${from}#${ref}`;
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.calls.delete(ref);
+        reject(
+          new HypernodeError(
+            'CALL_TIMEOUT',
+            `Call from '${from}' to '${to}' got no reply within ${timeoutMs} ms; make sure the receiver calls reply() for this message, or pass a larger timeout.`,
+          ),
+        );
+      }, timeoutMs);
+      this.calls.set(ref, { resolve, reject, timer });
+      try {
+        this.sendFrom(from, to, message, token);
+      } catch (err) {
+        this.calls.delete(ref);
+        this.clock.clearTimeout(timer);
+        reject(err);
+      }
+    });
+  }
+
+  reply(rec: ProcRecord, value: unknown): void {
+    if (rec.cur === null) {
+      throw new HypernodeError(
+        'INVALID_ARGUMENT',
+        `reply() was called by '${rec.name}' while handling a message that was not sent with call() (or was already answered); use send() to answer plain messages.`,
+      );
+    }
+    const token = rec.cur;
+    rec.cur = null;
+    this.replyTo(token, value);
+  }
+
+  /** Answers the call identified by `token` with `value`, or with an error reason. */
+  replyTo(token: string, value: unknown, error?: ExitReason): void {
+    if (typeof token !== 'string' || token.lastIndexOf('#') < 0) {
+      throw new TypeError(`replyTo() needs a call token from callToken(); got ${describeArg(token)}.`);
+    }
+    const hash = token.lastIndexOf('#');
+    const caller = token.slice(0, hash);
+    const ref = token.slice(hash + 1);
+    const ok = error === undefined;
+    const w = workerOf(caller);
+    if (w === this.id) this.settleCall(ref, ok, ok ? copyData(value, 'reply') : error);
+    else {
+      const maps = ok ? checkData(value, 'reply') : false;
+      this.push(w, encodeTrusted([E_REPLY, ref, ok, ok ? value : error], maps));
+    }
+  }
+
+  private settleCall(ref: string, ok: boolean, value: unknown): void {
+    const pending = this.calls.get(ref);
+    if (!pending) return;
+    this.calls.delete(ref);
+    this.clock.clearTimeout(pending.timer);
+    if (ok) pending.resolve(value);
+    else {
+      const r = value as { code?: string; message?: string };
+      pending.reject(new HypernodeError((r?.code as HypernodeError['code']) ?? 'REMOTE_ERROR', r?.message ?? String(value)));
+    }
+  }
+
+  // ---------------------------------------------------------------- names
+
+  private resolve(name: string): string | undefined {
+    if (name.includes(':')) return name;
+    return this.names.get(name);
+  }
+
+  whereis(name: string): string | undefined {
+    return this.names.get(name);
+  }
+
+  async register(rec: ProcRecord, name: string): Promise<void> {
+    if (typeof name !== 'string' || name.length === 0 || name.includes(':') || name.includes('#')) {
+      throw new HypernodeError('INVALID_ARGUMENT', `Cannot register the name ${describeArg(name)}; use a non-empty string without ':' or '#'.`);
+    }
+    if (!this.registry) {
+      throw new HypernodeError('INVALID_OPTIONS', `Worker '${this.id}' has no registry, so names cannot be registered; give the cluster a registry.`);
+    }
+    if (!(await this.registry.registerName(name, rec.name))) {
+      const holder = await this.registry.lookupName(name);
+      if (holder === rec.name) return;
+      throw new HypernodeError('NAME_TAKEN', `The name '${name}' is already registered by '${holder}'; pick another name or unregister it first.`);
+    }
+    if (rec.st >= EXITING) {
+      await this.registry.unregisterName(name, rec.name);
+      return;
+    }
+    (this.extra(rec).names ??= new Set()).add(name);
+    this.names.set(name, rec.name);
+    this.publish([EV_NAME, name, rec.name]);
+  }
+
+  async unregister(rec: ProcRecord, name: string): Promise<void> {
+    rec.x?.names?.delete(name);
+    await this.dropName(rec.name, name);
+  }
+
+  private async dropName(pid: string, name: string): Promise<void> {
+    if (this.names.get(name) === pid) this.names.delete(name);
+    try {
+      if (this.registry && (await this.registry.unregisterName(name, pid))) this.publish([EV_UNNAME, name, pid]);
+    } catch (err) {
+      this.logger.warn(`could not unregister '${name}' of '${pid}': ${(err as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  sendAfter(rec: ProcRecord, to: string, message: unknown, ms: number): string {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new TypeError(`sendAfter() needs a delay in milliseconds (a finite number >= 0); got ${describeArg(ms)}.`);
+    }
+    const snapshot = copyData(message, 'message');
+    const ref = `${rec.name}#t${(++this.seq).toString(36)}`;
+    const timers = (this.extra(rec).timers ??= new Map());
+    timers.set(
+      ref,
+      this.clock.setTimeout(() => {
+        timers.delete(ref);
+        if (rec.st >= EXITING) return;
+        this.sendFrom(rec.name, to, snapshot, null);
+        this.flushSoon();
+      }, ms),
+    );
+    return ref;
+  }
+
+  cancelTimer(rec: ProcRecord, ref: string): boolean {
+    const handle = rec.x?.timers?.get(ref);
+    if (handle === undefined) return false;
+    this.clock.clearTimeout(handle);
+    rec.x!.timers!.delete(ref);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- outside access
+
+  /** Creates a mailbox for code outside any process (tests, scripts, the CLI). */
+  createSink(sink: (from: string, message: unknown, token: string | null) => void): string {
+    const name = `${this.prefix}i${(++this.seq).toString(36)}`;
+    const rec = new ProcRecord(this, name, null, '$inbox', undefined, null);
+    rec.st = IDLE;
+    rec.sink = sink;
+    this.procs.set(name, rec);
+    return name;
+  }
+
+  removeSink(name: string): void {
+    const rec = this.procs.get(name);
+    if (rec?.sink) {
+      rec.st = DEAD;
+      this.procs.delete(name);
+    }
+  }
+
+  /** Ends a process of this worker from outside (the CLI's `kill`). */
+  kill(name: string, reason: unknown): boolean {
+    const rec = this.procs.get(name);
+    if (!rec || rec.sink || rec.st >= EXITING) return false;
+    this.requestExit(rec, reason);
+    return true;
+  }
+
+  /** Looks a process of this worker up. */
+  has(name: string): boolean {
+    const rec = this.procs.get(name);
+    return rec !== undefined && rec.sink === null && rec.st < DEAD;
+  }
+
+  /** Ensures pending frames leave now. */
+  flushNow(): void {
+    this.flush();
+  }
+
+  ps(): ProcessInfo[] {
+    const out: ProcessInfo[] = [];
+    for (const rec of this.procs.values()) {
+      if (rec.sink) continue;
+      out.push({
+        name: rec.name,
+        module: rec.modName,
+        version: rec.mod?.version ?? 0,
+        parent: rec.parent,
+        worker: this.id,
+        mailboxSize: rec.q ? (rec.q.length - rec.qh) / 3 : 0,
+        status: rec.st === IDLE ? 'waiting' : rec.st === BUSY ? 'running' : rec.st === INIT ? 'starting' : 'exiting',
+        children: rec.children?.size ?? 0,
+        names: rec.x?.names ? [...rec.x.names] : [],
+      });
+    }
+    return out;
+  }
+
+  stats(): WorkerStats {
+    let processes = 0;
+    for (const rec of this.procs.values()) if (!rec.sink) processes++;
+    return { processes, ...this.counters };
+  }
+
+  /** The load report the scheduler reads. */
+  load(): LoadReport {
+    sharedDelay ??= startDelayMonitor();
+    return {
+      processes: this.procs.size,
+      backlog: this.counters.backlog,
+      eventLoopDelayMs: sharedDelay.percentile(50) / 1e6,
+      rssBytes: process.memoryUsage.rss(),
+      at: this.clock.now(),
+    };
+  }
+
+  /** Resolves once this worker hosts no process (inboxes aside) and its loop is idle. */
+  whenEmpty(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        let live = 0;
+        for (const rec of this.procs.values()) if (!rec.sink) live++;
+        if (live === 0 && !this.scheduled) {
+          this.idleWaiters.delete(check);
+          resolve();
+        }
+      };
+      this.idleWaiters.add(check);
+      check();
+    });
+  }
+
+  /** Ends every process here with `reason` (without waiting for `whenEmpty`). */
+  exitAll(reason: ExitReason): void {
+    for (const rec of [...this.procs.values()]) if (!rec.sink) this.exitProcess(rec, reason);
+    this.flush();
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    this.closed = true;
+    for (const call of this.calls.values()) this.clock.clearTimeout(call.timer);
+    this.calls.clear();
+  }
+
+  extra(rec: ProcRecord): ProcExtra {
+    return (rec.x ??= {});
+  }
+}
+
+function onSettled(rec: ProcRecord, err: unknown, value: unknown): void {
+  rec.w.settled(rec, err, value);
+}
+
+function onExitSettled(rec: ProcRecord, err: unknown): void {
+  rec.w.exitSettled(rec, err);
+}
+
+function workerOf(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? '' : name.slice(0, colon);
+}
+
+function copyReason(reason: ExitReason): ExitReason {
+  return reviveExitReason(copyData(reason, 'reason'));
+}
+
+function exitedReason(name: string): ExitReason {
+  return hypernodeReason('PROCESS_EXITED', `Process '${name}' ended before replying; handle the error or monitor it.`);
+}
+
+function describeArg(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+function startDelayMonitor(): IntervalHistogram {
+  const h = monitorEventLoopDelay({ resolution: 20 });
+  h.enable();
+  return h;
+}
