@@ -1,1 +1,11 @@
-export {};
+export { LOAD_WEIGHTS, loadScore } from './load-score';
+export { SCHEDULER_DEFAULTS } from './options';
+export type { ScoringOptions } from './options';
+export { workerLoadsFromMembers } from './worker-load';
+export type { WorkerLoad } from './worker-load';
+export { placeSpawn } from './place-spawn';
+export type { PlacementOptions } from './place-spawn';
+export { planRelocations } from './plan-relocations';
+export type { RelocationOptions, Relocation } from './plan-relocations';
+export { Placer } from './placer';
+export type { PlacerOptions } from './placer';
