@@ -63,6 +63,14 @@ export interface Context<State = any> {
   /** The process registered under `name`, as this worker last heard, or `undefined`. */
   whereis(name: string): string | undefined;
 
+  /**
+   * Ends the process `name` (any process of the cluster) as if it had called `exit(reason)` (default
+   * `'killed'`); its parent is told as usual. Does nothing when it has already ended.
+   */
+  kill(name: string, reason?: unknown): void;
+  /** The cluster clock's time in epoch milliseconds (tests may drive it by hand). */
+  now(): number;
+
   /** Sends `message` to `to` after `ms` milliseconds; returns a timer ref. Timers end with the process. */
   sendAfter(to: string, message: unknown, ms: number): string;
   /** Cancels a timer; true when it had not fired yet. */
@@ -157,6 +165,14 @@ export class ProcessContext implements Context {
   get whereis() {
     const { w } = this;
     return (name: string) => w.whereis(name);
+  }
+  get kill() {
+    const { w, rec } = this;
+    return (name: string, reason?: unknown) => w.killFrom(rec.name, name, reason === undefined ? 'killed' : reason);
+  }
+  get now() {
+    const { w } = this;
+    return () => w.now();
   }
   get sendAfter() {
     const { w, rec } = this;

@@ -34,6 +34,7 @@ const E_LINK = 7;
 const E_UNLINK = 8;
 const E_LINK_EXIT = 9;
 const E_REPLY = 10;
+const E_EXIT_REQ = 11;
 
 const FRAME_MAGIC = 'hn1';
 
@@ -574,6 +575,11 @@ export class WorkerRuntime {
         return this.linkExit(env[1] as string, env[2] as string, reviveExitReason(env[3]));
       case E_REPLY:
         return this.settleCall(env[1] as string, env[2] as boolean, env[3]);
+      case E_EXIT_REQ: {
+        const rec = this.procs.get(env[1] as string);
+        if (rec && !rec.sink) this.requestExit(rec, reviveExitReason(env[3]));
+        return;
+      }
       default:
         throw new Error(`unknown envelope kind ${String(env[0])}`);
     }
@@ -1031,6 +1037,26 @@ export class WorkerRuntime {
     if (!rec || rec.sink || rec.st >= EXITING) return false;
     this.requestExit(rec, reason);
     return true;
+  }
+
+  /** `ctx.kill`: ends any process of the cluster as if it called `exit(reason)`. */
+  killFrom(from: string, target: string, reason: unknown): void {
+    if (typeof target !== 'string') {
+      throw new TypeError(`kill() needs a process name (a string) as its first argument; got ${describeArg(target)}.`);
+    }
+    const pid = this.resolve(target);
+    if (pid === undefined) return;
+    const w = workerOf(pid);
+    if (w === this.id) {
+      this.kill(pid, reason);
+      return;
+    }
+    const exitReason = toExitReason(reason);
+    this.push(w, encodeTrusted([E_EXIT_REQ, pid, from, exitReason]));
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   /** Looks a process of this worker up. */
