@@ -158,14 +158,17 @@ describe('RedisRegistry', () => {
 
   const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
   it.skipIf(!hasRedisServer)(
-    'survives a Redis restart: calls while it is down reject with REGISTRY_DOWN after the bound, and a call waiting for it succeeds once it is back',
+    'survives a Redis restart: calls while it is down reject with REGISTRY_DOWN after the bound, close still resolves, and a call waiting for it succeeds once it is back',
     async () => {
       const port = await freePort();
       let server = await startRedis(port);
       const registry = await RedisRegistry.connect({ url: `redis://127.0.0.1:${port}`, cluster: clusterName(), timeoutMs: 3_000 });
       try {
+        const closedWhileDown = await RedisRegistry.connect({ url: `redis://127.0.0.1:${port}`, cluster: clusterName() });
         expect(await registry.registerName('svc', 'pid-1')).toBe(true);
         await stopRedis(server);
+        await closedWhileDown.close();
+        await expect(closedWhileDown.listNames()).rejects.toMatchObject({ code: 'REGISTRY_DOWN' });
 
         const err = await registry.lookupName('svc').catch((e: unknown) => e);
         expect(HypernodeError.is(err, 'REGISTRY_DOWN')).toBe(true);
