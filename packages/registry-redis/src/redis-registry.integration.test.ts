@@ -116,6 +116,22 @@ describe('RedisRegistry', () => {
     }
   });
 
+  it('reports a Redis error reply as REGISTRY_DOWN that quotes the reply and keeps it as the cause', async () => {
+    const cluster = clusterName();
+    const registry = await RedisRegistry.connect({ cluster });
+    try {
+      await raw.set(`hypernode:${cluster}:names`, 'not a hash');
+      const err = await registry.lookupName('svc').catch((e: unknown) => e);
+      expect(HypernodeError.is(err, 'REGISTRY_DOWN')).toBe(true);
+      expect((err as Error).message).toContain('WRONGTYPE');
+      expect((err as Error).cause).toBeInstanceOf(Error);
+    } finally {
+      await registry.close();
+      await raw.del(`hypernode:${cluster}:names`);
+      await removeCluster(cluster);
+    }
+  });
+
   it('reconnects by itself after its connection is killed, and the next calls succeed', async () => {
     const cluster = clusterName();
     const logs: string[] = [];
@@ -188,7 +204,7 @@ describe('RedisRegistry', () => {
 });
 
 async function registryConnectionId(cluster: string): Promise<string> {
-  const list = (await raw.client('LIST', 'TYPE', 'normal')) as string;
+  const list = String(await raw.call('CLIENT', 'LIST', 'TYPE', 'normal'));
   const line = list.split('\n').find((l) => l.includes(` name=hypernode:${cluster}:registry `));
   if (!line) throw new Error(`no connection named hypernode:${cluster}:registry in CLIENT LIST`);
   return /\bid=(\d+)/.exec(line)![1]!;
