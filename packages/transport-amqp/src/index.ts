@@ -1,1 +1,2 @@
-export {};
+export { AmqpTransport } from './amqp-transport';
+export type { AmqpTransportOptions, AmqpLogger } from './amqp-transport';

@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { transportContract } from '@hypernode/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AmqpTransport } from './amqp-transport';
+
+const url = process.env.HYPERNODE_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const run = promisify(execFile);
+
+function recordingLogger() {
+  const lines: string[] = [];
+  return { lines, info: (m: string) => void lines.push(`info ${m}`), warn: (m: string) => void lines.push(`warn ${m}`) };
+}
+
+/** Opens transports of fresh clusters and, after each test, closes them and deletes what they declared. */
+function harness() {
+  const opened: AmqpTransport[] = [];
+  return {
+    async connect(cluster: string, logger = recordingLogger()) {
+      const t = await AmqpTransport.connect({ url, cluster, logger });
+      opened.push(t);
+      return t;
+    },
+    async cleanup() {
+      const all = opened.splice(0);
+      await Promise.all(all.map((t) => t.close()));
+      for (const t of all) await t.deleteClusterTopology();
+    },
+  };
+}
+
+transportContract('AmqpTransport (RabbitMQ)', async () => {
+  const cluster = `t-${randomUUID().slice(0, 8)}`;
+  const h = harness();
+  return { connect: () => h.connect(cluster), cleanup: () => h.cleanup() };
+});
+
+/** Closes, from the broker's side, every connection the transports of `cluster` opened. */
+async function forceCloseConnections(cluster: string): Promise<number> {
+  const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
+  const pids = stdout
+    .split('\n')
+    .filter((line) => line.includes(`"hypernode.${cluster}.`))
+    .map((line) => line.split('\t')[0]!);
+  for (const pid of pids) await run('rabbitmqctl', ['close_connection', pid, 'test']);
+  return pids.length;
+}
+
+function collector() {
+  const frames: string[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  return {
+    frames,
+    push(frame: Uint8Array): void {
+      frames.push(Buffer.from(frame).toString());
+      for (const w of waiters.filter((w) => frames.length >= w.n)) w.resolve();
+    },
+    until(n: number): Promise<void> {
+      return frames.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+  };
+}
+
+const once = (t: AmqpTransport, event: 'down' | 'up') => new Promise<Error | undefined>((resolve) => t.on(event, resolve));
+const bytes = (s: string) => Buffer.from(s);
+
+describe('AmqpTransport against RabbitMQ', () => {
+  const h = harness();
+  afterEach(() => h.cleanup());
+
+  it('reconnects on its own after the broker drops the connection, re-establishes its consumers and flushes buffered sends in order', async () => {
+    const cluster = `t-${randomUUID().slice(0, 8)}`;
+    const logA = recordingLogger();
+    const [a, b] = [await h.connect(cluster, logA), await h.connect(cluster)];
+    const inbox = collector();
+    const events = collector();
+    await b.listen('w1', (f) => inbox.push(f));
+    await b.subscribe((f) => events.push(f));
+    await b.serve('admin', async (body) => bytes(`ok ${Buffer.from(body)}`));
+    a.send('w1', bytes('before'));
+    await inbox.until(1);
+
+    const downs = [once(a, 'down'), once(b, 'down')];
+    const ups = [once(a, 'up'), once(b, 'up')];
+    expect(await forceCloseConnections(cluster)).toBe(2);
+    const [causeA] = await Promise.all(downs);
+    expect(causeA).toMatchObject({ code: 'TRANSPORT_DOWN' });
+    for (let i = 0; i < 100; i++) a.send('w1', bytes(`while-down ${i}`));
+    await Promise.all(ups);
+
+    a.send('w1', bytes('after'));
+    await inbox.until(102);
+    expect(inbox.frames).toEqual(['before', ...Array.from({ length: 100 }, (_, i) => `while-down ${i}`), 'after']);
+    a.publish(bytes('event'));
+    await events.until(1);
+    expect(Buffer.from(await a.request('admin', bytes('ping'), 5000)).toString()).toBe('ok ping');
+    expect(logA.lines).toContain('info reconnected to RabbitMQ at 127.0.0.1:5672');
+    expect(logA.lines.join('\n')).not.toContain('guest:guest');
+  });
+
+  it('keeps two clusters on one broker apart', async () => {
+    const [x, y] = [`t-${randomUUID().slice(0, 8)}`, `t-${randomUUID().slice(0, 8)}`];
+    const [tx, ty] = [await h.connect(x), await h.connect(y)];
+    const inX = collector();
+    const inY = collector();
+    const evX = collector();
+    const evY = collector();
+    await tx.listen('same', (f) => inX.push(f));
+    await ty.listen('same', (f) => inY.push(f));
+    await tx.subscribe((f) => evX.push(f));
+    await ty.subscribe((f) => evY.push(f));
+    await tx.serve('svc', async () => bytes('from x'));
+
+    tx.send('same', bytes('x-frame'));
+    tx.publish(bytes('x-event'));
+    await inX.until(1);
+    await evX.until(1);
+    ty.send('same', bytes('y-frame'));
+    ty.publish(bytes('y-event'));
+    await inY.until(1);
+    await evY.until(1);
+
+    expect(inX.frames).toEqual(['x-frame']);
+    expect(inY.frames).toEqual(['y-frame']);
+    expect(evX.frames).toEqual(['x-event']);
+    expect(evY.frames).toEqual(['y-event']);
+    await expect(ty.request('svc', bytes('?'), 2000)).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
+  });
+});
