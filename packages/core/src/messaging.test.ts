@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCluster, Process, silentLogger, type Context, type EmbeddedCluster, type ProcessClass } from './index';
+
+// Delivery (ARCHITECTURE §1 "Messages"): FIFO per (sender, receiver) pair on one worker and across workers,
+// and dead letters: a message to an ended process is dropped and counted, never an error to the sender.
+
+let cluster: EmbeddedCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+async function start(...modules: ProcessClass[]): Promise<EmbeddedCluster> {
+  cluster = await createCluster({ workers: 3, logger: silentLogger, modules });
+  return cluster;
+}
+
+/** Checks that each sender's numbered messages arrive in order; reports when `expect` have arrived from each sender. */
+class OrderChecker extends Process {
+  static override moduleName = 'OrderChecker';
+  processWillRun(state: any, { send }: Context) {
+    send(state.inbox, { ready: true });
+    return { ...state, next: {} as Record<string, number>, bad: [] as unknown[], done: 0 };
+  }
+  processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
+    if (message?.seq === undefined) return;
+    const want = state.next[from] ?? 0;
+    if (message.seq !== want && state.bad.length < 5) state.bad.push({ from, want, got: message.seq });
+    state.next[from] = message.seq + 1;
+    if (message.seq === message.last) {
+      send(state.inbox, { sender: from, received: want + 1, bad: state.bad });
+    }
+  }
+}
+
+/** Sends `count` numbered messages to `to` when asked; spawns `children` OrderCheckers first so they spread. */
+class Blaster extends Process {
+  static override moduleName = 'Blaster';
+  processWillRun(state: any, { spawn, send }: Context) {
+    const kids: string[] = [];
+    for (let i = 0; i < (state.children ?? 0); i++) kids.push(spawn('OrderChecker', { inbox: state.inbox }));
+    send(state.inbox, { blasterReady: true });
+    return { ...state, kids };
+  }
+  processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    if (message.blast) {
+      const { to, count } = message.blast;
+      for (let seq = 0; seq < count; seq++) send(to, { seq, last: count - 1, pad: 'x' });
+    }
+  }
+}
+
+/** Spawns a Blaster with `children` OrderCheckers and returns them with the workers they landed on. */
+async function spreadCheckers(c: EmbeddedCluster, children: number) {
+  const inbox = c.inbox();
+  const blaster = await c.spawn('Blaster', { inbox: inbox.name, children });
+  await inbox.receiveMatching((r) => (r.message as any).blasterReady === true);
+  for (let i = 0; i < children; i++) await inbox.receiveMatching((r) => (r.message as any).ready === true);
+  const ps = await c.ps();
+  const blasterWorker = ps.find((p) => p.name === blaster)!.worker;
+  const checkers = ps.filter((p) => p.module === 'OrderChecker' && p.parent === blaster);
+  expect(checkers).toHaveLength(children);
+  const near = checkers.find((p) => p.worker === blasterWorker);
+  const far = checkers.find((p) => p.worker !== blasterWorker);
+  return { inbox, blaster, blasterWorker, near, far };
+}
+
+describe('FIFO per sender and receiver', () => {
+  it('delivers 10,000 numbered messages in order between two processes on the same worker', async () => {
+    const c = await start(OrderChecker, Blaster);
+    const { inbox, blaster, near } = await spreadCheckers(c, 1);
+    expect(near).toBeDefined();
+    c.send(blaster, { blast: { to: near!.name, count: 10_000 } });
+    const report = (await inbox.receive(20_000)).message;
+    expect(report).toEqual({ sender: blaster, received: 10_000, bad: [] });
+  });
+
+  it('delivers 10,000 numbered messages in order between two processes on different workers', async () => {
+    const c = await start(OrderChecker, Blaster);
+    const { inbox, blaster, blasterWorker, far } = await spreadCheckers(c, 150);
+    expect(far, 'a checker placed on a worker other than the sender’s').toBeDefined();
+    expect(far!.worker).not.toBe(blasterWorker);
+    c.send(blaster, { blast: { to: far!.name, count: 10_000 } });
+    const report = (await inbox.receive(20_000)).message;
+    expect(report).toEqual({ sender: blaster, received: 10_000, bad: [] });
+  });
+
+  it('keeps each sender’s order when two senders (one local, one remote) write to one receiver at once', async () => {
+    const c = await start(OrderChecker, Blaster);
+    const { inbox, blaster, far } = await spreadCheckers(c, 150);
+    // A second sender, placed wherever; both blast the same far receiver concurrently.
+    const other = await c.spawn('Blaster', { inbox: inbox.name, children: 0 });
+    await inbox.receiveMatching((r) => (r.message as any).blasterReady === true);
+    c.send(blaster, { blast: { to: far!.name, count: 5_000 } });
+    c.send(other, { blast: { to: far!.name, count: 5_000 } });
+    const reports = [(await inbox.receive(20_000)).message, (await inbox.receive(20_000)).message] as any[];
+    expect(reports.map((r) => r.sender).sort()).toEqual([blaster, other].sort());
+    for (const r of reports) expect(r).toMatchObject({ received: 5_000, bad: [] });
+  });
+
+  it('delivers messages sent from outside with cluster.send in order', async () => {
+    const c = await start(OrderChecker, Blaster);
+    const { inbox, far } = await spreadCheckers(c, 150);
+    for (let seq = 0; seq < 2_000; seq++) c.send(far!.name, { seq, last: 1_999 }, 'outsider');
+    expect((await inbox.receive(20_000)).message).toEqual({ sender: 'outsider', received: 2_000, bad: [] });
+  });
+});
+
+describe('dead letters', () => {
+  class Mortal extends Process {
+    static override moduleName = 'Mortal';
+    processWillRun(state: any, { send }: Context) {
+      send(state.inbox, { ready: true });
+    }
+    processDidReceiveMessage(_state: any, message: any, _from: string, { exit }: Context) {
+      if (message === 'die') exit('done');
+    }
+  }
+
+  /** Spawns Mortals (spread over workers), waits for their exits, then sends to the dead ones on request. */
+  class Survivor extends Process {
+    static override moduleName = 'Survivor';
+    processWillRun(state: any, { spawn }: Context) {
+      const kids: string[] = [];
+      for (let i = 0; i < state.children; i++) kids.push(spawn('Mortal', { inbox: state.inbox }));
+      return { ...state, kids, exited: [] as string[] };
+    }
+    processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
+      if (message.type === 'CHILD_PROCESS_EXIT') {
+        state.exited.push(from);
+        if (state.exited.length === state.kids.length) send(state.inbox, { allExited: state.exited });
+        return;
+      }
+      if (message.sendTo) {
+        const errors: string[] = [];
+        for (const to of message.sendTo) {
+          try {
+            send(to, { hello: 'is anyone there?' });
+          } catch (err) {
+            errors.push(String(err));
+          }
+        }
+        send(state.inbox, { sent: message.sendTo.length, errors });
+      }
+    }
+  }
+
+  async function deadLetters(c: EmbeddedCluster): Promise<number> {
+    return (await c.stats()).reduce((sum, s) => sum + s.deadLetters, 0);
+  }
+
+  it('drops a message to an ended process (on the same or another worker), tells the sender nothing, and counts a dead letter', async () => {
+    const c = await start(Mortal, Survivor);
+    const inbox = c.inbox();
+    const survivor = await c.spawn('Survivor', { inbox: inbox.name, children: 150 });
+    for (let i = 0; i < 150; i++) await inbox.receiveMatching((r) => (r.message as any).ready === true);
+    const ps = await c.ps();
+    const here = ps.find((p) => p.name === survivor)!.worker;
+    const mortals = ps.filter((p) => p.module === 'Mortal');
+    const near = mortals.find((p) => p.worker === here)!;
+    const far = mortals.find((p) => p.worker !== here)!;
+    expect(near && far).toBeTruthy();
+    for (const m of mortals) c.send(m.name, 'die');
+    await inbox.receiveMatching((r) => (r.message as any).allExited !== undefined);
+
+    const before = await deadLetters(c);
+    c.send(survivor, { sendTo: [near.name, far.name] });
+    expect((await inbox.receive()).message).toEqual({ sent: 2, errors: [] });
+    // The remote dead letter is counted where the frame lands; wait for the count, not for a time.
+    await expect.poll(() => deadLetters(c), { timeout: 5_000 }).toBe(before + 2);
+  });
+
+  it('counts a message sent from outside to an ended process as a dead letter without throwing', async () => {
+    const c = await start(Mortal);
+    const inbox = c.inbox();
+    const pid = await c.spawn('Mortal', { inbox: inbox.name });
+    await inbox.receive();
+    expect(await c.kill(pid)).toBe(true);
+    await expect.poll(async () => (await c.ps()).some((p) => p.name === pid)).toBe(false);
+    const before = await deadLetters(c);
+    expect(() => c.send(pid, 'anyone?')).not.toThrow();
+    await expect.poll(() => deadLetters(c)).toBe(before + 1);
+  });
+
+  it('counts a message to a name that was never registered as a dead letter without throwing', async () => {
+    const c = await start(Mortal);
+    const before = await deadLetters(c);
+    expect(() => c.send('nobody-registered-this', { hi: 1 })).not.toThrow();
+    await expect.poll(() => deadLetters(c)).toBe(before + 1);
+  });
+});
