@@ -104,7 +104,23 @@ function copy(value: unknown, depth: number): unknown {
   if (value === null) return null;
   if (depth > MAX_DEPTH) throw NOT_DATA;
   const proto = Object.getPrototypeOf(value);
-  if (proto === objectProto || proto === null) {
+  if (proto === objectProto) {
+    // Spread is V8's fastest shallow copy; nested values are then copied in place.
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const key in out) {
+      const v = out[key];
+      const t = typeof v;
+      if (t === 'object') {
+        if (v !== null) out[key] = copy(v, depth + 1);
+      } else if (t === 'number') {
+        if (v === 0) out[key] = 0;
+      } else if (t === 'function' || t === 'symbol' || key === '__proto__') {
+        throw NOT_DATA;
+      }
+    }
+    return out;
+  }
+  if (proto === null) {
     const out: Record<string, unknown> = {};
     for (const key in value) {
       if (key === '__proto__') throw NOT_DATA;

@@ -56,6 +56,14 @@ interface ProcExtra {
   upgradeFrom?: number;
 }
 
+/** The sender of a message that is a call, as it waits in a mailbox (plain messages store just the name). */
+class CallFrom {
+  constructor(
+    readonly from: string,
+    readonly token: string,
+  ) {}
+}
+
 /** One process as its worker holds it. Internal. */
 export class ProcRecord {
   st = INIT;
@@ -252,7 +260,7 @@ export class WorkerRuntime {
     if (parked) {
       this.unborn.delete(name);
       rec.q = parked;
-      this.counters.backlog += parked.length / 3;
+      this.counters.backlog += parked.length / 2;
     }
     this.schedule(rec);
     return rec;
@@ -346,6 +354,7 @@ export class WorkerRuntime {
       return 1;
     }
     let n = 0;
+    let ctx: ProcessContext | undefined;
     while (rec.st === IDLE && n < TURN) {
       const q = rec.q;
       if (!q) break;
@@ -354,34 +363,38 @@ export class WorkerRuntime {
         break;
       }
       const h = rec.qh;
-      const from = q[h] as string;
+      const head = q[h] as string | CallFrom;
       const message = q[h + 1];
-      const token = q[h + 2] as string | null;
-      q[h + 1] = undefined;
-      if (h + 3 >= q.length) {
+      q[h] = q[h + 1] = undefined;
+      if (h + 2 >= q.length) {
         rec.q = null;
         rec.qh = 0;
       } else {
-        rec.qh = h + 3;
+        rec.qh = h + 2;
       }
       this.counters.backlog--;
-      this.handle(rec, from, message, token);
+      ctx ??= new ProcessContext(this, rec);
+      if (typeof head === 'string') this.handle(rec, head, message, null, ctx);
+      else this.handle(rec, head.from, message, head.token, ctx);
       n++;
     }
     if (rec.st === IDLE && rec.q) this.schedule(rec);
     return n || 1;
   }
 
-  private handle(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
+  private handle(rec: ProcRecord, from: string, message: unknown, token: string | null, ctx: ProcessContext): void {
     this.counters.delivered++;
     const inst = rec.inst!;
     const fn = inst.processDidReceiveMessage;
-    if (!fn) return;
+    if (!fn) {
+      if (token !== null) this.replyTo(token, undefined, hypernodeReason('INVALID_ARGUMENT', `Module '${rec.modName}' has no processDidReceiveMessage, so '${rec.name}' cannot answer calls.`));
+      return;
+    }
     rec.st = BUSY;
     rec.cur = token;
     let value: unknown;
     try {
-      value = settle(fn.call(inst, rec.state, message, from, new ProcessContext(this, rec)), onSettled, rec);
+      value = settle(fn.call(inst, rec.state, message, from, ctx), onSettled, rec);
     } catch (err) {
       return this.crash(rec, err);
     }
@@ -471,9 +484,10 @@ export class WorkerRuntime {
 
   private enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
     if (rec.sink !== null) return rec.sink(from, message, token);
+    const head = token === null ? from : new CallFrom(from, token);
     const q = rec.q;
-    if (q === null) rec.q = [from, message, token];
-    else q.push(from, message, token);
+    if (q === null) rec.q = [head, message];
+    else q.push(head, message);
     this.counters.backlog++;
     if (rec.st === IDLE && !rec.inRq) this.schedule(rec);
   }
@@ -589,9 +603,10 @@ export class WorkerRuntime {
     const rec = this.procs.get(to);
     if (rec !== undefined && rec.st < EXITING) return this.enqueue(rec, from, message, token);
     if (rec === undefined && this.isUnborn(to)) {
+      const head = token === null ? from : new CallFrom(from, token);
       const parked = this.unborn.get(to);
-      if (parked) parked.push(from, message, token);
-      else this.unborn.set(to, [from, message, token]);
+      if (parked) parked.push(head, message);
+      else this.unborn.set(to, [head, message]);
       return;
     }
     this.deadLetter(from, to, token);
@@ -696,11 +711,11 @@ export class WorkerRuntime {
     const x = this.extra(rec);
     x.reason = reason;
     if (rec.q) {
-      const left = (rec.q.length - rec.qh) / 3;
+      const left = (rec.q.length - rec.qh) / 2;
       this.counters.backlog -= left;
-      for (let i = rec.qh + 2; i < rec.q.length; i += 3) {
-        const token = rec.q[i] as string | null;
-        if (token !== null) this.replyTo(token, undefined, exitedReason(rec.name));
+      for (let i = rec.qh; i < rec.q.length; i += 2) {
+        const head = rec.q[i];
+        if (head instanceof CallFrom) this.replyTo(head.token, undefined, exitedReason(rec.name));
       }
       this.counters.deadLetters += left;
       rec.q = null;
@@ -1080,7 +1095,7 @@ export class WorkerRuntime {
         version: rec.mod?.version ?? 0,
         parent: rec.parent,
         worker: this.id,
-        mailboxSize: rec.q ? (rec.q.length - rec.qh) / 3 : 0,
+        mailboxSize: rec.q ? (rec.q.length - rec.qh) / 2 : 0,
         status: rec.st === IDLE ? 'waiting' : rec.st === BUSY ? 'running' : rec.st === INIT ? 'starting' : 'exiting',
         children: rec.children?.size ?? 0,
         names: rec.x?.names ? [...rec.x.names] : [],
