@@ -99,6 +99,38 @@ describe('AmqpTransport against RabbitMQ', () => {
     expect(logA.lines.join('\n')).not.toContain('guest:guest');
   });
 
+  it('hands a frame over at most once when the connection drops while its handler runs', async () => {
+    const cluster = `t-${randomUUID().slice(0, 8)}`;
+    const logB = recordingLogger();
+    const [a, b] = [await h.connect(cluster), await h.connect(cluster, logB)];
+    const inbox = collector();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await b.listen('w1', (f) => {
+      inbox.push(f);
+      if (inbox.frames.length === 1) return gate;
+    });
+    a.send('w1', bytes('first'));
+    a.send('w1', bytes('second'));
+    await inbox.until(1);
+    const ups = [once(a, 'up'), once(b, 'up')];
+    await forceCloseConnections(cluster);
+    await Promise.all(ups);
+    release();
+    await inbox.until(2);
+    expect(inbox.frames).toEqual(['first', 'second']);
+    expect(b.stats().dropped).toBe(1);
+    expect(logB.lines.join('\n')).toContain('redelivered');
+  });
+
+  it('rejects with TRANSPORT_DOWN when the broker refuses the login, without the password', async () => {
+    const wrong = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:not-the-password@');
+    const err = await AmqpTransport.connect({ url: wrong, cluster: 'refused' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRANSPORT_DOWN' });
+    expect((err as Error).message).toContain('refused the login');
+    expect((err as Error).message).not.toContain('not-the-password');
+  });
+
   it('keeps two clusters on one broker apart', async () => {
     const [x, y] = [`t-${randomUUID().slice(0, 8)}`, `t-${randomUUID().slice(0, 8)}`];
     const [tx, ty] = [await h.connect(x), await h.connect(y)];

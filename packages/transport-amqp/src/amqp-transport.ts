@@ -43,6 +43,7 @@ const REPLY_TO = 'amq.rabbitmq.reply-to';
 const ERROR_HEADER = 'x-hypernode-error';
 const SERVE_PREFETCH = 16;
 const MAX_BACKOFF_MS = 5000;
+const CLOSE_FLUSH_MS = 5000;
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 const noop = (): void => {};
 
@@ -116,6 +117,7 @@ export class AmqpTransport implements Transport {
   private readonly events = { down: new Set<(cause?: Error) => void>(), up: new Set<(cause?: Error) => void>() };
   private readonly counters: TransportStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, dropped: 0 };
   private readonly declaredQueues = new Set<string>();
+  private readonly warnedRedelivery = new WeakSet<Channel>();
   private readonly prefix: string;
   private readonly exchange: string;
   private readonly host: string;
@@ -227,10 +229,21 @@ export class AmqpTransport implements Transport {
     return { ...this.counters };
   }
 
-  /** Flushes what is buffered (while connected), stops every consumer, then closes the connection. */
+  /**
+   * Flushes what is buffered (while connected, for up to 5 s), then closes the connection, which stops
+   * every consumer. Frames whose handler is still running are requeued by the broker and dropped by the
+   * inbox's next listener (they were handed over once). Pending requests reject with `TRANSPORT_DOWN`.
+   */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.state === 'up' && this.outboxHead < this.outbox.length) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.state === 'up' && this.outboxHead < this.outbox.length) {
+      let timer: unknown;
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        timer = this.clock.setTimeout(resolve, CLOSE_FLUSH_MS);
+      });
+      this.clock.clearTimeout(timer as never);
+    }
     this.state = 'closed';
     this.clock.clearTimeout(this.reconnectTimer as never);
     for (const rec of this.recs) rec.closed = true;
@@ -276,12 +289,18 @@ export class AmqpTransport implements Transport {
     this.outboxBytes += frame.byteLength;
   }
 
-  /** Hands a message to amqplib (which copies it at once); false when the channel is gone. */
+  /**
+   * Hands a message to amqplib (which copies it at once). False when the channel is gone (keep it for
+   * the next connection); a message amqplib refuses for itself (a routing key over 255 bytes) is dropped.
+   */
   private tryPublish(exchange: string, key: string, body: Buffer, opts: Options.Publish): boolean {
     try {
       if (!this.pub!.publish(exchange, key, body, opts)) this.blocked = true;
-    } catch {
-      return false;
+    } catch (err) {
+      if (!this.pub || (err as Error).name === 'IllegalOperationError') return false;
+      this.counters.dropped++;
+      this.logger.warn(`dropped a frame for '${key}': ${(err as Error).message}`);
+      return true;
     }
     this.counters.framesSent++;
     this.counters.bytesSent += body.length;
@@ -421,10 +440,13 @@ export class AmqpTransport implements Transport {
   }
 
   /** Skips a redelivered message (it may have been handled before the connection broke): at most once. */
-  private redelivered(rec: Rec, ch: Channel, msg: ConsumeMessage): boolean {
+  private redelivered(rec: Rec & { queue: string }, ch: Channel, msg: ConsumeMessage): boolean {
     if (!msg.fields.redelivered) return false;
     this.counters.dropped++;
-    this.logger.warn(`dropped a frame that RabbitMQ redelivered to '${(rec as { queue: string }).queue}' after a connection loss (it may have been handled already)`);
+    if (!this.warnedRedelivery.has(ch)) {
+      this.warnedRedelivery.add(ch);
+      this.logger.warn(`dropping frames that RabbitMQ redelivered to '${rec.queue}' after a connection loss, since they may have been handled already (at most once); stats().dropped counts them`);
+    }
     this.ack(rec, ch, msg);
     return true;
   }
