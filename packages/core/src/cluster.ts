@@ -138,7 +138,7 @@ export class EmbeddedCluster implements Cluster {
     }
     const rootName = moduleNameOf(undefined, rootClass);
     this.catalog.add(rootName, rootClass);
-    this.root = this.first.spawnFrom(null, null, rootName, options.rootState ?? {});
+    this.root = this.first.spawnRoot(rootName, options.rootState ?? {});
   }
 
   private get first(): WorkerRuntime {

@@ -42,6 +42,7 @@ const FRAME_MAGIC = 'hn1';
 const EV_NAME = 'name';
 const EV_UNNAME = 'unname';
 const EV_MODULE = 'module';
+const EV_WORKER_LOST = 'worker-lost';
 
 /** Rarely used per-process data, allocated on first use so an idle process stays small. */
 interface ProcExtra {
@@ -124,9 +125,20 @@ export interface WorkerOptions {
   place?: (parentWorker: string) => string;
   /** Cluster name, for messages. */
   cluster: string;
+  /**
+   * First sequence number for names this worker makes. A worker whose id survives restarts (the cluster
+   * daemon's) starts from a number that only grows, such as the start time, so names are never reused.
+   */
+  seqStart?: number;
+  /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
+  resilientWorkers?: string[];
+  /** Called when the transport reports that a worker is lost, after the local consequences ran. */
+  onWorkerLost?: (worker: string) => void;
 }
 
 interface PendingCall {
+  /** The callee's name, as resolved when the call was made. */
+  target: string;
   resolve(value: unknown): void;
   reject(err: unknown): void;
   timer: TimerHandle;
@@ -184,7 +196,14 @@ export class WorkerRuntime {
     this.logger = options.logger;
     this.place = options.place ?? (() => this.id);
     this.header = encodeTrusted([FRAME_MAGIC, this.id]);
+    this.seq = options.seqStart ?? 0;
+    this.resilient = new Set(options.resilientWorkers ?? []);
+    this.onWorkerLost = options.onWorkerLost;
   }
+
+  private readonly resilient: Set<string>;
+  private readonly onWorkerLost: ((worker: string) => void) | undefined;
+  private readonly lostWorkers = new Set<string>();
 
   /** Starts listening to this worker's inbox and to cluster events. */
   async start(): Promise<void> {
@@ -214,7 +233,23 @@ export class WorkerRuntime {
         `Process '${parent.name}' has ended and cannot spawn '${moduleName}'; spawn from a living process.`,
       );
     }
-    return this.spawnFrom(parent.name, parent, moduleName, initialState);
+    if (typeof moduleName !== 'string' || moduleName.length === 0) {
+      throw new TypeError(`spawn() needs a module name (a non-empty string) as its first argument; got ${describeArg(moduleName)}.`);
+    }
+    const state = initialState === undefined ? {} : initialState;
+    const target = this.place(this.id);
+    if (target === this.id) {
+      const copy = copyData(state, 'initialState');
+      const name = this.nextName(target);
+      (parent.children ??= new Map()).set(name, moduleName);
+      this.createLocal(name, moduleName, parent.name, copy);
+      return name;
+    }
+    const maps = checkData(state, 'initialState');
+    const name = this.nextName(target);
+    (parent.children ??= new Map()).set(name, moduleName);
+    this.push(target, encodeTrusted([E_SPAWN, name, moduleName, parent.name, state], maps));
+    return name;
   }
 
   /** Spawns a child of the process `parentName` of this worker (the embedded cluster's root). */
@@ -229,27 +264,16 @@ export class WorkerRuntime {
   }
 
   /**
-   * Spawns a process whose parent is `parentName` (which lives on this worker, as `parentRec`, or is null for
-   * the root process).
+   * Starts a process with no parent on this worker (the root process), named `name` when given (the
+   * cluster daemon keeps its root's name across restarts).
    */
-  spawnFrom(parentName: string | null, parentRec: ProcRecord | null, moduleName: string, initialState: unknown): string {
-    if (typeof moduleName !== 'string' || moduleName.length === 0) {
-      throw new TypeError(`spawn() needs a module name (a non-empty string) as its first argument; got ${describeArg(moduleName)}.`);
+  spawnRoot(moduleName: string, initialState: unknown, name?: string): string {
+    const pid = name ?? this.nextName(this.id);
+    if (!pid.startsWith(this.prefix)) {
+      throw new HypernodeError('INVALID_ARGUMENT', `A root process of worker '${this.id}' must be named '${this.prefix}...'; got '${pid}'.`);
     }
-    const state = initialState === undefined ? {} : initialState;
-    const target = parentRec ? this.place(this.id) : this.id;
-    if (target === this.id) {
-      const copy = copyData(state, 'initialState');
-      const name = this.nextName(target);
-      if (parentRec) (parentRec.children ??= new Map()).set(name, moduleName);
-      this.createLocal(name, moduleName, parentName, copy);
-      return name;
-    }
-    const maps = checkData(state, 'initialState');
-    const name = this.nextName(target);
-    if (parentRec) (parentRec.children ??= new Map()).set(name, moduleName);
-    this.push(target, encodeTrusted([E_SPAWN, name, moduleName, parentName, state], maps));
-    return name;
+    this.createLocal(pid, moduleName, null, copyData(initialState ?? {}, 'initialState'));
+    return pid;
   }
 
   private createLocal(name: string, moduleName: string, parent: string | null, state: unknown): ProcRecord {
@@ -650,12 +674,59 @@ export class WorkerRuntime {
       case EV_MODULE:
         this.modules.invalidate(ev[1] as string, ev[2] as number);
         break;
+      case EV_WORKER_LOST:
+        this.workerLost(ev[1] as string, (ev[2] as string | undefined) ?? 'it stopped answering');
+        break;
     }
   }
 
   /** Tells every worker of the cluster (this one included) about a change. */
   publish(event: unknown[]): void {
     this.transport.publish(encodeTrusted(event));
+  }
+
+  /** Tells every worker that `worker` is gone (it died or stopped answering): see {@link WorkerRuntime.workerLost}. */
+  announceWorkerLost(worker: string, why: string): void {
+    this.publish([EV_WORKER_LOST, worker, why]);
+  }
+
+  /**
+   * Applies the loss of another worker here: every process of it counts as crashed. Local processes whose
+   * parent lived there end (`'shutdown'`, unless that worker is resilient, like the cluster daemon's);
+   * local parents of processes there get `CHILD_PROCESS_EXIT` with a `WORKER_LOST` error; monitors get
+   * `DOWN`; links fire; calls waiting on it fail; messages parked for processes it was spawning are dropped.
+   */
+  workerLost(worker: string, why: string): void {
+    if (worker === this.id || this.lostWorkers.has(worker)) return;
+    this.lostWorkers.add(worker);
+    const reason = hypernodeReason(
+      'WORKER_LOST',
+      `Worker '${worker}' of cluster '${this.cluster}' was lost (${why}); every process on it ended. Its node daemon restarts a replacement worker.`,
+    );
+    for (const name of [...this.unborn.keys()]) if (spawnerOf(name) === worker) this.unborn.delete(name);
+    for (const [ref, call] of [...this.calls]) {
+      if (workerOf(call.target) === worker) this.settleCall(ref, false, reason);
+    }
+    for (const rec of [...this.procs.values()]) {
+      if (rec.st >= EXITING || rec.sink) continue;
+      if (rec.children) {
+        for (const child of [...rec.children.keys()]) {
+          if (workerOf(child) === worker) this.childExited(rec.name, child, copyReason(reason));
+        }
+      }
+      const x = rec.x;
+      if (x?.monitors) {
+        for (const [ref, target] of [...x.monitors]) if (workerOf(target) === worker) this.down(rec.name, target, ref, copyReason(reason));
+      }
+      if (x?.links) {
+        for (const other of [...x.links]) if (workerOf(other) === worker) this.linkExit(rec.name, other, copyReason(reason));
+      }
+      if (rec.parent !== null && workerOf(rec.parent) === worker && !this.resilient.has(worker) && rec.st < EXITING) {
+        this.killByParent(rec, 'shutdown');
+      }
+    }
+    this.flushSoon();
+    this.onWorkerLost?.(worker);
   }
 
   /** Announces a new module version: workers switch running processes of it on their next message. */
@@ -899,7 +970,7 @@ export class WorkerRuntime {
           ),
         );
       }, timeoutMs);
-      this.calls.set(ref, { resolve, reject, timer });
+      this.calls.set(ref, { target: this.resolve(to) ?? to, resolve, reject, timer });
       try {
         this.sendFrom(from, to, message, token);
       } catch (err) {
@@ -1167,6 +1238,13 @@ function onExitSettled(rec: ProcRecord, err: unknown): void {
 function workerOf(name: string): string {
   const colon = name.indexOf(':');
   return colon < 0 ? '' : name.slice(0, colon);
+}
+
+/** The worker that spawned a remotely placed process (`w2:w1.5f` → `w1`), or '' for a local name. */
+function spawnerOf(name: string): string {
+  const colon = name.indexOf(':');
+  const dot = name.lastIndexOf('.');
+  return dot > colon ? name.slice(colon + 1, dot) : '';
 }
 
 function copyReason(reason: ExitReason): ExitReason {
