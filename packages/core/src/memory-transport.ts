@@ -275,7 +275,7 @@ class MemoryTransport implements Transport {
         if (!server) return void queueMicrotask(() => finish(timeout('no server')));
         if (!server.owner.up) return;
         const remoteError = (err: unknown) =>
-          finish(new HypernodeError('REMOTE_ERROR', `Service '${service}' failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+          finish(new HypernodeError('REMOTE_ERROR', `Service '${service}' of cluster '${this.net.cluster}' failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
         Promise.resolve()
           .then(() => server.handler(copy))
           .then((reply) => finish(null, copyFrame(reply)), remoteError);

@@ -25,7 +25,7 @@ export interface AmqpLogger {
 export interface AmqpTransportOptions {
   /** Broker URL; default `amqp://guest:guest@127.0.0.1:5672`. Its password is never logged. */
   url?: string;
-  /** Cluster name: every queue and exchange is named `hypernode.<cluster>.…`. Letters, digits, `-`, `_`, `.`. */
+  /** Cluster name: every queue and exchange is named `hypernode.<cluster>.…`; `[A-Za-z0-9][A-Za-z0-9._-]{0,99}`. */
   cluster: string;
   /** Default: `console` with a `[hypernode]` prefix. */
   logger?: AmqpLogger;
@@ -44,7 +44,9 @@ const ERROR_HEADER = 'x-hypernode-error';
 const SERVE_PREFETCH = 16;
 const MAX_BACKOFF_MS = 5000;
 const CLOSE_FLUSH_MS = 5000;
-const NAME = /^[A-Za-z0-9_.:-]+$/;
+const HEARTBEAT_S = 10;
+/** The cluster names the Redis registry accepts too, so one name serves both. */
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const noop = (): void => {};
 
 type Rec =
@@ -84,6 +86,17 @@ function hostOf(url: string): string {
     return `${u.hostname}:${u.port || (u.protocol === 'amqps:' ? 5671 : 5672)}`;
   } catch {
     return '<unparsable url>';
+  }
+}
+
+/** Adds `heartbeat=10` (seconds) unless the URL sets one: a silently dead TCP connection is noticed in ~20 s. */
+function withHeartbeat(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(HEARTBEAT_S));
+    return u.toString();
+  } catch {
+    return url;
   }
 }
 
@@ -150,8 +163,8 @@ export class AmqpTransport implements Transport {
    */
   static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
     const { cluster } = options;
-    if (typeof cluster !== 'string' || !NAME.test(cluster) || cluster.length > 100) {
-      throw new HypernodeError('INVALID_OPTIONS', `Cluster name '${String(cluster)}' is not valid for RabbitMQ; use 1-100 letters, digits, '-', '_', '.' or ':'.`);
+    if (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)) {
+      throw new HypernodeError('INVALID_OPTIONS', `Cluster name '${String(cluster)}' is not valid; use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
     }
     const prefetch = options.prefetch ?? 1;
     if (!Number.isInteger(prefetch) || prefetch < 1) {
@@ -499,7 +512,7 @@ export class AmqpTransport implements Transport {
 
   /** Opens a connection, the publisher channel and every consumer; on failure closes what it opened. */
   private async open(): Promise<void> {
-    const conn = await amqpConnect(this.url, { clientProperties: { connection_name: this.connectionName } });
+    const conn = await amqpConnect(withHeartbeat(this.url), { clientProperties: { connection_name: this.connectionName } });
     conn.on('error', noop);
     conn.on('close', (err?: Error) => {
       if (this.conn === conn) this.lose(err);
