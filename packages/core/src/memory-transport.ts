@@ -57,7 +57,9 @@ class Box {
  *
  * What it does not do: cross process boundaries, or keep frames queued for an inbox after its listener
  * closes (they are dropped and counted). Like a broker's exclusive queues, a subscriber that is down
- * misses the events published meanwhile; frames for a down listener wait for it.
+ * misses the events published meanwhile; frames for a down listener wait for it. A handed-over frame of up
+ * to 4 KiB is a view into a shared 64 KiB slab: read it through the view (not `frame.buffer`), and copy it
+ * to keep it for long.
  */
 export class MemoryNetwork {
   /** The cluster name, used in error messages. */
