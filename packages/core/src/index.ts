@@ -27,3 +27,5 @@ export type { Logger } from './logger';
 export { bundleModuleFile, evaluateModule, moduleNameOf, hashCode } from './module-loader';
 export type { BundledModule, ModuleClass } from './module-loader';
 export { toExitReason } from './exit-reason';
+export { Supervisor } from './supervisor';
+export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, SupervisorReply, RestartStrategy, RestartType } from './supervisor';
