@@ -221,10 +221,10 @@ const badPaths: Record<string, string> = {
 /** Echoes what it gets to the inbox; on request mutates what it got and tells the sender. */
 class Echo extends Process {
   static override moduleName = 'Echo';
-  processWillRun(state: any, { send }: Context) {
+  override processWillRun(state: any, { send }: Context) {
     send(state.inbox, { echoReady: true });
   }
-  processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
+  override processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
     if (message?.mutate) {
       const got = message.mutate;
       got.list.push('added by receiver');
@@ -242,13 +242,13 @@ class Prober extends Process {
   static override moduleName = 'Prober';
   kept: any = null;
 
-  processWillRun(state: any, { spawn }: Context) {
+  override processWillRun(state: any, { spawn }: Context) {
     const kids: string[] = [];
     for (let i = 0; i < 150; i++) kids.push(spawn('Echo', { inbox: state.inbox }));
     return { ...state, kids };
   }
 
-  processDidReceiveMessage(state: any, message: any, _from: string, { send, spawn }: Context) {
+  override processDidReceiveMessage(state: any, message: any, _from: string, { send, spawn }: Context) {
     if (message === 'ping') {
       send(state.inbox, 'pong');
     } else if (message.trySend) {
@@ -379,7 +379,7 @@ describe('data through processes', () => {
   it('gives a spawned child its own copy of the initial state', async () => {
     class Keeper extends Process {
       static override moduleName = 'Keeper';
-      processWillRun(state: any, { send }: Context) {
+      override processWillRun(state: any, { send }: Context) {
         send(state.inbox, { initial: state.data });
         state.data.list.push('changed by child');
       }

@@ -52,12 +52,12 @@ function deferred() {
 /** Spawns `count` children of `module` and reports what it hears about them. */
 class Parent extends Process {
   static override moduleName = 'Parent';
-  processWillRun(state: any, { spawn, send }: Context) {
+  override processWillRun(state: any, { spawn, send }: Context) {
     const kids: string[] = [];
     for (let i = 0; i < (state.count ?? 0); i++) kids.push(spawn(state.module, { inbox: state.inbox, i }));
     send(state.inbox, { parentReady: kids });
   }
-  processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
+  override processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
     if (message?.type === 'CHILD_PROCESS_EXIT') send(state.inbox, { childExit: from, err: message.payload.err, str: String(message.payload.err) });
   }
 }
@@ -81,10 +81,10 @@ describe('ps', () => {
     const gate = deferred();
     class Blocker extends Process {
       static override moduleName = 'Blocker';
-      processWillRun(state: any, { send }: Context) {
+      override processWillRun(state: any, { send }: Context) {
         send(state.inbox, { ready: state.i });
       }
-      *processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+      override *processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
         if (message === 'block') {
           send(state.inbox, { blocked: state.i });
           yield gate.promise;
@@ -119,10 +119,10 @@ describe('ps', () => {
 describe('kill', () => {
   class Idle extends Process {
     static override moduleName = 'Idle';
-    processWillRun(state: any, { send }: Context) {
+    override processWillRun(state: any, { send }: Context) {
       send(state.inbox, { ready: state.i });
     }
-    processWillExit(state: any, err: unknown, { send, getProcessName }: Context) {
+    override processWillExit(state: any, err: unknown, { send, getProcessName }: Context) {
       send(state.inbox, { willExit: getProcessName(), err });
     }
   }
@@ -148,11 +148,11 @@ describe('kill', () => {
 describe('hot reload', () => {
   class CounterV1 extends Process {
     static override moduleName = 'Counter';
-    processWillRun(state: any, { send }: Context) {
+    override processWillRun(state: any, { send }: Context) {
       send(state.inbox, { ready: state.i });
       return { ...state, count: 0 };
     }
-    processDidReceiveMessage(state: any, message: any, _from: string, { send, getProcessName }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { send, getProcessName }: Context) {
       if (message === 'inc') return { ...state, count: state.count + 1 };
       if (message === 'get') send(state.inbox, { counter: getProcessName(), version: 1, count: state.count, migrated: state.migrated ?? false });
     }
@@ -160,11 +160,11 @@ describe('hot reload', () => {
 
   class CounterV2 extends Process {
     static override moduleName = 'Counter';
-    processDidReceiveMessage(state: any, message: any, _from: string, { send, getProcessName }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { send, getProcessName }: Context) {
       if (message === 'inc') return { ...state, count: state.count + 10 };
       if (message === 'get') send(state.inbox, { counter: getProcessName(), version: 2, count: state.count, migrated: state.migrated ?? false });
     }
-    processWillUpgrade(state: any, fromVersion: number, { send, getProcessName }: Context) {
+    override processWillUpgrade(state: any, fromVersion: number, { send, getProcessName }: Context) {
       send(state.inbox, { upgraded: getProcessName(), fromVersion });
       return { ...state, migrated: true };
     }
@@ -234,22 +234,22 @@ describe('stop', () => {
     const exits: string[] = [];
     class Counted extends Process {
       static override moduleName = 'Counted';
-      processWillRun(state: any, { send, spawn }: Context) {
+      override processWillRun(state: any, { send, spawn }: Context) {
         if (state.grandchild) spawn('Counted', { inbox: state.inbox, i: -1 });
         send(state.inbox, { ready: state.i });
       }
-      *processWillExit(_state: any, err: unknown, { getProcessName }: Context) {
+      override *processWillExit(_state: any, err: unknown, { getProcessName }: Context) {
         yield new Promise((r) => setTimeout(r, 1));
         exits.push(`${getProcessName()}:${String(err)}`);
       }
     }
     class CountedParent extends Process {
       static override moduleName = 'CountedParent';
-      processWillRun(state: any, { spawn, send }: Context) {
+      override processWillRun(state: any, { spawn, send }: Context) {
         for (let i = 0; i < 150; i++) spawn('Counted', { inbox: state.inbox, i, grandchild: i % 10 === 0 });
         send(state.inbox, { parentReady: true });
       }
-      processWillExit(_state: any, err: unknown, { getProcessName }: Context) {
+      override processWillExit(_state: any, err: unknown, { getProcessName }: Context) {
         exits.push(`${getProcessName()}:${String(err)}`);
       }
     }
@@ -291,7 +291,7 @@ describe('stop', () => {
     let exited = 0;
     class SlowExit extends Process {
       static override moduleName = 'SlowExit';
-      async processWillExit() {
+      override async processWillExit() {
         await new Promise((r) => setTimeout(r, 1));
         exited++;
       }
@@ -333,7 +333,7 @@ describe('garbage frames', () => {
   // of their own from the exported parts, the way createCluster does, and inject frames into it.
   class Echo extends Process {
     static override moduleName = 'Echo';
-    processDidReceiveMessage(_state: any, message: any, from: string, { send }: Context) {
+    override processDidReceiveMessage(_state: any, message: any, from: string, { send }: Context) {
       send(message.replyTo, { echo: message.n, from });
     }
   }

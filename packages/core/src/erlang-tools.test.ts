@@ -22,19 +22,19 @@ const has = (key: string) => (r: { message: unknown }) => r.message !== null && 
 class Tool extends Process {
   static override moduleName = 'Tool';
 
-  processWillRun(state: any, { send, getProcessName }: Context) {
+  override processWillRun(state: any, { send, getProcessName }: Context) {
     send(state.inbox, { ready: getProcessName() });
     return { ...state, pending: [] as string[] };
   }
 
-  *processDidReceiveMessage(state: any, message: any, from: string, ctx: Context): Generator<unknown, any, any> {
+  override *processDidReceiveMessage(state: any, message: any, from: string, ctx: Context): Generator<unknown, any, any> {
     const { send, reply, exit, getProcessName } = ctx;
     const me = getProcessName();
     const report = (m: Record<string, unknown>) => send(state.inbox, { ...m, by: me });
     if (message?.type === 'DOWN') return report({ down: { from, ref: message.payload.ref, err: message.payload.err } });
     if (message?.type === 'EXIT') return report({ exitSignal: { from, err: message.payload.err } });
     if (message?.type === 'CHILD_PROCESS_EXIT') return;
-    const [op, arg] = Object.entries(message ?? {})[0] ?? [];
+    const [op, arg]: [string?, any?] = Object.entries(message ?? {})[0] ?? [];
     switch (op) {
       // --- as a server
       case 'echo':
@@ -128,14 +128,14 @@ class Tool extends Process {
     }
   }
 
-  processWillExit(state: any, err: unknown, { send, getProcessName }: Context) {
+  override processWillExit(state: any, err: unknown, { send, getProcessName }: Context) {
     send(state.inbox, { willExit: getProcessName(), err });
   }
 }
 
 class Hub extends Process {
   static override moduleName = 'Hub';
-  processWillRun(state: any, { spawn }: Context) {
+  override processWillRun(state: any, { spawn }: Context) {
     for (let i = 0; i < state.count; i++) spawn('Tool', { inbox: state.inbox });
   }
 }
@@ -254,7 +254,7 @@ describe('call', () => {
   it('throws from reply() when the message being handled was not a call', async () => {
     class NotACall extends Process {
       static override moduleName = 'NotACall';
-      processDidReceiveMessage(state: any, message: any, _from: string, { reply, send }: Context) {
+      override processDidReceiveMessage(state: any, message: any, _from: string, { reply, send }: Context) {
         try {
           reply('nope');
           send(message.inbox, { threw: false });

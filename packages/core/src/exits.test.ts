@@ -36,13 +36,13 @@ class MyError extends Error {
 /** Spawns `count` children of `module` and reports each child's exit as its parent sees it. */
 class Parent extends Process {
   static override moduleName = 'Parent';
-  processWillRun(state: any, { spawn, send }: Context) {
+  override processWillRun(state: any, { spawn, send }: Context) {
     const kids: string[] = [];
     for (let i = 0; i < (state.count ?? 0); i++) kids.push(spawn(state.module, { ...state.childState, inbox: state.inbox, i }));
     send(state.inbox, { parentReady: kids });
     return { ...state, kids };
   }
-  processDidReceiveMessage(state: any, message: any, from: string, { send, spawn }: Context) {
+  override processDidReceiveMessage(state: any, message: any, from: string, { send, spawn }: Context) {
     if (message?.type === 'CHILD_PROCESS_EXIT') {
       const err = message.payload.err;
       send(state.inbox, {
@@ -73,7 +73,7 @@ class Parent extends Process {
 /** Ends in the way its messages (or its state, for processWillRun) ask; reports processWillExit. */
 class Crasher extends Process {
   static override moduleName = 'Crasher';
-  processWillRun(state: any, { send, exit }: Context): any {
+  override processWillRun(state: any, { send, exit }: Context): any {
     switch (state.runMode) {
       case 'throw':
         throw new Error('thrown in processWillRun');
@@ -92,7 +92,7 @@ class Crasher extends Process {
     }
     send(state.inbox, { ready: state.i });
   }
-  processDidReceiveMessage(state: any, message: any, _from: string, { send, exit }: Context): any {
+  override processDidReceiveMessage(state: any, message: any, _from: string, { send, exit }: Context): any {
     switch (message) {
       case 'ping':
         send(state.inbox, { pong: state.i });
@@ -141,7 +141,7 @@ class Crasher extends Process {
         })();
     }
   }
-  processWillExit(state: any, err: any, { send, getProcessName }: Context): any {
+  override processWillExit(state: any, err: any, { send, getProcessName }: Context): any {
     send(state.inbox, { willExit: getProcessName(), err, str: String(err), handlerFinished: state.handlerFinished === true });
     if (state.exitMode === 'reject') return Promise.reject(new Error('processWillExit failed'));
     if (state.exitMode === 'throw') throw new Error('processWillExit threw');
@@ -342,17 +342,17 @@ describe('cascade', () => {
   /** A tree: spawns widths[0] children, each of which spawns widths[1] children, and so on. */
   class Tree extends Process {
     static override moduleName = 'Tree';
-    processWillRun(state: any, { spawn, send, getProcessName }: Context) {
+    override processWillRun(state: any, { spawn, send, getProcessName }: Context) {
       const [width = 0, ...rest] = state.widths as number[];
       for (let i = 0; i < width; i++) spawn('Tree', { inbox: state.inbox, widths: rest, depth: state.depth + 1 });
       send(state.inbox, { treeReady: getProcessName(), depth: state.depth });
     }
-    processDidReceiveMessage(state: any, message: any, _from: string, { exit, send }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { exit, send }: Context) {
       if (message === 'crash') throw new Error('tree top crashed');
       if (message === 'exit') exit('tree done');
       if (message?.type === 'CHILD_PROCESS_EXIT') send(state.inbox, { treeChildExit: message.payload.err });
     }
-    *processWillExit(state: any, err: unknown, { send, getProcessName }: Context) {
+    override *processWillExit(state: any, err: unknown, { send, getProcessName }: Context) {
       yield later(null, 1);
       send(state.inbox, { treeWillExit: getProcessName(), depth: state.depth, err });
     }

@@ -18,11 +18,11 @@ async function start(...modules: ProcessClass[]): Promise<EmbeddedCluster> {
 /** Checks that each sender's numbered messages arrive in order; reports when `expect` have arrived from each sender. */
 class OrderChecker extends Process {
   static override moduleName = 'OrderChecker';
-  processWillRun(state: any, { send }: Context) {
+  override processWillRun(state: any, { send }: Context) {
     send(state.inbox, { ready: true });
     return { ...state, next: {} as Record<string, number>, bad: [] as unknown[], done: 0 };
   }
-  processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
+  override processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
     if (message?.seq === undefined) return;
     const want = state.next[from] ?? 0;
     if (message.seq !== want && state.bad.length < 5) state.bad.push({ from, want, got: message.seq });
@@ -36,13 +36,13 @@ class OrderChecker extends Process {
 /** Sends `count` numbered messages to `to` when asked; spawns `children` OrderCheckers first so they spread. */
 class Blaster extends Process {
   static override moduleName = 'Blaster';
-  processWillRun(state: any, { spawn, send }: Context) {
+  override processWillRun(state: any, { spawn, send }: Context) {
     const kids: string[] = [];
     for (let i = 0; i < (state.children ?? 0); i++) kids.push(spawn('OrderChecker', { inbox: state.inbox }));
     send(state.inbox, { blasterReady: true });
     return { ...state, kids };
   }
-  processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+  override processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
     if (message.blast) {
       const { to, count } = message.blast;
       for (let seq = 0; seq < count; seq++) send(to, { seq, last: count - 1, pad: 'x' });
@@ -109,10 +109,10 @@ describe('FIFO per sender and receiver', () => {
 describe('dead letters', () => {
   class Mortal extends Process {
     static override moduleName = 'Mortal';
-    processWillRun(state: any, { send }: Context) {
+    override processWillRun(state: any, { send }: Context) {
       send(state.inbox, { ready: true });
     }
-    processDidReceiveMessage(_state: any, message: any, _from: string, { exit }: Context) {
+    override processDidReceiveMessage(_state: any, message: any, _from: string, { exit }: Context) {
       if (message === 'die') exit('done');
     }
   }
@@ -120,12 +120,12 @@ describe('dead letters', () => {
   /** Spawns Mortals (spread over workers), waits for their exits, then sends to the dead ones on request. */
   class Survivor extends Process {
     static override moduleName = 'Survivor';
-    processWillRun(state: any, { spawn }: Context) {
+    override processWillRun(state: any, { spawn }: Context) {
       const kids: string[] = [];
       for (let i = 0; i < state.children; i++) kids.push(spawn('Mortal', { inbox: state.inbox }));
       return { ...state, kids, exited: [] as string[] };
     }
-    processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
+    override processDidReceiveMessage(state: any, message: any, from: string, { send }: Context) {
       if (message.type === 'CHILD_PROCESS_EXIT') {
         state.exited.push(from);
         if (state.exited.length === state.kids.length) send(state.inbox, { allExited: state.exited });

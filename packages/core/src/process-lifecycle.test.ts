@@ -28,13 +28,13 @@ async function take(inbox: Inbox, n: number): Promise<Received[]> {
 describe('lifecycle functions', () => {
   class GenRun extends Process {
     static override moduleName = 'GenRun';
-    *processWillRun(state: any, { send }: Context) {
+    override *processWillRun(state: any, { send }: Context): Generator<unknown, any, any> {
       const one = yield later(1);
       const many = yield [later('a'), later('b', 1), 'plain'];
       send(state.inbox, { one, many });
       return { ...state, ready: true };
     }
-    *processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override *processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context): Generator<unknown, any, any> {
       const doubled = yield later(message * 2);
       send(state.inbox, { doubled, ready: state.ready });
     }
@@ -51,16 +51,16 @@ describe('lifecycle functions', () => {
 
   class AsyncLife extends Process {
     static override moduleName = 'AsyncLife';
-    async processWillRun(state: any) {
+    override async processWillRun(state: any) {
       const extra = await later('set by async processWillRun');
       return { ...state, extra };
     }
-    async processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override async processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
       await later(null);
       send(state.inbox, { message, extra: state.extra });
       return { ...state, last: message };
     }
-    async processWillExit(state: any, err: unknown, { send }: Context) {
+    override async processWillExit(state: any, err: unknown, { send }: Context) {
       await later(null);
       send(state.inbox, { exited: err, last: state.last });
     }
@@ -78,10 +78,10 @@ describe('lifecycle functions', () => {
 
   class PlainLife extends Process {
     static override moduleName = 'PlainLife';
-    processWillRun(state: any) {
+    override processWillRun(state: any) {
       return { ...state, count: 10 };
     }
-    processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
       send(state.inbox, state.count + message);
       return { ...state, count: state.count + message };
     }
@@ -98,7 +98,7 @@ describe('lifecycle functions', () => {
 
   class Catcher extends Process {
     static override moduleName = 'Catcher';
-    *processWillRun(state: any, { send }: Context) {
+    override *processWillRun(state: any, { send }: Context) {
       try {
         yield failLater('rejected in processWillRun');
         send(state.inbox, 'not reached');
@@ -112,7 +112,7 @@ describe('lifecycle functions', () => {
       }
       return { ...state, alive: true };
     }
-    *processDidReceiveMessage(state: any, _message: any, _from: string, { send }: Context) {
+    override *processDidReceiveMessage(state: any, _message: any, _from: string, { send }: Context) {
       try {
         yield Promise.reject(new TypeError('rejected in a handler'));
       } catch (err) {
@@ -135,11 +135,11 @@ describe('lifecycle functions', () => {
 
   class Reducer extends Process {
     static override moduleName = 'Reducer';
-    *processWillRun(state: any) {
+    override *processWillRun(state: any) {
       yield later(null);
       return { ...state, n: 0, log: [] as string[] };
     }
-    *processDidReceiveMessage(state: any, message: any, _from: string, { send, getState }: Context) {
+    override *processDidReceiveMessage(state: any, message: any, _from: string, { send, getState }: Context) {
       switch (message) {
         case 'inc':
           return { ...state, n: state.n + 1 };
@@ -172,7 +172,7 @@ describe('lifecycle functions', () => {
 
   class Named extends Process {
     static override moduleName = 'Named';
-    processWillRun(state: any, { send, spawn, getProcessName, getParentProcessName, getChildrenProcessNames }: Context) {
+    override processWillRun(state: any, { send, spawn, getProcessName, getParentProcessName, getChildrenProcessNames }: Context) {
       const child = state.depth > 0 ? spawn('Named', { ...state, depth: state.depth - 1 }) : null;
       send(state.inbox, {
         self: getProcessName(),
@@ -182,7 +182,7 @@ describe('lifecycle functions', () => {
       });
       return { ...state, child };
     }
-    processDidReceiveMessage(state: any, message: any, _from: string, { send, exit, getChildrenProcessNames }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { send, exit, getChildrenProcessNames }: Context) {
       if (message === 'children?') send(state.inbox, { children: getChildrenProcessNames() });
       if (message === 'exit') exit();
     }
@@ -212,12 +212,12 @@ describe('lifecycle functions', () => {
 describe('one message at a time', () => {
   class Slow extends Process {
     static override moduleName = 'Slow';
-    *processWillRun(state: any, { send }: Context) {
+    override *processWillRun(state: any, { send }: Context) {
       send(state.inbox, 'run:start');
       yield later(null, 10);
       send(state.inbox, 'run:end');
     }
-    *processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override *processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
       send(state.inbox, `${message}:start`);
       yield later(null, 10);
       yield [later(null, 3), later(null, 1)];
@@ -236,12 +236,12 @@ describe('one message at a time', () => {
 
   class SlowAsync extends Process {
     static override moduleName = 'SlowAsync';
-    async processWillRun(state: any, { send }: Context) {
+    override async processWillRun(state: any, { send }: Context) {
       send(state.inbox, 'run:start');
       await later(null, 10);
       send(state.inbox, 'run:end');
     }
-    async processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override async processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
       send(state.inbox, `${message}:start`);
       await later(null, 5);
       send(state.inbox, `${message}:end`);
@@ -262,7 +262,7 @@ describe('one message at a time', () => {
   // A parent that spawns children and sends each a message straight away, from inside its own processWillRun.
   class Spawner extends Process {
     static override moduleName = 'Spawner';
-    processWillRun(state: any, { spawn, send }: Context) {
+    override processWillRun(state: any, { spawn, send }: Context) {
       const kids: string[] = [];
       for (let i = 0; i < state.count; i++) {
         const kid = spawn(state.module, { inbox: state.inbox, i });
@@ -277,11 +277,11 @@ describe('one message at a time', () => {
   /** Children whose processWillRun is synchronous. */
   class SyncKid extends Process {
     static override moduleName = 'SyncKid';
-    processWillRun(state: any, { send }: Context) {
+    override processWillRun(state: any, { send }: Context) {
       send(state.inbox, { kid: state.i, event: 'ran' });
       return { ...state, ran: true };
     }
-    processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
       send(state.inbox, { kid: state.i, event: 'message', ranFirst: state.ran === true, message });
     }
   }
@@ -289,12 +289,12 @@ describe('one message at a time', () => {
   /** Children whose processWillRun yields before it finishes. */
   class YieldingKid extends Process {
     static override moduleName = 'YieldingKid';
-    *processWillRun(state: any, { send }: Context) {
+    override *processWillRun(state: any, { send }: Context) {
       yield later(null, 2);
       send(state.inbox, { kid: state.i, event: 'ran' });
       return { ...state, ran: true };
     }
-    processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
       send(state.inbox, { kid: state.i, event: 'message', ranFirst: state.ran === true, message });
     }
   }
@@ -302,7 +302,7 @@ describe('one message at a time', () => {
   /** Children with no processWillRun at all. */
   class BareKid extends Process {
     static override moduleName = 'BareKid';
-    processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+    override processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
       send(state.inbox, { kid: state.i, event: 'message', ranFirst: true, message });
     }
   }
