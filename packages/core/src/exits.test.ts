@@ -311,6 +311,61 @@ describe('ways to end', () => {
   }
 });
 
+describe('nothing runs after processWillExit', () => {
+  /** A handler that yields a slow promise and then sends; processWillExit reports. */
+  class Sleeper extends Process {
+    static override moduleName = 'Sleeper';
+    override processWillRun(state: any, { send }: Context) {
+      send(state.inbox, { ready: state.i });
+    }
+    override *processDidReceiveMessage(state: any, message: any, _from: string, { send, getProcessName }: Context) {
+      if (message === 'sleep') {
+        send(state.inbox, { sleeping: getProcessName() });
+        yield later(null, 30);
+        send(state.inbox, `${getProcessName()} resumed after its exit`);
+      }
+      if (message?.marker) send(state.inbox, message.marker);
+    }
+    override processWillExit(state: any, err: unknown, { send, getProcessName }: Context) {
+      send(state.inbox, { willExit: getProcessName(), err });
+    }
+  }
+
+  class SleeperParent extends Process {
+    static override moduleName = 'SleeperParent';
+    override processWillRun(state: any, { spawn, send }: Context) {
+      const kid = spawn('Sleeper', { inbox: state.inbox, i: 0 });
+      send(state.inbox, { parentReady: [kid] });
+    }
+    override processDidReceiveMessage(_state: any, message: any, _from: string, { exit }: Context) {
+      if (message === 'exit') exit('parent done');
+    }
+  }
+
+  for (const how of ['its parent ends', 'cluster.kill']) {
+    it(`does not resume a generator handler suspended at a yield once the process has ended (${how})`, async () => {
+      const c = await start([SleeperParent, Sleeper, Crasher]);
+      const inbox = c.inbox();
+      const parent = await c.spawn('SleeperParent', { inbox: inbox.name });
+      const [kid] = ((await inbox.receiveMatching(has('parentReady'))).message as any).parentReady;
+      await inbox.receiveMatching(has('ready'));
+      // A bystander whose timer message marks "well after the sleeper's yield would have resumed".
+      const bystander = await c.spawn('Sleeper', { inbox: inbox.name, i: 1 });
+      await inbox.receiveMatching(has('ready'));
+      c.send(kid, 'sleep');
+      await inbox.receiveMatching(has('sleeping'));
+      if (how === 'cluster.kill') await c.kill(kid, 'killed mid-yield');
+      else c.send(parent, 'exit');
+      await inbox.receiveMatching((r) => has('willExit')(r) && (r.message as any).willExit === kid);
+      c.send(bystander, 'sleep');
+      await inbox.receiveMatching((r) => has('sleeping')(r) && (r.message as any).sleeping === bystander);
+      // The bystander's own resume (30 ms after the kid's ended) is the marker: nothing from the kid may precede it.
+      const next = await inbox.receiveMatching((r) => typeof r.message === 'string');
+      expect(next.message).toBe(`${bystander} resumed after its exit`);
+    });
+  }
+});
+
 describe('isolation of crashes', () => {
   it('never takes down another process or the worker: after many kinds of crash on every worker the other processes keep answering', async () => {
     const c = await start([Parent, Crasher]);
