@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@hypernode\/transport-amqp$/, replacement: src('./packages/transport-amqp/src/index.ts') },
       { find: /^@hypernode\/registry-redis$/, replacement: src('./packages/registry-redis/src/index.ts') },
       { find: /^@hypernode\/scheduler$/, replacement: src('./packages/scheduler/src/index.ts') },
+      { find: /^@hypernode\/daemon$/, replacement: src('./packages/daemon/src/index.ts') },
     ],
   },
   test: {

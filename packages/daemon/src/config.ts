@@ -1,0 +1,219 @@
+import { hostname } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HypernodeError } from '@hypernode/core';
+
+/** Where a daemon finds RabbitMQ when neither `--amqp-url` nor `HYPERNODE_AMQP_URL` is given. */
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** Where a daemon finds Redis when neither `--redis-url` nor `HYPERNODE_REDIS_URL` is given. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The cluster name when neither `--cluster` nor `HYPERNODE_CLUSTER` is given. */
+export const DEFAULT_CLUSTER = 'default';
+
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+
+/** A URL with its password replaced by `***`, safe for logs, errors and `--help`. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+/** `host:port` of a URL, for messages. */
+export function hostOf(url: string, defaultPort: number): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || defaultPort}`;
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+/** What every daemon and the client need to reach a cluster. */
+export interface Connection {
+  amqpUrl: string;
+  redisUrl: string;
+  cluster: string;
+}
+
+/** Settings of a `hypernode-worker`. */
+export interface WorkerConfig extends Connection {
+  id: string;
+  node?: string;
+  affinitySlack?: number;
+  placementCost?: number;
+}
+
+/** Settings of a `hypernode-node`. */
+export interface NodeConfig extends Connection {
+  id: string;
+  workers: number;
+  affinitySlack?: number;
+  placementCost?: number;
+}
+
+/** Settings of a `hypernode-cluster`. */
+export type ClusterConfig = Connection;
+
+/** The result of parsing a daemon's command line: settings, or a request for help. */
+export type Parsed<C> = { help: true; text: string } | { help: false; config: C };
+
+type Env = Record<string, string | undefined>;
+
+const COMMON = {
+  cluster: { type: 'string' },
+  'amqp-url': { type: 'string' },
+  'redis-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const PLACEMENT = {
+  'affinity-slack': { type: 'string' },
+  'placement-cost': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+function commonHelp(env: Env): string {
+  return [
+    `  --cluster <name>         cluster name; env HYPERNODE_CLUSTER (now: ${env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER})`,
+    `  --amqp-url <url>         RabbitMQ; env HYPERNODE_AMQP_URL (now: ${maskUrl(env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL)})`,
+    `  --redis-url <url>        Redis; env HYPERNODE_REDIS_URL (now: ${maskUrl(env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL)})`,
+    '  -h, --help               show this help',
+    '',
+    'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
+  ].join('\n');
+}
+
+const placementHelp = [
+  '  --affinity-slack <n>     load-score points a parent\'s worker may exceed the idlest one and still',
+  '                           get the child (default 5; 0 spreads every spawn by load)',
+  '  --placement-cost <n>     load-score points each spawn adds to a worker until its next report (default 0.05)',
+].join('\n');
+
+/** The help text of `hypernode-worker`. */
+export function workerHelp(env: Env = process.env): string {
+  return [
+    'Usage: hypernode-worker --id <id> [options]',
+    '',
+    'Hosts processes of a hypernode cluster. Usually started by hypernode-node, which restarts it when it dies.',
+    '',
+    '  --id <id>                worker id, unique in the cluster, without \':\' (required)',
+    '  --node <id>              the node daemon that owns it (informational)',
+    placementHelp,
+    commonHelp(env),
+  ].join('\n');
+}
+
+/** The help text of `hypernode-node`. */
+export function nodeHelp(env: Env = process.env): string {
+  return [
+    'Usage: hypernode-node [options]',
+    '',
+    'Runs on each machine of a hypernode cluster: forks workers, restarts a worker that dies (with backoff),',
+    'reports the machine\'s load, adds and removes workers on command, drains them on SIGTERM.',
+    '',
+    `  --id <id>                node id, unique in the cluster (default: the host name, now ${defaultNodeId()})`,
+    '  --workers <n>            workers to fork (default: the number of cores)',
+    placementHelp,
+    commonHelp(env),
+  ].join('\n');
+}
+
+/** The help text of `hypernode-cluster`. */
+export function clusterHelp(env: Env = process.env): string {
+  return [
+    'Usage: hypernode-cluster [options]',
+    '',
+    'Hosts the root process of a hypernode cluster, watches its members and answers admin commands',
+    '(hypernode-cli, connectCluster). One per cluster; restart it at will: running processes keep running.',
+    '',
+    commonHelp(env),
+  ].join('\n');
+}
+
+function parse<O extends ParseArgsConfig['options']>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    throw new HypernodeError('INVALID_OPTIONS', `${command}: ${(err as Error).message.replace(/\.$/, '')}; see '${command} --help'.`);
+  }
+}
+
+function connection(command: string, values: Record<string, string | boolean | undefined>, env: Env): Connection {
+  const cluster = (values.cluster as string | undefined) ?? env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER;
+  if (!CLUSTER_NAME.test(cluster)) {
+    throw new HypernodeError('INVALID_OPTIONS', `${command}: the cluster name '${cluster}' is not valid; use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
+  }
+  return {
+    cluster,
+    amqpUrl: (values['amqp-url'] as string | undefined) ?? env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL,
+    redisUrl: (values['redis-url'] as string | undefined) ?? env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL,
+  };
+}
+
+function number(command: string, flag: string, raw: string | boolean | undefined, rule: { min: number; integer?: boolean; max?: number }): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n)) || (rule.max !== undefined && n > rule.max)) {
+    const kind = rule.integer ? 'a whole number' : 'a number';
+    const range = rule.max === undefined ? `of at least ${rule.min}` : `from ${rule.min} to ${rule.max}`;
+    throw new HypernodeError('INVALID_OPTIONS', `${command}: --${flag} '${String(raw)}' is not valid; give ${kind} ${range}.`);
+  }
+  return n;
+}
+
+function id(command: string, flag: string, value: string): string {
+  if (!ID.test(value)) {
+    throw new HypernodeError('INVALID_OPTIONS', `${command}: --${flag} '${value}' is not valid; use 1-80 letters, digits, '.', '_' or '-' (no ':'), starting with a letter or digit.`);
+  }
+  return value;
+}
+
+/** The host name made into a valid node id. */
+export function defaultNodeId(): string {
+  const cleaned = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60);
+  return cleaned || 'node';
+}
+
+/** Parses `hypernode-worker`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
+export function parseWorkerArgs(argv: string[], env: Env = process.env): Parsed<WorkerConfig> {
+  const cmd = 'hypernode-worker';
+  const v = parse(cmd, argv, { ...COMMON, ...PLACEMENT, id: { type: 'string' }, node: { type: 'string' } });
+  if (v.help) return { help: true, text: workerHelp(env) };
+  if (typeof v.id !== 'string') throw new HypernodeError('INVALID_OPTIONS', `${cmd}: --id is required; pass a worker id unique in the cluster, e.g. --id $(hostname)-w1.`);
+  const config: WorkerConfig = { ...connection(cmd, v, env), id: id(cmd, 'id', v.id) };
+  if (typeof v.node === 'string') config.node = id(cmd, 'node', v.node);
+  const slack = number(cmd, 'affinity-slack', v['affinity-slack'], { min: 0 });
+  if (slack !== undefined) config.affinitySlack = slack;
+  const cost = number(cmd, 'placement-cost', v['placement-cost'], { min: 0 });
+  if (cost !== undefined) config.placementCost = cost;
+  return { help: false, config };
+}
+
+/** Parses `hypernode-node`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
+export function parseNodeArgs(argv: string[], env: Env = process.env, cores = 1): Parsed<NodeConfig> {
+  const cmd = 'hypernode-node';
+  const v = parse(cmd, argv, { ...COMMON, ...PLACEMENT, id: { type: 'string' }, workers: { type: 'string' } });
+  if (v.help) return { help: true, text: nodeHelp(env) };
+  const config: NodeConfig = {
+    ...connection(cmd, v, env),
+    id: id(cmd, 'id', typeof v.id === 'string' ? v.id : defaultNodeId()),
+    workers: number(cmd, 'workers', v.workers, { min: 0, integer: true, max: 256 }) ?? cores,
+  };
+  const slack = number(cmd, 'affinity-slack', v['affinity-slack'], { min: 0 });
+  if (slack !== undefined) config.affinitySlack = slack;
+  const cost = number(cmd, 'placement-cost', v['placement-cost'], { min: 0 });
+  if (cost !== undefined) config.placementCost = cost;
+  return { help: false, config };
+}
+
+/** Parses `hypernode-cluster`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
+export function parseClusterArgs(argv: string[], env: Env = process.env): Parsed<ClusterConfig> {
+  const cmd = 'hypernode-cluster';
+  const v = parse(cmd, argv, COMMON);
+  if (v.help) return { help: true, text: clusterHelp(env) };
+  return { help: false, config: connection(cmd, v, env) };
+}

@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
+import * as core from '@hypernode/core';
+import {
+  ClassCatalog,
+  HypernodeError,
+  Inbox,
+  ModuleTable,
+  silentLogger,
+  systemClock,
+  WorkerRuntime,
+  type Cluster,
+  type LoadedModule,
+  type Logger,
+  type ProcessClass,
+  type ProcessInfo,
+  type WorkerStats,
+} from '@hypernode/core';
+import { connectAdapters, type Adapters } from './adapters';
+import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL } from './config';
+import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
+import { ROOT_NAME } from './cluster-daemon';
+import { callRpc } from './rpc';
+
+/** Options of {@link connectCluster}. Each falls back to its environment variable, then its default. */
+export interface ConnectClusterOptions {
+  /** RabbitMQ URL; env `HYPERNODE_AMQP_URL`, default `amqp://guest:guest@127.0.0.1:5672`. */
+  amqp?: string;
+  /** Redis URL; env `HYPERNODE_REDIS_URL`, default `redis://127.0.0.1:6379`. */
+  redis?: string;
+  /** Cluster name; env `HYPERNODE_CLUSTER`, default `default`. */
+  cluster?: string;
+  /** How long an admin request waits for the cluster daemon. Default 10 000 ms. */
+  timeoutMs?: number;
+  /** Where the client reports reconnections. Default: silent. */
+  logger?: Logger;
+}
+
+/** Where a spawned process should run. */
+export interface SpawnOptions {
+  /** A live worker's id: the process starts there instead of where the scheduler would put it. */
+  worker?: string;
+}
+
+/**
+ * A client of a distributed cluster: the same surface as core's {@link Cluster} (so code written against an
+ * embedded cluster runs against a real one), plus operator commands. Admin commands go to the cluster
+ * daemon (service `admin`); `send`, `call` and inboxes go straight to the workers, so they keep working while
+ * the cluster daemon restarts.
+ */
+export interface ClusterClient extends Cluster {
+  /** Spawns a child of the root process, on `options.worker` when given. */
+  spawn(moduleName: string, initialState?: unknown, options?: SpawnOptions): Promise<string>;
+  /** Members, per-worker load and counters. */
+  status(): Promise<ClusterStatus>;
+  /** Node daemons and their workers. */
+  nodes(): Promise<NodeSummary[]>;
+  /** Asks node daemon `node` to fork `n` more workers; resolves with their ids once they are up. */
+  addWorkers(node: string, n: number): Promise<string[]>;
+  /** Stops a worker gracefully for good (its node daemon does not replace it). */
+  removeWorker(id: string): Promise<boolean>;
+  /** Drains a node daemon: its workers stop gracefully, then it exits. */
+  removeNode(node: string): Promise<void>;
+  /** The process tree under the root. */
+  tree(): Promise<ProcessTree>;
+}
+
+/**
+ * Connects to the cluster `options.cluster` over RabbitMQ and Redis. Rejects with `TRANSPORT_DOWN` or
+ * `REGISTRY_DOWN` (naming the host, never a password) when either cannot be reached. It does not wait for a
+ * cluster daemon: a command that needs one and finds none rejects with `REQUEST_TIMEOUT` saying so.
+ */
+export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterClient> {
+  const cluster = options.cluster ?? process.env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER;
+  const logger = options.logger ?? silentLogger;
+  const adapters = await connectAdapters(
+    {
+      cluster,
+      amqpUrl: options.amqp ?? process.env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL,
+      redisUrl: options.redis ?? process.env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL,
+    },
+    logger,
+  );
+  const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000);
+  try {
+    await client.runtime.start();
+  } catch (err) {
+    await client.stop();
+    throw err;
+  }
+  return client;
+}
+
+class RemoteCluster implements ClusterClient {
+  readonly root = ROOT_NAME;
+  readonly runtime: WorkerRuntime;
+  private readonly outside: string;
+  private readonly inboxes = new Set<Inbox>();
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly adapters: Adapters,
+    logger: Logger,
+    private readonly timeoutMs: number,
+  ) {
+    const id = `client-${randomUUID().slice(0, 8)}`;
+    this.outside = `${id}:outside`;
+    this.runtime = new WorkerRuntime({
+      id,
+      cluster: name,
+      transport: adapters.transport,
+      registry: adapters.registry,
+      // A client hosts inboxes, never processes.
+      modules: new ModuleTable(new ClassCatalog(), undefined, undefined),
+      logger,
+    });
+  }
+
+  private live(): void {
+    if (this.stopping) throw new HypernodeError('CLUSTER_STOPPED', `This client of cluster '${this.name}' is stopped; connect again with connectCluster().`);
+  }
+
+  private async admin<T>(op: string, args: unknown = null, timeoutMs = this.timeoutMs): Promise<T> {
+    this.live();
+    try {
+      return await callRpc<T>(this.adapters.transport, 'admin', op, args, timeoutMs);
+    } catch (err) {
+      if (HypernodeError.is(err, 'REQUEST_TIMEOUT')) {
+        throw new HypernodeError(
+          'REQUEST_TIMEOUT',
+          `No cluster daemon answers for cluster '${this.name}' (no reply to '${op}' within ${timeoutMs} ms); start one with 'hypernode-cluster --cluster ${this.name}'.`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  async load(source: string | ProcessClass): Promise<LoadedModule[]> {
+    this.live();
+    if (typeof source !== 'string' || source.length === 0) {
+      const what = typeof source === 'function' ? `the class '${source.name}'` : typeof source;
+      throw new HypernodeError(
+        'INVALID_ARGUMENT',
+        `A connected cluster loads modules from source files, since workers run in other processes; got ${what}. Pass the path of the file that defines the module.`,
+      );
+    }
+    const bundled = await core.bundleModuleFile(resolvePath(source), core);
+    const uploads: ModuleUpload[] = bundled.map((m) => ({ name: m.name, code: m.code, hash: m.hash, origin: m.origin }));
+    return this.admin<LoadedModule[]>('load', { modules: uploads }, Math.max(this.timeoutMs, 30_000));
+  }
+
+  spawn(moduleName: string, initialState?: unknown, options: SpawnOptions = {}): Promise<string> {
+    const args: { module: string; state?: unknown; worker?: string } = { module: moduleName };
+    if (initialState !== undefined) args.state = initialState;
+    if (options.worker !== undefined) args.worker = options.worker;
+    return this.admin<string>('spawn', args);
+  }
+
+  send(to: string, message: unknown, from: string = this.outside): void {
+    this.live();
+    this.runtime.sendFrom(from, to, message, null);
+    this.runtime.flushNow();
+  }
+
+  async call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R> {
+    this.live();
+    const inbox = this.inbox();
+    try {
+      const reply = this.runtime.call(inbox.name, to, message, timeoutMs) as Promise<R>;
+      this.runtime.flushNow();
+      return await reply;
+    } finally {
+      inbox.close();
+    }
+  }
+
+  inbox(): Inbox {
+    this.live();
+    const inbox = new Inbox(this.runtime, systemClock, () => this.inboxes.delete(inbox));
+    this.inboxes.add(inbox);
+    return inbox;
+  }
+
+  ps(): Promise<ProcessInfo[]> {
+    return this.admin('ps');
+  }
+
+  kill(name: string, reason: unknown = 'killed'): Promise<boolean> {
+    return this.admin('kill', { name, reason });
+  }
+
+  modules(): Promise<LoadedModule[]> {
+    return this.admin('modules');
+  }
+
+  stats(): Promise<(WorkerStats & { worker: string })[]> {
+    return this.admin('stats');
+  }
+
+  status(): Promise<ClusterStatus> {
+    return this.admin('status');
+  }
+
+  nodes(): Promise<NodeSummary[]> {
+    return this.admin('nodes');
+  }
+
+  addWorkers(node: string, n: number): Promise<string[]> {
+    return this.admin('workers-add', { node, n }, Math.max(this.timeoutMs, 60_000));
+  }
+
+  removeWorker(id: string): Promise<boolean> {
+    return this.admin('workers-remove', { id }, Math.max(this.timeoutMs, 30_000));
+  }
+
+  async removeNode(node: string): Promise<void> {
+    await this.admin('nodes-remove', { node });
+  }
+
+  tree(): Promise<ProcessTree> {
+    return this.admin('tree');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const inbox of [...this.inboxes]) inbox.close();
+    await this.runtime.close();
+    await this.adapters.transport.close().catch(() => undefined);
+    await this.adapters.registry.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,374 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encode, HypernodeError, type Logger, type Subscription } from '@hypernode/core';
+import { connectAdapters, every, within, type Adapters } from './adapters';
+import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL, defaultNodeId, type Connection } from './config';
+import { daemonLogger } from './logger';
+import { serveRpc } from './rpc';
+import { HEARTBEAT_MS, MEMBER_TTL_MS, STOP_TIMEOUT_MS } from './worker-daemon';
+
+/** Restart backoff of a worker that keeps dying: 100 ms, doubling, at most 10 s; reset after 30 s up. */
+export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_000 } as const;
+/** How long a node daemon waits for a forked worker to say it is up. */
+const READY_TIMEOUT_MS = 30_000;
+
+/** Options of {@link startNode}. */
+export interface NodeDaemonOptions extends Partial<Connection> {
+  /** Unique in the cluster, without ':'. Default: the host name. */
+  id?: string;
+  /** Workers to fork at start. Default `os.availableParallelism()`. */
+  workers?: number;
+  /** Default: lines on stdout/stderr tagged with the node id. */
+  logger?: Logger;
+  /** Passed to every worker (see `WorkerDaemonOptions`). */
+  affinitySlack?: number;
+  placementCost?: number;
+  /**
+   * The program forked for each worker. Default: this package's `worker-entry` next to this file (run with
+   * `--import tsx` when this package runs from its TypeScript sources).
+   */
+  workerEntry?: string;
+  /** Node flags for each worker. Default: `['--import', <tsx>]` for a `.ts` entry, none otherwise. */
+  workerExecArgv?: string[];
+}
+
+/** One worker as the node daemon tracks it. */
+export interface NodeWorkerInfo {
+  id: string;
+  /** Slot number: a replacement worker takes the slot of the one it replaces. */
+  slot: number;
+  pid: number | null;
+  startedAt: number;
+  /** Times this slot's worker died and was restarted. */
+  restarts: number;
+  up: boolean;
+}
+
+/** What `status` of a node daemon answers. */
+export interface NodeStatus {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  draining: boolean;
+  workers: NodeWorkerInfo[];
+}
+
+/** A running node daemon. */
+export interface NodeDaemon {
+  readonly id: string;
+  status(): NodeStatus;
+  /** Forks `n` more workers; resolves with their ids once they are up. */
+  addWorkers(n: number): Promise<string[]>;
+  /** Stops one worker gracefully (SIGTERM) for good: it is not restarted. False for an unknown id. */
+  removeWorker(id: string): Promise<boolean>;
+  /** Drains: every worker stops gracefully, then the daemon leaves the cluster and closes. Idempotent. */
+  stop(why?: string): Promise<void>;
+  readonly stopped: Promise<void>;
+}
+
+interface Slot {
+  index: number;
+  id: string;
+  child: ChildProcess | null;
+  startedAt: number;
+  restarts: number;
+  backoffMs: number;
+  up: boolean;
+  /** Set when the daemon asked the worker to stop: its exit is expected and it is not restarted. */
+  removing: boolean;
+  restartTimer: NodeJS.Timeout | null;
+  ready: Promise<void>;
+  onReady: (err?: Error) => void;
+  exited: Promise<void>;
+  onExit: () => void;
+}
+
+/**
+ * Starts a node daemon: forks `workers` worker processes and keeps them running. A worker that dies without
+ * being asked (a signal or a non-zero exit code) is announced lost to every worker at once (its processes'
+ * parents get `CHILD_PROCESS_EXIT` with `WORKER_LOST`), removed from the registry, and replaced by a new
+ * worker (new id) after a backoff. A worker that exits with code 0 by itself (it was drained) is not
+ * replaced. Heartbeats as a `node` member with the host, its workers and the machine's load, and serves
+ * `node.<id>` requests: `status`, `addWorkers`, `removeWorker`, `drain`.
+ */
+export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDaemon> {
+  const id = options.id ?? defaultNodeId();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(id)) {
+    throw new HypernodeError('INVALID_OPTIONS', `Node id '${id}' is not valid; use 1-80 letters, digits, '.', '_' or '-' (no ':'), starting with a letter or digit.`);
+  }
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
+    throw new HypernodeError('INVALID_OPTIONS', `startNode() got workers: ${String(options.workers)}; give a whole number from 0 to 256.`);
+  }
+  const conn: Connection = {
+    cluster: options.cluster ?? DEFAULT_CLUSTER,
+    amqpUrl: options.amqpUrl ?? DEFAULT_AMQP_URL,
+    redisUrl: options.redisUrl ?? DEFAULT_REDIS_URL,
+  };
+  const logger = options.logger ?? daemonLogger(`node ${id}`);
+  const adapters = await connectAdapters(conn, logger);
+  const daemon = new NodeDaemonImpl(id, conn, options, logger, adapters);
+  try {
+    await daemon.start(workers);
+  } catch (err) {
+    await daemon.stop('it failed to start');
+    throw err;
+  }
+  return daemon;
+}
+
+class NodeDaemonImpl implements NodeDaemon {
+  private readonly slots = new Map<number, Slot>();
+  private nextSlot = 1;
+  private readonly startedAt = Date.now();
+  private readonly host = hostname();
+  private draining = false;
+  private stopping: Promise<void> | null = null;
+  private ticker: { stop(): void } | null = null;
+  private server: Subscription | null = null;
+  private registryWarned = false;
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+  private readonly entry: string;
+  private readonly execArgv: string[];
+  private readonly extraEnv: Record<string, string>;
+
+  constructor(
+    readonly id: string,
+    private readonly conn: Connection,
+    private readonly options: NodeDaemonOptions,
+    private readonly logger: Logger,
+    private readonly adapters: Adapters,
+  ) {
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    const launch = workerLaunch(options);
+    this.entry = launch.entry;
+    this.execArgv = launch.execArgv;
+    this.extraEnv = launch.env;
+  }
+
+  async start(workers: number): Promise<void> {
+    await this.heartbeat();
+    this.server = await serveRpc(this.adapters.transport, `node.${this.id}`, {
+      status: () => this.status(),
+      addWorkers: (args: { n: number }) => this.addWorkers(args.n),
+      removeWorker: (args: { id: string }) => this.removeWorker(args.id),
+      drain: () => {
+        void this.stop('drained on request');
+        return { draining: true };
+      },
+    });
+    this.ticker = every(HEARTBEAT_MS, () => this.heartbeat());
+    await this.addWorkers(workers);
+    this.logger.info(`node daemon '${this.id}' of cluster '${this.conn.cluster}' is up with ${this.slots.size} workers (pid ${process.pid})`);
+  }
+
+  status(): NodeStatus {
+    return {
+      id: this.id,
+      host: this.host,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      draining: this.draining,
+      workers: [...this.slots.values()].map((s) => ({
+        id: s.id,
+        slot: s.index,
+        pid: s.child?.pid ?? null,
+        startedAt: s.startedAt,
+        restarts: s.restarts,
+        up: s.up,
+      })),
+    };
+  }
+
+  async addWorkers(n: number): Promise<string[]> {
+    if (!Number.isInteger(n) || n < 0 || n > 256) {
+      throw new HypernodeError('INVALID_ARGUMENT', `addWorkers needs a whole number from 0 to 256; got ${String(n)}.`);
+    }
+    if (this.draining) throw new HypernodeError('INVALID_ARGUMENT', `Node '${this.id}' is draining; it starts no new workers.`);
+    const added: Slot[] = [];
+    for (let i = 0; i < n; i++) {
+      const slot = this.newSlot(this.nextSlot++);
+      this.slots.set(slot.index, slot);
+      this.launch(slot);
+      added.push(slot);
+    }
+    const ready = await within(Promise.allSettled(added.map((s) => s.ready)), READY_TIMEOUT_MS);
+    const failed = added.filter((s, i) => ready === undefined || ready[i]!.status === 'rejected');
+    if (failed.length > 0) {
+      this.logger.warn(`node '${this.id}': ${failed.length} of ${n} new workers did not come up within ${READY_TIMEOUT_MS / 1000} s; they are restarted with backoff`);
+    }
+    return added.map((s) => s.id);
+  }
+
+  async removeWorker(id: string): Promise<boolean> {
+    const slot = [...this.slots.values()].find((s) => s.id === id);
+    if (!slot) return false;
+    slot.removing = true;
+    if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    if (slot.child) {
+      slot.child.kill('SIGTERM');
+      if ((await within(slot.exited, STOP_TIMEOUT_MS + 5000)) === undefined && slot.child) {
+        this.logger.warn(`worker '${id}' did not stop within ${(STOP_TIMEOUT_MS + 5000) / 1000} s of SIGTERM; killing it`);
+        slot.child.kill('SIGKILL');
+        await slot.exited;
+      }
+    }
+    this.slots.delete(slot.index);
+    return true;
+  }
+
+  stop(why = 'stopped'): Promise<void> {
+    this.stopping ??= this.shutdown(why).finally(() => this.resolveStopped());
+    return this.stopping;
+  }
+
+  private async shutdown(why: string): Promise<void> {
+    this.draining = true;
+    this.logger.info(`node daemon '${this.id}' is draining (${why}): stopping ${this.slots.size} workers`);
+    await within(this.heartbeat(), 1000);
+    await Promise.all([...this.slots.values()].map((s) => this.removeWorker(s.id)));
+    this.ticker?.stop();
+    await this.server?.close().catch(() => undefined);
+    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000);
+    await this.adapters.transport.close().catch(() => undefined);
+    await this.adapters.registry.close().catch(() => undefined);
+    this.logger.info(`node daemon '${this.id}' stopped`);
+  }
+
+  private newSlot(index: number): Slot {
+    const slot = { index, restarts: 0, backoffMs: 0, removing: false, restartTimer: null } as unknown as Slot;
+    this.fresh(slot);
+    return slot;
+  }
+
+  /** Gives a slot a new worker id and fresh ready/exit promises. */
+  private fresh(slot: Slot): void {
+    slot.id = `${this.id}-w${slot.index}-${Date.now().toString(36)}`;
+    slot.child = null;
+    slot.up = false;
+    slot.startedAt = Date.now();
+    slot.ready = new Promise<void>((resolve, reject) => {
+      slot.onReady = (err) => (err ? reject(err) : resolve());
+    });
+    slot.ready.catch(() => undefined);
+    slot.exited = new Promise<void>((resolve) => (slot.onExit = resolve));
+  }
+
+  private launch(slot: Slot): void {
+    const args = ['--id', slot.id, '--node', this.id];
+    if (this.options.affinitySlack !== undefined) args.push('--affinity-slack', String(this.options.affinitySlack));
+    if (this.options.placementCost !== undefined) args.push('--placement-cost', String(this.options.placementCost));
+    const child = fork(this.entry, args, {
+      execArgv: this.execArgv,
+      env: {
+        ...process.env,
+        ...this.extraEnv,
+        HYPERNODE_AMQP_URL: this.conn.amqpUrl,
+        HYPERNODE_REDIS_URL: this.conn.redisUrl,
+        HYPERNODE_CLUSTER: this.conn.cluster,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    slot.child = child;
+    slot.startedAt = Date.now();
+    child.on('message', (m: { type?: string }) => {
+      if (m?.type === 'ready' && slot.child === child) {
+        slot.up = true;
+        this.logger.info(`worker '${slot.id}' is up (pid ${child.pid})`);
+        slot.onReady();
+      }
+    });
+    child.on('error', (err) => this.logger.warn(`worker '${slot.id}': ${err.message}`));
+    child.on('exit', (code, signal) => this.exited(slot, child, code, signal));
+  }
+
+  private exited(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.child !== child) return;
+    const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    slot.child = null;
+    slot.up = false;
+    slot.onReady(new Error(why));
+    slot.onExit();
+    if (slot.removing || this.draining) return;
+    if (code === 0 && !signal) {
+      this.logger.info(`worker '${slot.id}' left (it was drained); it is not replaced`);
+      this.slots.delete(slot.index);
+      return;
+    }
+    const upFor = Date.now() - slot.startedAt;
+    slot.backoffMs = upFor >= RESTART_BACKOFF.resetAfterMs || slot.backoffMs === 0 ? RESTART_BACKOFF.firstMs : Math.min(slot.backoffMs * 2, RESTART_BACKOFF.maxMs);
+    this.logger.warn(`worker '${slot.id}' (pid ${child.pid}) ${why}; its processes are lost; starting a replacement in ${slot.backoffMs} ms`);
+    // Every worker learns it now, rather than when its heartbeat expires.
+    this.adapters.transport.publish(encode(['worker-lost', slot.id, why]));
+    this.adapters.registry.removeMember(slot.id).catch((err: Error) => this.logger.warn(`could not remove member '${slot.id}': ${err.message}`));
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = null;
+      if (this.draining || slot.removing) return;
+      slot.restarts++;
+      this.fresh(slot);
+      this.launch(slot);
+    }, slot.backoffMs);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const workers = [...this.slots.values()].filter((s) => s.up).map((s) => s.id);
+    try {
+      await this.adapters.registry.putMember(
+        {
+          id: this.id,
+          role: 'node',
+          node: this.id,
+          host: this.host,
+          pid: process.pid,
+          startedAt: this.startedAt,
+          meta: {
+            workers: workers.join(' '),
+            cpus: cpus().length,
+            loadavg1: Math.round(loadavg()[0]! * 100) / 100,
+            freeMemBytes: freemem(),
+            totalMemBytes: totalmem(),
+            draining: this.draining,
+          },
+        },
+        MEMBER_TTL_MS,
+      );
+      if (this.registryWarned) this.logger.info(`node '${this.id}' heartbeats again`);
+      this.registryWarned = false;
+    } catch (err) {
+      if (!this.registryWarned) this.logger.warn(`node '${this.id}' could not heartbeat: ${(err as Error).message}`);
+      this.registryWarned = true;
+    }
+  }
+}
+
+/**
+ * What to fork for a worker. From the built package: `dist/worker-entry.js` with plain node. From the
+ * TypeScript sources (tests, `tsx`): `src/worker-entry.ts` with `--import tsx`, and `TSX_TSCONFIG_PATH`
+ * pointing at this package's tsconfig so workspace imports resolve to sources as in the parent.
+ */
+function workerLaunch(options: NodeDaemonOptions): { entry: string; execArgv: string[]; env: Record<string, string> } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = options.workerEntry ?? join(here, fromSource ? 'worker-entry.ts' : 'worker-entry.js');
+  if (!existsSync(entry)) {
+    throw new HypernodeError('INVALID_OPTIONS', `The worker program '${entry}' does not exist; build @hypernode/daemon ('pnpm build') or pass workerEntry.`);
+  }
+  const env: Record<string, string> = {};
+  let execArgv = options.workerExecArgv;
+  if (execArgv === undefined) {
+    execArgv = [];
+    if (entry.endsWith('.ts')) {
+      const tsx = createRequire(import.meta.url).resolve('tsx');
+      execArgv = ['--import', tsx];
+      const tsconfig = join(here, '..', 'tsconfig.json');
+      if (!process.env.TSX_TSCONFIG_PATH && existsSync(tsconfig)) env.TSX_TSCONFIG_PATH = tsconfig;
+    }
+  }
+  return { entry, execArgv, env };
+}

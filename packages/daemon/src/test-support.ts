@@ -1,0 +1,176 @@
+/**
+ * Test support (not exported): starts the daemons' real programs (`apps/<kind>/src/main.ts` under tsx) as OS
+ * processes, reads their output line by line, and cleans a test cluster out of RabbitMQ and Redis.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { RedisRegistry } from '@hypernode/registry-redis';
+import { AmqpTransport } from '@hypernode/transport-amqp';
+import { DEFAULT_AMQP_URL, DEFAULT_REDIS_URL } from './config';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+export const amqpUrl = process.env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL;
+export const redisUrl = process.env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL;
+
+/** A fresh cluster name for one test. */
+export function clusterName(): string {
+  return `t-${randomUUID().slice(0, 8)}`;
+}
+
+/** A path under the repository. */
+export function repoPath(path: string): string {
+  return fileURLToPath(new URL(path, `file://${repo}`));
+}
+
+/** One daemon program running as an OS process. */
+export class DaemonProcess {
+  readonly lines: string[] = [];
+  private readonly waiters = new Set<{ re: RegExp; from: number; resolve(line: string): void }>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private child: ChildProcess;
+
+  constructor(
+    readonly kind: 'cluster' | 'node' | 'worker',
+    args: string[],
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(process.execPath, ['--import', tsx, repoPath(`apps/${kind}/src/main.ts`), ...args], {
+      cwd: repo,
+      env: { ...process.env, TSX_TSCONFIG_PATH: repoPath('tsconfig.json'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      let rest = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop()!;
+        for (const line of parts) this.line(line);
+      });
+    }
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  private line(line: string): void {
+    this.lines.push(line);
+    if (process.env.HYPERNODE_TEST_ECHO) process.stderr.write(`[${this.kind} ${this.child.pid}] ${line}\n`);
+    for (const w of [...this.waiters]) {
+      if (w.re.test(line)) {
+        this.waiters.delete(w);
+        w.resolve(line);
+      }
+    }
+  }
+
+  /**
+   * Resolves with the first output line matching `re` (counting lines already printed from index `from`,
+   * default 0), or rejects after `timeoutMs` with the output so far.
+   */
+  waitFor(re: RegExp, timeoutMs = 20_000, from = 0): Promise<string> {
+    const seen = this.lines.slice(from).find((l) => re.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter = { re, from, resolve: (line: string) => (clearTimeout(timer), resolve(line)) };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`hypernode-${this.kind} printed no line matching ${re} within ${timeoutMs} ms; output:\n${this.lines.join('\n')}`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Environment that points a daemon at the test cluster. */
+export function daemonEnv(cluster: string): Record<string, string> {
+  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: amqpUrl, HYPERNODE_REDIS_URL: redisUrl };
+}
+
+/** Starts `hypernode-cluster` and resolves once it says it is up. */
+export async function startClusterProcess(cluster: string): Promise<DaemonProcess> {
+  const p = new DaemonProcess('cluster', [], daemonEnv(cluster));
+  await p.waitFor(/cluster daemon of cluster .* is up/);
+  return p;
+}
+
+/** Starts `hypernode-node` with `workers` workers and resolves once it says it is up. */
+export async function startNodeProcess(cluster: string, id: string, workers: number, extra: string[] = []): Promise<DaemonProcess> {
+  const p = new DaemonProcess('node', ['--id', id, '--workers', String(workers), ...extra], daemonEnv(cluster));
+  await p.waitFor(/node daemon .* is up with/, 40_000);
+  return p;
+}
+
+/**
+ * Deletes everything the cluster left in RabbitMQ (its inbox and RPC queues, found with rabbitmqctl, and its
+ * events exchange) and in Redis. Run after its daemons stopped.
+ */
+export async function deleteTestCluster(cluster: string): Promise<void> {
+  const { stdout } = await run('rabbitmqctl', ['list_queues', 'name', '-q']);
+  const prefix = `hypernode.${cluster}.`;
+  const queues = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(prefix));
+  const transport = await AmqpTransport.connect({ url: amqpUrl, cluster, logger: { info() {}, warn() {} } });
+  // Declaring a queue through listen/serve makes this transport delete it in deleteClusterTopology().
+  for (const q of queues) {
+    const rest = q.slice(prefix.length);
+    try {
+      if (rest.startsWith('inbox.')) await (await transport.listen(rest.slice('inbox.'.length), () => undefined)).close();
+      else if (rest.startsWith('rpc.')) await (await transport.serve(rest.slice('rpc.'.length), async () => new Uint8Array())).close();
+    } catch {
+      // still consumed by a process that is going away; its x-expires deletes it
+    }
+  }
+  await transport.close();
+  await transport.deleteClusterTopology();
+  const registry = await RedisRegistry.connect({ url: redisUrl, cluster });
+  await registry.deleteCluster();
+  await registry.close();
+}
+
+/** Closes, from the broker's side, every connection of `cluster` (as a broker outage would). */
+export async function dropBrokerConnections(cluster: string): Promise<number> {
+  const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
+  const pids = stdout
+    .split('\n')
+    .filter((line) => line.includes(`"hypernode.${cluster}.`))
+    .map((line) => line.split('\t')[0]!);
+  await Promise.all(pids.map((pid) => run('rabbitmqctl', ['close_connection', pid, 'hypernode test: simulated broker outage'])));
+  return pids.length;
+}
+
+/** Calls `probe` until it returns a value other than undefined (at most `timeoutMs`), re-trying on errors. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'the condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms${last ? `; last error: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,214 @@
+import * as core from '@hypernode/core';
+import { ClassCatalog, encode, ModuleTable, WorkerRuntime, type Logger, type MemberInfo, type Subscription } from '@hypernode/core';
+import { Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
+import { connectAdapters, every, within, type Adapters } from './adapters';
+import type { Connection } from './config';
+import { daemonLogger } from './logger';
+import { serveRpc } from './rpc';
+import { builtinClasses } from './builtins';
+
+/** The runtime id of the cluster daemon: its loss never ends the children of its root (it comes back). */
+export const ROOT_WORKER = 'root';
+/** How often members heartbeat and placers re-read loads. */
+export const HEARTBEAT_MS = 1000;
+/** A member that misses this long of heartbeats is gone from the registry. */
+export const MEMBER_TTL_MS = 5000;
+/** How long a graceful stop waits for processes' `processWillExit` before closing anyway. */
+export const STOP_TIMEOUT_MS = 10_000;
+
+/** Options of {@link startWorker}. */
+export interface WorkerDaemonOptions extends Partial<Connection> {
+  /** Unique in the cluster, without ':'; a restarted worker takes a new id. */
+  id: string;
+  /** The node daemon that owns it. */
+  node?: string;
+  /** Default: lines on stdout/stderr tagged with the worker id. */
+  logger?: Logger;
+  /** Scheduler: how far a parent's worker may exceed the idlest one and still get the child (default 5). */
+  affinitySlack?: number;
+  /** Scheduler: load points a spawn adds to a worker until its next report (default 0.05). */
+  placementCost?: number;
+  /** Default {@link STOP_TIMEOUT_MS}. */
+  stopTimeoutMs?: number;
+}
+
+/** A running worker daemon. */
+export interface WorkerDaemon {
+  readonly id: string;
+  readonly runtime: WorkerRuntime;
+  /**
+   * Stops gracefully: marks itself draining (placers stop choosing it), ends every process with
+   * `'shutdown'` (their parents are told), waits for them (at most `stopTimeoutMs`), announces that it left,
+   * leaves the registry and closes. Idempotent.
+   */
+  stop(why?: string): Promise<void>;
+  /** Settles once the worker has stopped, whoever asked. */
+  readonly stopped: Promise<void>;
+}
+
+/**
+ * Starts a worker: a core `WorkerRuntime` over RabbitMQ and Redis that hosts processes, places the children
+ * they spawn with the load-aware scheduler (fed from the registry's member list every second), heartbeats
+ * its load, and serves `worker.<id>` requests (`ps`, `stats`, `kill`, `drain`).
+ *
+ * Rejects with `TRANSPORT_DOWN`/`REGISTRY_DOWN` when the broker or Redis cannot be reached, and with
+ * `INVALID_ARGUMENT` when another worker already uses the id.
+ */
+export async function startWorker(options: WorkerDaemonOptions): Promise<WorkerDaemon> {
+  const cluster = options.cluster ?? 'default';
+  const logger = options.logger ?? daemonLogger(`worker ${options.id}`);
+  const adapters = await connectAdapters(
+    { cluster, amqpUrl: options.amqpUrl ?? 'amqp://guest:guest@127.0.0.1:5672', redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379' },
+    logger,
+  );
+  try {
+    return await WorkerDaemonImpl.start(options, cluster, logger, adapters);
+  } catch (err) {
+    await adapters.transport.close().catch(() => undefined);
+    await adapters.registry.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+class WorkerDaemonImpl implements WorkerDaemon {
+  readonly runtime: WorkerRuntime;
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+  private readonly placer: Placer;
+  private readonly lost = new Set<string>();
+  private readonly startedAt = Date.now();
+  private draining = false;
+  private stopping: Promise<void> | null = null;
+  private ticker: { stop(): void } | null = null;
+  private server: Subscription | null = null;
+  private registryWarned = false;
+
+  private constructor(
+    readonly id: string,
+    private readonly node: string | undefined,
+    private readonly cluster: string,
+    private readonly logger: Logger,
+    private readonly adapters: Adapters,
+    private readonly stopTimeoutMs: number,
+    placement: { affinitySlack?: number; placementCost?: number },
+  ) {
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.placer = new Placer(placement);
+    const catalog = new ClassCatalog();
+    for (const [name, cls] of Object.entries(builtinClasses())) catalog.add(name, cls);
+    const evaluate = (code: string, origin: string) => core.evaluateModule(code, origin, core) as Record<string, unknown>;
+    this.runtime = new WorkerRuntime({
+      id,
+      cluster,
+      transport: adapters.transport,
+      registry: adapters.registry,
+      modules: new ModuleTable(catalog, adapters.registry, evaluate),
+      logger,
+      place: (parentWorker) => this.place(parentWorker),
+      resilientWorkers: [ROOT_WORKER],
+      onWorkerLost: (worker) => {
+        this.lost.add(worker);
+        this.placer.remove(worker);
+      },
+    });
+  }
+
+  static async start(options: WorkerDaemonOptions, cluster: string, logger: Logger, adapters: Adapters): Promise<WorkerDaemonImpl> {
+    const stopTimeoutMs = options.stopTimeoutMs ?? STOP_TIMEOUT_MS;
+    const placement: { affinitySlack?: number; placementCost?: number } = {};
+    if (options.affinitySlack !== undefined) placement.affinitySlack = options.affinitySlack;
+    if (options.placementCost !== undefined) placement.placementCost = options.placementCost;
+    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement);
+    await w.runtime.start();
+    await w.heartbeat();
+    await w.refresh();
+    w.server = await serveRpc(adapters.transport, `worker.${w.id}`, {
+      ps: () => w.runtime.ps(),
+      stats: () => ({ worker: w.id, node: w.node ?? null, ...w.runtime.stats(), load: w.runtime.load() }),
+      kill: (args: { name: string; reason?: unknown }) => {
+        const killed = w.runtime.kill(args.name, args.reason ?? 'killed');
+        w.runtime.flushNow();
+        return killed;
+      },
+      drain: () => {
+        void w.stop('drained on request');
+        return { draining: true };
+      },
+    });
+    w.ticker = every(HEARTBEAT_MS, async () => {
+      await w.heartbeat();
+      await w.refresh();
+    });
+    logger.info(`worker '${w.id}' of cluster '${cluster}' is up (pid ${process.pid})`);
+    return w;
+  }
+
+  private place(parentWorker: string): string {
+    if (this.placer.size === 0) return this.id;
+    try {
+      return this.placer.place(parentWorker);
+    } catch {
+      // No eligible worker (all draining or silent): keep the child here rather than fail the spawn.
+      return this.id;
+    }
+  }
+
+  private member(): MemberInfo {
+    const m: MemberInfo = {
+      id: this.id,
+      role: 'worker',
+      pid: process.pid,
+      startedAt: this.startedAt,
+      load: this.runtime.load(),
+      meta: { draining: this.draining },
+    };
+    if (this.node !== undefined) m.node = this.node;
+    return m;
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.adapters.registry.putMember(this.member(), MEMBER_TTL_MS);
+      if (this.registryWarned) this.logger.info(`worker '${this.id}' heartbeats again`);
+      this.registryWarned = false;
+    } catch (err) {
+      if (!this.registryWarned) this.logger.warn(`worker '${this.id}' could not heartbeat: ${(err as Error).message}`);
+      this.registryWarned = true;
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const members = await this.adapters.registry.listMembers();
+      this.placer.sync(workerLoadsFromMembers(members).filter((w) => !this.lost.has(w.id)));
+    } catch {
+      // heartbeat() already reports an unreachable registry; keep the last loads.
+    }
+  }
+
+  stop(why = 'stopped'): Promise<void> {
+    this.stopping ??= this.shutdown(why).finally(() => this.resolveStopped());
+    return this.stopping;
+  }
+
+  private async shutdown(why: string): Promise<void> {
+    this.logger.info(`worker '${this.id}' is stopping (${why}): ending its ${this.runtime.stats().processes} processes`);
+    this.ticker?.stop();
+    this.draining = true;
+    await within(this.heartbeat(), 1000);
+    this.runtime.exitAll('shutdown');
+    if ((await within(this.runtime.whenEmpty().then(() => true), this.stopTimeoutMs)) !== true) {
+      this.logger.warn(
+        `worker '${this.id}': ${this.runtime.stats().processes} processes did not finish processWillExit within ${this.stopTimeoutMs} ms; stopping anyway (their parents learn it as WORKER_LOST)`,
+      );
+    }
+    await this.server?.close().catch(() => undefined);
+    // Tell everyone at once (rather than after the heartbeat expires) that nothing lives here any more.
+    this.adapters.transport.publish(encode(['worker-lost', this.id, `it was stopped: ${why}`]));
+    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000);
+    await this.runtime.close();
+    await this.adapters.transport.close().catch(() => undefined);
+    await this.adapters.registry.close().catch(() => undefined);
+    this.logger.info(`worker '${this.id}' stopped`);
+  }
+}
