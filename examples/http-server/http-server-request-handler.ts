@@ -15,7 +15,7 @@ type Incoming = { type: 'PROCESS_EXIT'; payload: { err: ExitReason } };
  * show what the server does with a handler that crashes.
  */
 export default class HttpServerRequestHandler extends Process<RequestHandlerState, Incoming> {
-  *processWillRun(state: RequestHandlerState, { send, getParentProcessName }: Context<RequestHandlerState>) {
+  override *processWillRun(state: RequestHandlerState, { send, getParentProcessName }: Context<RequestHandlerState>) {
     const { request } = state;
     const path = new URL(request.url, 'http://localhost').pathname;
     if (path === '/crash') throw new Error(`crash requested by ${request.method} ${request.url}`);
@@ -26,7 +26,7 @@ export default class HttpServerRequestHandler extends Process<RequestHandlerStat
     return state;
   }
 
-  *processDidReceiveMessage(state: RequestHandlerState, message: Incoming, _sender: string, { exit }: Context<RequestHandlerState>) {
+  override *processDidReceiveMessage(state: RequestHandlerState, message: Incoming, _sender: string, { exit }: Context<RequestHandlerState>) {
     if (message.type === 'PROCESS_EXIT') exit(message.payload.err);
     return state;
   }

@@ -38,7 +38,7 @@ export default class HttpServer extends Process<HttpServerState, Incoming> {
   private readonly pending = new Map<string, http.ServerResponse>();
   private closing = false;
 
-  *processWillRun(state: HttpServerState, { spawn, send }: Context<HttpServerState>) {
+  override *processWillRun(state: HttpServerState, { spawn, send }: Context<HttpServerState>) {
     const host = state.host ?? '127.0.0.1';
     const server = http.createServer((req, res) => {
       if (this.closing) {
@@ -71,7 +71,7 @@ export default class HttpServer extends Process<HttpServerState, Incoming> {
     return { ...state, port };
   }
 
-  *processDidReceiveMessage(state: HttpServerState, message: Incoming, sender: string, { send }: Context<HttpServerState>) {
+  override *processDidReceiveMessage(state: HttpServerState, message: Incoming, sender: string, { send }: Context<HttpServerState>) {
     if (message.type === 'HTTP_RESPONSE') {
       const { response, status = 200 } = message.payload;
       this.respond(sender, status, response);
@@ -83,7 +83,7 @@ export default class HttpServer extends Process<HttpServerState, Incoming> {
     return state;
   }
 
-  *processWillExit() {
+  override *processWillExit() {
     this.closing = true;
     for (const res of this.pending.values()) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
