@@ -1,5 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { systemClock, type Clock } from './clock';
+import { copyData } from './codec';
 import { HypernodeError } from './errors';
 import { Inbox } from './inbox';
 import { consoleLogger, type Logger } from './logger';
@@ -177,6 +178,8 @@ export class EmbeddedCluster implements Cluster {
 
   async spawn(moduleName: string, initialState?: unknown): Promise<string> {
     this.live();
+    // Snapshot now: the caller may change its object while the module is looked up.
+    const state = copyData(initialState === undefined ? {} : initialState, 'initialState');
     const worker = this.first;
     const entry = await worker.modules.fetch(moduleName);
     if (!entry) {
@@ -186,7 +189,7 @@ export class EmbeddedCluster implements Cluster {
         `Module '${moduleName}' is not loaded in cluster '${this.name}'; loaded modules: ${known.join(', ') || '(none)'}. Load it with 'hypernode-cli load <file>' or cluster.load().`,
       );
     }
-    return worker.spawnAsChild(this.root, moduleName, initialState);
+    return worker.spawnAsChild(this.root, moduleName, state);
   }
 
   send(to: string, message: unknown, from: string = OUTSIDE): void {
@@ -195,7 +198,7 @@ export class EmbeddedCluster implements Cluster {
     this.first.flushNow();
   }
 
-  call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R> {
+  async call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R> {
     this.live();
     const inbox = this.inbox();
     const done = this.first.call(inbox.name, to, message, timeoutMs) as Promise<R>;

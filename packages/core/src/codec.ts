@@ -1,4 +1,5 @@
 import { addExtension, Packr } from 'msgpackr';
+import { HypernodeError } from './errors';
 
 /**
  * What a message, an initial state or a reply may be made of: the codec's data model.
@@ -6,7 +7,8 @@ import { addExtension, Packr } from 'msgpackr';
  * JSON types plus `undefined`, `bigint`, `Date`, `Map`, `Set`, `ArrayBuffer` and typed arrays, nested in
  * plain objects and arrays (a plain object has `Object.prototype` or `null` as its prototype). Anything
  * else (a function, a symbol, a socket, a class instance, a cycle) is refused with a `TypeError` that names
- * the path of the bad value. `-0` arrives as `0`; symbol-keyed properties are left out (as JSON does).
+ * the path of the bad value. `-0` arrives as `0`; a string (or key) with a lone surrogate arrives with U+FFFD in
+ * its place; symbol-keyed properties are left out (as JSON does).
  */
 export type Data =
   | null
@@ -26,6 +28,14 @@ export type Data =
 const MAX_DEPTH = 200;
 const objectProto = Object.prototype;
 const arrayProto = Array.prototype;
+const dateProto = Date.prototype;
+const mapProto = Map.prototype;
+const setProto = Set.prototype;
+const arrayBufferProto = ArrayBuffer.prototype;
+/** Typed arrays the codec carries: the built-in classes and Node's Buffer, not subclasses of them. */
+const typedArrayProtos = new Set<object>(
+  [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, Buffer].map((c) => c.prototype),
+);
 
 /** Wraps a Map on its way to the wire, since msgpackr would otherwise turn it into a plain object. */
 class WireMap {
@@ -38,7 +48,8 @@ addExtension({
   read: (entries: [unknown, unknown][]) => new Map(entries),
 });
 
-const packr = new Packr({ useRecords: false, moreTypes: true, int64AsType: 'bigint', mapsAsObjects: true });
+// copyBuffers: a decoded Buffer must not be a view into the frame, whose memory the transport may reuse.
+const packr = new Packr({ useRecords: false, moreTypes: true, int64AsType: 'bigint', mapsAsObjects: true, copyBuffers: true });
 
 function describe(value: unknown): string {
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
@@ -75,6 +86,7 @@ const NOT_DATA = Symbol('not data');
 export function copyData<T>(value: T, what: string): T {
   switch (typeof value) {
     case 'string':
+      return ((value as string).isWellFormed() ? value : (value as string).toWellFormed()) as T;
     case 'boolean':
     case 'undefined':
       return value;
@@ -90,6 +102,7 @@ export function copyData<T>(value: T, what: string): T {
 function copy(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case 'string':
+      return value.isWellFormed() ? value : value.toWellFormed();
     case 'boolean':
     case 'undefined':
     case 'bigint':
@@ -104,27 +117,29 @@ function copy(value: unknown, depth: number): unknown {
   if (value === null) return null;
   if (depth > MAX_DEPTH) throw NOT_DATA;
   const proto = Object.getPrototypeOf(value);
-  if (proto === objectProto) {
-    // Spread is V8's fastest shallow copy; nested values are then copied in place.
-    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-    for (const key in out) {
-      const v = out[key];
-      const t = typeof v;
-      if (t === 'object') {
-        if (v !== null) out[key] = copy(v, depth + 1);
-      } else if (t === 'number') {
-        if (v === 0) out[key] = 0;
-      } else if (t === 'function' || t === 'symbol' || key === '__proto__') {
-        throw NOT_DATA;
-      }
-    }
-    return out;
-  }
-  if (proto === null) {
+  if (proto === objectProto || proto === null) {
+    // for-in sees string keys only, so symbol-keyed properties are left out, as on the wire.
     const out: Record<string, unknown> = {};
     for (const key in value) {
       if (key === '__proto__') throw NOT_DATA;
-      out[key] = copy((value as Record<string, unknown>)[key], depth + 1);
+      const v = (value as Record<string, unknown>)[key];
+      const k = key.isWellFormed() ? key : key.toWellFormed();
+      switch (typeof v) {
+        case 'string':
+          out[k] = v.isWellFormed() ? v : v.toWellFormed();
+          break;
+        case 'object':
+          out[k] = v === null ? null : copy(v, depth + 1);
+          break;
+        case 'number':
+          out[k] = v === 0 ? 0 : v;
+          break;
+        case 'function':
+        case 'symbol':
+          throw NOT_DATA;
+        default:
+          out[k] = v;
+      }
     }
     return out;
   }
@@ -135,22 +150,21 @@ function copy(value: unknown, depth: number): unknown {
     for (let i = 0; i < n; i++) out[i] = copy(src[i], depth + 1);
     return out;
   }
-  if (value instanceof Date) return new Date(value.getTime());
-  if (value instanceof Map) {
+  if (proto === dateProto) return new Date((value as Date).getTime());
+  if (proto === mapProto) {
     const out = new Map();
-    for (const [k, v] of value) out.set(copy(k, depth + 1), copy(v, depth + 1));
+    for (const [k, v] of value as Map<unknown, unknown>) out.set(copy(k, depth + 1), copy(v, depth + 1));
     return out;
   }
-  if (value instanceof Set) {
+  if (proto === setProto) {
     const out = new Set();
-    for (const v of value) out.add(copy(v, depth + 1));
+    for (const v of value as Set<unknown>) out.add(copy(v, depth + 1));
     return out;
   }
-  if (Buffer.isBuffer(value)) return Buffer.from(value);
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return (value as unknown as { slice(): unknown }).slice();
+  if (typedArrayProtos.has(proto)) {
+    return Buffer.isBuffer(value) ? Buffer.from(value) : (value as unknown as { slice(): unknown }).slice();
   }
-  if (value instanceof ArrayBuffer) return value.slice(0);
+  if (proto === arrayBufferProto) return (value as ArrayBuffer).slice(0);
   throw NOT_DATA;
 }
 
@@ -196,17 +210,16 @@ function check(value: unknown, depth: number): boolean {
     for (let i = 0; i < src.length; i++) if (check(src[i], depth + 1)) maps = true;
     return maps;
   }
-  if (value instanceof Date || value instanceof ArrayBuffer) return false;
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return false;
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
+  if (proto === dateProto || proto === arrayBufferProto || typedArrayProtos.has(proto)) return false;
+  if (proto === mapProto) {
+    for (const [k, v] of value as Map<unknown, unknown>) {
       check(k, depth + 1);
       check(v, depth + 1);
     }
     return true;
   }
-  if (value instanceof Set) {
-    for (const v of value) if (check(v, depth + 1)) maps = true;
+  if (proto === setProto) {
+    for (const v of value as Set<unknown>) if (check(v, depth + 1)) maps = true;
     return maps;
   }
   throw NOT_DATA;
@@ -239,16 +252,16 @@ function explain(root: unknown, what: string): never {
       }
     } else if (proto === arrayProto) {
       (value as unknown[]).forEach((item, i) => visit(item, `${path}[${i}]`));
-    } else if (value instanceof Map) {
-      for (const [k, v] of value) {
+    } else if (proto === mapProto) {
+      for (const [k, v] of value as Map<unknown, unknown>) {
         const label = `${path}[map key ${keyLabel(k)}]`;
         visit(k, label);
         visit(v, label);
       }
-    } else if (value instanceof Set) {
+    } else if (proto === setProto) {
       let i = 0;
-      for (const v of value) visit(v, `${path}[set item ${i++}]`);
-    } else if (!(value instanceof Date || value instanceof ArrayBuffer || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) {
+      for (const v of value as Set<unknown>) visit(v, `${path}[set item ${i++}]`);
+    } else if (!(proto === dateProto || proto === arrayBufferProto || typedArrayProtos.has(proto))) {
       refuse(path, value);
     }
     ancestors.pop();
@@ -285,12 +298,23 @@ export function encodeTrusted(value: unknown, hasMaps = false): Uint8Array {
   return packr.pack(hasMaps ? wrapMaps(value) : value);
 }
 
-/** Decodes bytes produced by {@link encode}; throws on garbage. */
-export function decode(bytes: Uint8Array): unknown {
-  return packr.unpack(bytes);
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Decodes a concatenation of encoded values (a frame of envelopes). */
+/** Decodes bytes produced by {@link encode}; throws a `DECODE_FAILED` HypernodeError on garbage. */
+export function decode(bytes: Uint8Array): unknown {
+  let value: unknown;
+  try {
+    value = packr.unpack(asBuffer(bytes));
+    checkData(value, 'decoded value');
+  } catch (err) {
+    throw new HypernodeError('DECODE_FAILED', `Cannot decode ${bytes.byteLength} bytes as hypernode data (${(err as Error).message}); the bytes were not made by encode().`, { cause: err });
+  }
+  return value;
+}
+
+/** Decodes a concatenation of encoded values (a frame of envelopes); throws on garbage. */
 export function decodeMany(bytes: Uint8Array): unknown[] {
-  return packr.unpackMultiple(bytes) as unknown[];
+  return packr.unpackMultiple(asBuffer(bytes)) as unknown[];
 }

@@ -35,7 +35,11 @@ export interface Context<State = any> {
   call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R>;
   /** Replies to the message being handled when it was sent with `call`; throws otherwise. */
   reply(value: unknown): void;
-  /** The token of the call being handled (`undefined` when the message was not a call), to reply later with `replyTo`. */
+  /**
+   * The token of the call being handled (`undefined` when the message was not a call), to reply later with
+   * `replyTo`, from this or another process. If this process ends before the call is answered, the caller gets
+   * `PROCESS_EXITED`.
+   */
   callToken(): string | undefined;
   /** Replies to a call whose token was kept with `callToken()`. Replying twice, or after the caller gave up, does nothing. */
   replyTo(token: string, value: unknown): void;
@@ -64,8 +68,10 @@ export interface Context<State = any> {
   whereis(name: string): string | undefined;
 
   /**
-   * Ends the process `name` (any process of the cluster) as if it had called `exit(reason)` (default
-   * `'killed'`); its parent is told as usual. Does nothing when it has already ended.
+   * Ends the process `name` (any process of the cluster) with `reason` (default `'killed'`) at once, as
+   * Erlang's `exit(Pid, Reason)`: a handler of it waiting at a `yield` is abandoned (its `finally` blocks run),
+   * then its `processWillExit` runs and its parent is told as usual. A process that has not run
+   * `processWillRun` yet runs it first. Does nothing when it has already ended.
    */
   kill(name: string, reason?: unknown): void;
   /** The cluster clock's time in epoch milliseconds (tests may drive it by hand). */
@@ -125,12 +131,12 @@ export class ProcessContext implements Context {
     return (value: unknown) => w.reply(rec, value);
   }
   get callToken() {
-    const { rec } = this;
-    return () => rec.cur ?? undefined;
+    const { w, rec } = this;
+    return () => w.keepToken(rec);
   }
   get replyTo() {
-    const { w } = this;
-    return (token: string, value: unknown) => w.replyTo(token, value);
+    const { w, rec } = this;
+    return (token: string, value: unknown) => w.replyFrom(rec, token, value);
   }
   get monitor() {
     const { w, rec } = this;

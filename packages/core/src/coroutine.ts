@@ -28,9 +28,11 @@ function isGenerator(value: unknown): value is Generator<unknown, unknown, unkno
 /**
  * Runs `result` to completion. Returns the final value when that is known at once; otherwise returns
  * {@link PENDING} and calls `done(arg, err, value)` later (exactly once). A synchronous failure is thrown.
+ * When `live(arg)` turns false while a generator waits, the generator is closed instead of resumed and
+ * `done` is not called.
  */
-export function settle<A>(result: unknown, done: Done<A>, arg: A): unknown {
-  if (isGenerator(result)) return step(result, done, arg, false, undefined);
+export function settle<A>(result: unknown, done: Done<A>, arg: A, live?: (arg: A) => boolean): unknown {
+  if (isGenerator(result)) return step(result, done, arg, false, undefined, live);
   if (isThenable(result)) {
     result.then(
       (value) => done(arg, null, value),
@@ -43,7 +45,14 @@ export function settle<A>(result: unknown, done: Done<A>, arg: A): unknown {
 
 export { PENDING };
 
-function step<A>(gen: Generator<unknown, unknown, unknown>, done: Done<A>, arg: A, throwing: boolean, input: unknown): unknown {
+function step<A>(
+  gen: Generator<unknown, unknown, unknown>,
+  done: Done<A>,
+  arg: A,
+  throwing: boolean,
+  input: unknown,
+  live: ((arg: A) => boolean) | undefined,
+): unknown {
   for (;;) {
     const r = throwing ? gen.throw(input) : gen.next(input);
     if (r.done) return r.value;
@@ -55,17 +64,33 @@ function step<A>(gen: Generator<unknown, unknown, unknown>, done: Done<A>, arg: 
       continue;
     }
     yielded.then(
-      (value) => resume(gen, done, arg, false, value),
-      (err) => resume(gen, done, arg, true, err),
+      (value) => resume(gen, done, arg, false, value, live),
+      (err) => resume(gen, done, arg, true, err, live),
     );
     return PENDING;
   }
 }
 
-function resume<A>(gen: Generator<unknown, unknown, unknown>, done: Done<A>, arg: A, throwing: boolean, input: unknown): void {
+function resume<A>(
+  gen: Generator<unknown, unknown, unknown>,
+  done: Done<A>,
+  arg: A,
+  throwing: boolean,
+  input: unknown,
+  live: ((arg: A) => boolean) | undefined,
+): void {
+  if (live !== undefined && !live(arg)) {
+    // The process ended while this generator waited: it is not resumed; its `finally` blocks run.
+    try {
+      gen.return(undefined);
+    } catch {
+      // an error thrown by a finally block of an abandoned handler has nowhere to go
+    }
+    return;
+  }
   let value: unknown;
   try {
-    value = step(gen, done, arg, throwing, input);
+    value = step(gen, done, arg, throwing, input, live);
   } catch (err) {
     done(arg, err, undefined);
     return;

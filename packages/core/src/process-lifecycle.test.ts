@@ -72,6 +72,9 @@ describe('lifecycle functions', () => {
     const pid = await c.spawn('AsyncLife', { inbox: inbox.name });
     c.send(pid, 'first');
     expect((await inbox.receive()).message).toEqual({ message: 'first', extra: 'set by async processWillRun' });
+    // One message at a time: once 'second' is answered, the state returned for 'first' is in place.
+    c.send(pid, 'second');
+    expect((await inbox.receive()).message).toEqual({ message: 'second', extra: 'set by async processWillRun' });
     await c.kill(pid, 'enough');
     expect((await inbox.receive()).message).toEqual({ exited: 'enough', last: 'first' });
   });

@@ -55,6 +55,8 @@ interface ProcExtra {
   reason?: ExitReason;
   quiet?: boolean; // ended by its parent: the parent is not notified
   upgradeFrom?: number;
+  /** Call tokens this process kept (callToken()) and has not answered yet. */
+  kept?: Set<string>;
 }
 
 /** The sender of a message that is a call, as it waits in a mailbox (plain messages store just the name). */
@@ -242,7 +244,7 @@ export class WorkerRuntime {
       const copy = copyData(state, 'initialState');
       const name = this.nextName(target);
       (parent.children ??= new Map()).set(name, moduleName);
-      this.createLocal(name, moduleName, parent.name, copy);
+      this.createLocal(name, moduleName, parent.name, copy, false);
       return name;
     }
     const maps = checkData(state, 'initialState');
@@ -272,15 +274,15 @@ export class WorkerRuntime {
     if (!pid.startsWith(this.prefix)) {
       throw new HypernodeError('INVALID_ARGUMENT', `A root process of worker '${this.id}' must be named '${this.prefix}...'; got '${pid}'.`);
     }
-    this.createLocal(pid, moduleName, null, copyData(initialState ?? {}, 'initialState'));
+    this.createLocal(pid, moduleName, null, copyData(initialState ?? {}, 'initialState'), false);
     return pid;
   }
 
-  private createLocal(name: string, moduleName: string, parent: string | null, state: unknown): ProcRecord {
+  private createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean): ProcRecord {
     const rec = new ProcRecord(this, name, this.modules.resolveNow(moduleName) ?? null, moduleName, state, parent);
     this.procs.set(name, rec);
     this.counters.spawned++;
-    const parked = this.unborn.get(name);
+    const parked = remote && this.unborn.size > 0 ? this.unborn.get(name) : undefined;
     if (parked) {
       this.unborn.delete(name);
       rec.q = parked;
@@ -314,7 +316,7 @@ export class WorkerRuntime {
       const inst = (rec.inst = new (mod.cls as unknown as new () => Process)());
       const fn = inst.processWillRun;
       if (!fn) return this.finish(rec, undefined);
-      value = settle(fn.call(inst, rec.state, new ProcessContext(this, rec)), onSettled, rec);
+      value = settle(fn.call(inst, rec.state, new ProcessContext(this, rec)), onSettled, rec, isLive);
     } catch (err) {
       return this.crash(rec, err);
     }
@@ -375,6 +377,7 @@ export class WorkerRuntime {
   private turn(rec: ProcRecord): number {
     if (rec.st === INIT) {
       this.runInit(rec);
+      if ((rec.st as number) === IDLE && rec.q) this.schedule(rec);
       return 1;
     }
     let n = 0;
@@ -418,7 +421,7 @@ export class WorkerRuntime {
     rec.cur = token;
     let value: unknown;
     try {
-      value = settle(fn.call(inst, rec.state, message, from, ctx), onSettled, rec);
+      value = settle(fn.call(inst, rec.state, message, from, ctx), onSettled, rec, isLive);
     } catch (err) {
       return this.crash(rec, err);
     }
@@ -460,7 +463,7 @@ export class WorkerRuntime {
         try {
           Object.setPrototypeOf(rec.inst, entry.cls.prototype);
           const fn = rec.inst!.processWillUpgrade;
-          value = fn ? settle(fn.call(rec.inst, rec.state, from.version, new ProcessContext(this, rec)), onSettled, rec) : undefined;
+          value = fn ? settle(fn.call(rec.inst, rec.state, from.version, new ProcessContext(this, rec)), onSettled, rec, isLive) : undefined;
         } catch (err) {
           this.crash(rec, err);
           this.flushSoon();
@@ -476,6 +479,12 @@ export class WorkerRuntime {
 
   /** `ctx.send` of process `rec`. */
   send(rec: ProcRecord, to: string, message: unknown): void {
+    if (rec.st === DEAD) {
+      // An ended process's leftover callback (a timer, a socket) speaks into the void.
+      checkData(message, 'message');
+      this.counters.deadLetters++;
+      return;
+    }
     this.sendFrom(rec.name, to, message, null);
   }
 
@@ -587,7 +596,7 @@ export class WorkerRuntime {
       case E_SPAWN: {
         const name = env[1] as string;
         this.noteBorn(name);
-        this.createLocal(name, env[2] as string, env[3] as string | null, env[4]);
+        this.createLocal(name, env[2] as string, env[3] as string | null, env[4], true);
         return;
       }
       case E_EXITED:
@@ -615,7 +624,7 @@ export class WorkerRuntime {
         return this.settleCall(env[1] as string, env[2] as boolean, env[3]);
       case E_EXIT_REQ: {
         const rec = this.procs.get(env[1] as string);
-        if (rec && !rec.sink) this.requestExit(rec, reviveExitReason(env[3]));
+        if (rec && !rec.sink && rec.st < EXITING) this.exitProcess(rec, reviveExitReason(env[3]));
         return;
       }
       default:
@@ -663,7 +672,10 @@ export class WorkerRuntime {
       this.badFrame(frame, err);
       return;
     }
-    if (!Array.isArray(ev)) return;
+    if (!Array.isArray(ev) || typeof ev[0] !== 'string') {
+      this.badFrame(frame, new Error('not a hypernode cluster event'));
+      return;
+    }
     switch (ev[0]) {
       case EV_NAME:
         this.names.set(ev[1] as string, ev[2] as string);
@@ -742,15 +754,8 @@ export class WorkerRuntime {
     if (rec.st >= EXITING) return;
     const reason = toExitReason(err);
     if (rec.st === BUSY || rec.st === INIT) {
+      // The running handler finishes first (its returned state counts), then the process ends.
       if (rec.pendingExit === undefined) rec.pendingExit = reason;
-      if (rec.st === INIT) return;
-      // A handler that called exit() and then waits forever must not keep the process alive.
-      setImmediate(() => {
-        if (rec.st === BUSY && rec.pendingExit === reason) {
-          this.exitProcess(rec, reason);
-          this.flushSoon();
-        }
-      });
       return;
     }
     this.exitProcess(rec, reason);
@@ -776,7 +781,12 @@ export class WorkerRuntime {
    */
   exitProcess(rec: ProcRecord, reason: ExitReason): void {
     if (rec.st >= EXITING) return;
-    const wasInit = rec.st === INIT || rec.inst === null;
+    if (rec.st === INIT) {
+      // Every process runs processWillRun once before processWillExit: it ends right after starting.
+      if (rec.pendingExit === undefined) rec.pendingExit = reason;
+      return;
+    }
+    const wasInit = rec.inst === null;
     rec.st = EXITING;
     rec.pendingExit = undefined;
     const x = this.extra(rec);
@@ -792,8 +802,13 @@ export class WorkerRuntime {
       rec.q = null;
     }
     if (rec.cur !== null) {
+      x.kept?.delete(rec.cur);
       this.replyTo(rec.cur, undefined, exitedReason(rec.name));
       rec.cur = null;
+    }
+    if (x.kept) {
+      for (const token of x.kept) this.replyTo(token, undefined, exitedReason(rec.name));
+      x.kept = undefined;
     }
     if (x.timers) {
       for (const t of x.timers.values()) this.clock.clearTimeout(t);
@@ -838,7 +853,7 @@ export class WorkerRuntime {
     if (x.watchers) for (const [ref, watcher] of x.watchers) this.sendDown(watcher, rec.name, ref, reason);
     if (x.links) for (const other of x.links) this.sendLinkExit(other, rec.name, reason);
     rec.inst = null;
-    if (this.procs.size === 0 && this.idleWaiters.size > 0) for (const w of [...this.idleWaiters]) w();
+    if (this.idleWaiters.size > 0) for (const w of [...this.idleWaiters]) w();
   }
 
   private signalKill(child: string, from: string, reason: ExitReason): void {
@@ -990,6 +1005,21 @@ export class WorkerRuntime {
     }
     const token = rec.cur;
     rec.cur = null;
+    rec.x?.kept?.delete(token);
+    this.replyTo(token, value);
+  }
+
+  /** `ctx.callToken`: the current call's token, which this process now owes an answer to. */
+  keepToken(rec: ProcRecord): string | undefined {
+    if (rec.cur === null) return undefined;
+    (this.extra(rec).kept ??= new Set()).add(rec.cur);
+    return rec.cur;
+  }
+
+  /** `ctx.replyTo` of process `rec`. */
+  replyFrom(rec: ProcRecord, token: string, value: unknown): void {
+    if (rec.cur === token) rec.cur = null;
+    rec.x?.kept?.delete(token);
     this.replyTo(token, value);
   }
 
@@ -1117,11 +1147,15 @@ export class WorkerRuntime {
     }
   }
 
-  /** Ends a process of this worker from outside (the CLI's `kill`). */
+  /**
+   * Ends a process of this worker from outside (another process's `kill`, the CLI's `kill`) at once: a handler
+   * waiting at a `yield` is abandoned, as in Erlang's `exit(Pid, Reason)`.
+   */
   kill(name: string, reason: unknown): boolean {
     const rec = this.procs.get(name);
     if (!rec || rec.sink || rec.st >= EXITING) return false;
-    this.requestExit(rec, reason);
+    this.exitProcess(rec, toExitReason(reason));
+    this.flushSoon();
     return true;
   }
 
@@ -1229,6 +1263,10 @@ export class WorkerRuntime {
 
 function onSettled(rec: ProcRecord, err: unknown, value: unknown): void {
   rec.w.settled(rec, err, value);
+}
+
+function isLive(rec: ProcRecord): boolean {
+  return rec.st < EXITING;
 }
 
 function onExitSettled(rec: ProcRecord, err: unknown): void {
