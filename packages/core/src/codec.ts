@@ -7,8 +7,8 @@ import { HypernodeError } from './errors';
  * JSON types plus `undefined`, `bigint`, `Date`, `Map`, `Set`, `ArrayBuffer` and typed arrays, nested in
  * plain objects and arrays (a plain object has `Object.prototype` or `null` as its prototype). Anything
  * else (a function, a symbol, a socket, a class instance, a cycle) is refused with a `TypeError` that names
- * the path of the bad value. `-0` arrives as `0`; a string (or key) with a lone surrogate arrives with U+FFFD in
- * its place; symbol-keyed properties are left out (as JSON does).
+ * the path of the bad value. `-0` arrives as `0`; a string with a lone surrogate arrives with U+FFFD in its place
+ * (a property *name* with one is not data: the local path keeps it, the wire replaces it); symbol-keyed properties are left out (as JSON does).
  */
 export type Data =
   | null
@@ -123,22 +123,21 @@ function copy(value: unknown, depth: number): unknown {
     for (const key in value) {
       if (key === '__proto__') throw NOT_DATA;
       const v = (value as Record<string, unknown>)[key];
-      const k = key.isWellFormed() ? key : key.toWellFormed();
       switch (typeof v) {
         case 'string':
-          out[k] = v.isWellFormed() ? v : v.toWellFormed();
+          out[key] = v.isWellFormed() ? v : v.toWellFormed();
           break;
         case 'object':
-          out[k] = v === null ? null : copy(v, depth + 1);
+          out[key] = v === null ? null : copy(v, depth + 1);
           break;
         case 'number':
-          out[k] = v === 0 ? 0 : v;
+          out[key] = v === 0 ? 0 : v;
           break;
         case 'function':
         case 'symbol':
           throw NOT_DATA;
         default:
-          out[k] = v;
+          out[key] = v;
       }
     }
     return out;

@@ -90,9 +90,15 @@ export class ProcessContext implements Context {
     private readonly rec: ProcRecord,
   ) {}
 
+  private sendFn: ((to: string, message: unknown) => void) | undefined;
+
   get send() {
-    const { w, rec } = this;
-    return (to: string, message: unknown) => w.send(rec, to, message);
+    // The most used function: made once per context (one context serves a whole turn of messages).
+    if (this.sendFn === undefined) {
+      const { w, rec } = this;
+      this.sendFn = (to: string, message: unknown) => w.send(rec, to, message);
+    }
+    return this.sendFn;
   }
   get spawn() {
     const { w, rec } = this;
