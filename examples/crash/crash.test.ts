@@ -22,7 +22,6 @@ describe('the crash example', () => {
       await cluster.spawn('CrashParent', { notify: inbox.name, quiet: true });
       const received: Received<Report>[] = [];
       for (let i = 0; i < 3; i++) received.push(await inbox.receive());
-      inbox.close(); // see the note on inboxes and stop() in examples/http-server/http-server.test.ts
       const reports = received.map((r) => r.message);
       expect(reports.at(-1)).toEqual({ type: 'CRASH_DONE' });
       const byMode = Object.fromEntries(reports.slice(0, 2).map((r) => [r.mode, r]));
@@ -46,7 +45,6 @@ describe('the crash example', () => {
       await inbox.receiveMatching((r) => r.message.type === 'CRASH_DONE');
       await cluster.spawn('CrashParent', { notify: inbox.name, quiet: true });
       await inbox.receiveMatching((r) => r.message.type === 'CRASH_DONE');
-      inbox.close();
       const stats = await cluster.stats();
       expect(stats.reduce((n, s) => n + s.crashed, 0)).toBe(4);
     } finally {

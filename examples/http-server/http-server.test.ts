@@ -26,9 +26,6 @@ async function startServer() {
   const name = await cluster.spawn('HttpServer', { port: 0, notify: inbox.name, quiet: true });
   const { message } = await inbox.receiveMatching((r) => (r.message as { type?: string }).type === 'LISTENING');
   const { port } = message as { type: 'LISTENING'; port: number };
-  // Closed before cluster.stop(): with an inbox open, stop() never resolves once a processWillExit
-  // finishes asynchronously (core bug reported with a reproduction; remove this line when fixed).
-  inbox.close();
   return { cluster, loaded, name, port };
 }
 

@@ -15,7 +15,6 @@ describe('the ping-pong example', () => {
       await cluster.spawn('Ping', { count: 500, notify: inbox.name, quiet: true });
       const { message } = await inbox.receive();
       expect(message).toEqual({ type: 'PING_PONG_DONE', count: 500 });
-      inbox.close(); // see the note on inboxes and stop() in examples/http-server/http-server.test.ts
     } finally {
       await cluster.stop();
     }
@@ -31,7 +30,6 @@ describe('the ping-pong example', () => {
       await inbox.receive();
       // Ping calls exit() in the handler that reports, so it has ended by now: a call to it is refused.
       await expect(cluster.call(name, 'ping?', 1000)).rejects.toMatchObject({ code: 'NO_PROCESS' });
-      inbox.close();
       const stats = await cluster.stats();
       expect(stats.reduce((n, s) => n + s.crashed, 0)).toBe(0);
     } finally {

@@ -13,7 +13,6 @@ async function runRing(state: { size: number; laps: number; tokens: number }) {
     const inbox = cluster.inbox();
     await cluster.spawn('Ring', { ...state, notify: inbox.name, quiet: true });
     const { message } = await inbox.receive(20_000);
-    inbox.close(); // see the note on inboxes and stop() in examples/http-server/http-server.test.ts
     return { message, crashed: (await cluster.stats()).reduce((n, s) => n + s.crashed, 0) };
   } finally {
     await cluster.stop();

@@ -112,8 +112,7 @@ export async function run(options: RunOptions, io: RunIo = defaultIo): Promise<n
   let cluster: EmbeddedCluster | undefined;
   let inbox: Inbox<TopLevelExit> | undefined;
   const stop = async () => {
-    // Closed before stop(): stop() does not resolve while an inbox is open and a processWillExit ends
-    // asynchronously (a core bug, reported); the inbox is of no use once stopping anyway.
+    // The watch ends first: processes ended by stop() are not top-level exits to report.
     inbox?.close();
     await cluster?.stop();
   };
