@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { arrayMailbox, mapInsert, microtaskPingPong } from './baseline';
 import { bytesPerProcess, oneWay, pingPong, spawnRate } from './local';
+import { rawOneWay, rawRoundTripP50 } from './amqp-baseline';
+import { crossWorker } from './cross-worker';
+import { createConnection } from 'node:net';
 
 if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
   const self = fileURLToPath(import.meta.url);
@@ -71,6 +74,32 @@ const rows: Row[] = [];
   const n = Math.round(1_000_000 * scale);
   const ours = await best(() => bytesPerProcess(n), false);
   rows.push({ name: `idle process (${fmt(n)})`, unit: 'heap bytes', ours, base: 0, baseName: '', target: '≤ 1024 B', ok: (o) => o <= 1024, higherIsBetter: false });
+}
+
+const brokerUp = await new Promise<boolean>((resolve) => {
+  const socket = createConnection({ host: '127.0.0.1', port: 5672 });
+  socket.once('connect', () => {
+    socket.destroy();
+    resolve(true);
+  });
+  socket.once('error', () => resolve(false));
+});
+if (!brokerUp || process.argv.includes('--local')) {
+  console.log('cross-worker benchmarks skipped: RabbitMQ is not answering on 127.0.0.1:5672 (start it with `rabbitmq-server -detached`).');
+} else {
+  const messages = Math.round(200_000 * scale);
+  const trips = Math.round(4_000 * scale);
+  const spawns = Math.round(100_000 * scale);
+  let best = { oneWay: 0, rttP50Us: Infinity, remoteSpawns: 0 };
+  let raw = { oneWay: 0, rttP50Us: Infinity };
+  for (let i = 0; i < Math.min(rounds, 3); i++) {
+    raw = { oneWay: Math.max(raw.oneWay, await rawOneWay(messages)), rttP50Us: Math.min(raw.rttP50Us, await rawRoundTripP50(trips)) };
+    const f = await crossWorker(messages, trips, spawns);
+    best = { oneWay: Math.max(best.oneWay, f.oneWay), rttP50Us: Math.min(best.rttP50Us, f.rttP50Us), remoteSpawns: Math.max(best.remoteSpawns, f.remoteSpawns) };
+  }
+  rows.push({ name: 'cross-worker one-way', unit: 'msgs/s', ours: best.oneWay, base: raw.oneWay, baseName: 'raw amqplib publish+consume, no acks', target: '≥ 3.00×', ok: (o, b) => o >= 3 * b, higherIsBetter: true });
+  rows.push({ name: 'cross-worker round trip p50', unit: 'µs', ours: best.rttP50Us, base: raw.rttP50Us, baseName: 'raw amqplib between two OS processes', target: '≤ 1.20×', ok: (o, b) => o <= 1.2 * b, higherIsBetter: false });
+  rows.push({ name: 'remote spawn', unit: 'spawns/s', ours: best.remoteSpawns, base: 0, baseName: '', target: '≥ 20k/s', ok: (o) => o >= 20_000, higherIsBetter: true });
 }
 
 console.log(`\nhypernode benchmarks (node ${process.version}, best of ${rounds})\n`);

@@ -132,6 +132,8 @@ export interface WorkerOptions {
    * daemon's) starts from a number that only grows, such as the start time, so names are never reused.
    */
   seqStart?: number;
+  /** Frames of this worker's inbox handed over before the first is settled (default 64). */
+  prefetch?: number;
   /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
   resilientWorkers?: string[];
   /** Called when the transport reports that a worker is lost, after the local consequences ran. */
@@ -199,17 +201,19 @@ export class WorkerRuntime {
     this.place = options.place ?? (() => this.id);
     this.header = encodeTrusted([FRAME_MAGIC, this.id]);
     this.seq = options.seqStart ?? 0;
+    this.prefetch = options.prefetch ?? 64;
     this.resilient = new Set(options.resilientWorkers ?? []);
     this.onWorkerLost = options.onWorkerLost;
   }
 
   private readonly resilient: Set<string>;
+  private readonly prefetch: number;
   private readonly onWorkerLost: ((worker: string) => void) | undefined;
   private readonly lostWorkers = new Set<string>();
 
   /** Starts listening to this worker's inbox and to cluster events. */
   async start(): Promise<void> {
-    await this.transport.listen(this.id, (frame) => this.onFrame(frame));
+    await this.transport.listen(this.id, (frame) => this.onFrame(frame), { prefetch: this.prefetch });
     await this.transport.subscribe((frame) => this.onEvent(frame));
     if (this.registry) {
       try {
@@ -302,6 +306,7 @@ export class WorkerRuntime {
           if (entry) {
             rec.mod = entry;
             this.runInit(rec);
+            if ((rec.st as number) === IDLE && rec.q) this.schedule(rec);
             this.flushSoon();
           } else {
             void this.failUnknownModule(rec);

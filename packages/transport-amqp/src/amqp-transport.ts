@@ -512,7 +512,7 @@ export class AmqpTransport implements Transport {
 
   /** Opens a connection, the publisher channel and every consumer; on failure closes what it opened. */
   private async open(): Promise<void> {
-    const conn = await amqpConnect(withHeartbeat(this.url), { clientProperties: { connection_name: this.connectionName } });
+    const conn = await amqpConnect(withHeartbeat(this.url), { noDelay: true, clientProperties: { connection_name: this.connectionName } });
     conn.on('error', noop);
     conn.on('close', (err?: Error) => {
       if (this.conn === conn) this.lose(err);

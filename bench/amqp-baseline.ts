@@ -1,0 +1,77 @@
+/**
+ * Raw amqplib baselines for the cross-worker figures, with the same payload as hypernode's messages.
+ * Needs RabbitMQ on 127.0.0.1:5672.
+ */
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'amqplib';
+import { encode } from '../packages/core/src/index';
+
+const URL_ = process.env.HYPERNODE_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** The payload hypernode carries in the benchmarks, encoded the same way. */
+export const payload = Buffer.from(encode({ type: 'M', n: 12345 }));
+
+/** Publish and consume `n` messages through one queue in one process, without acks. */
+export async function rawOneWay(n: number): Promise<number> {
+  const queue = `bench.raw.${randomUUID().slice(0, 8)}`;
+  const [pc, cc] = [await connect(URL_, { noDelay: true }), await connect(URL_, { noDelay: true })];
+  const [pub, sub] = [await pc.createChannel(), await cc.createChannel()];
+  await sub.assertQueue(queue, { durable: false, autoDelete: true });
+  let got = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  await sub.consume(queue, () => {
+    if (++got === n) done();
+  }, { noAck: true });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    if (!pub.sendToQueue(queue, payload)) await new Promise((r) => pub.once('drain', r));
+  }
+  await finished;
+  const rate = n / ((performance.now() - t0) / 1000);
+  await pc.close();
+  await cc.close();
+  return rate;
+}
+
+/** Round trips between this process and a forked echo process over two queues; returns the p50 in µs. */
+export async function rawRoundTripP50(n: number): Promise<number> {
+  const id = randomUUID().slice(0, 8);
+  const [ping, pong] = [`bench.ping.${id}`, `bench.pong.${id}`];
+  const echo = fork(fileURLToPath(import.meta.url), ['echo', ping, pong], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((r) => echo.once('message', () => r()));
+  const conn = await connect(URL_, { noDelay: true });
+  const ch = await conn.createChannel();
+  await ch.assertQueue(pong, { durable: false, autoDelete: true });
+  const times: number[] = [];
+  let sentAt = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  await ch.consume(pong, () => {
+    times.push(performance.now() - sentAt);
+    if (times.length === n) return done();
+    sentAt = performance.now();
+    ch.sendToQueue(ping, payload);
+  }, { noAck: true });
+  sentAt = performance.now();
+  ch.sendToQueue(ping, payload);
+  await finished;
+  echo.kill('SIGTERM');
+  await conn.close();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(n / 2)]! * 1000;
+}
+
+if (process.argv[2] === 'echo') {
+  const [, , , ping, pong] = process.argv;
+  const conn = await connect(URL_, { noDelay: true });
+  const ch = await conn.createChannel();
+  await ch.assertQueue(ping!, { durable: false, autoDelete: true });
+  await ch.assertQueue(pong!, { durable: false, autoDelete: true });
+  await ch.consume(ping!, (msg) => {
+    if (msg) ch.sendToQueue(pong!, msg.content);
+  }, { noAck: true });
+  process.send?.('ready');
+  process.on('SIGTERM', () => void conn.close().finally(() => process.exit(0)));
+}

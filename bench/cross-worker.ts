@@ -1,0 +1,94 @@
+/**
+ * Cross-worker figures over the real RabbitMQ: two WorkerRuntimes in two OS processes (this one, worker `a`,
+ * and a forked peer, worker `b`), each with its own AmqpTransport, and the same payload through raw amqplib
+ * in the same run. Needs RabbitMQ on 127.0.0.1:5672.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { AmqpTransport } from '../packages/transport-amqp/src/index';
+import { ClassCatalog, MemoryRegistry, ModuleTable, silentLogger, WorkerRuntime } from '../packages/core/src/index';
+import { benchModules } from './cross-worker-modules';
+
+export const AMQP_URL = process.env.HYPERNODE_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const quiet = { info: () => {}, warn: () => {} };
+
+export async function startRuntime(id: string, cluster: string, place: () => string): Promise<{ runtime: WorkerRuntime; transport: AmqpTransport }> {
+  const transport = await AmqpTransport.connect({ url: AMQP_URL, cluster, logger: quiet });
+  const catalog = new ClassCatalog();
+  for (const cls of benchModules) catalog.add(cls.moduleName!, cls);
+  const runtime = new WorkerRuntime({
+    id,
+    cluster,
+    transport,
+    registry: new MemoryRegistry(),
+    modules: new ModuleTable(catalog, undefined, undefined),
+    logger: silentLogger,
+    place,
+  });
+  await runtime.start();
+  return { runtime, transport };
+}
+
+export interface CrossWorkerFigures {
+  oneWay: number;
+  rttP50Us: number;
+  remoteSpawns: number;
+}
+
+/** Runs the three cross-worker measurements once. */
+export async function crossWorker(messages: number, roundTrips: number, spawns: number): Promise<CrossWorkerFigures> {
+  const cluster = `bench-${randomUUID().slice(0, 8)}`;
+  const peer: ChildProcess = fork(fileURLToPath(new URL('./cross-worker-peer.ts', import.meta.url)), [cluster], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    peer.once('message', () => resolve());
+    peer.once('exit', (code) => reject(new Error(`bench peer exited with code ${code}`)));
+  });
+  const { runtime: a, transport } = await startRuntime('a', cluster, () => 'b');
+  const results: string[] = [];
+  let wake: () => void = () => {};
+  const inbox = a.createSink((_from, message) => {
+    results.push(message as string);
+    wake();
+  });
+  const next = () => new Promise<unknown>((resolve) => {
+    if (results.length) return resolve(results.shift());
+    wake = () => resolve(results.shift());
+  });
+  try {
+    const root = a.spawnRoot('BenchRoot', {});
+    // one way: a Blaster on a, a Sink on b
+    const sink = a.spawnAsChild(root, 'BenchSink', { left: messages, notify: inbox });
+    const blaster = a.spawnRoot('BenchBlaster', { to: sink, count: messages, burst: 1000, sent: 0 });
+    await new Promise((r) => setTimeout(r, 200));
+    let t = performance.now();
+    a.sendFrom(inbox, blaster, { type: 'GO', n: 0 }, null);
+    a.flushNow();
+    await next();
+    const oneWay = messages / ((performance.now() - t) / 1000);
+    // round trips: a Pinger on a, a Ponger on b; the Pinger records each round trip's time
+    const ponger = a.spawnAsChild(root, 'BenchPonger', {});
+    const pinger = a.spawnRoot('BenchTimedPinger', { peer: ponger, left: roundTrips, notify: inbox, times: [], sentAt: 0 });
+    await new Promise((r) => setTimeout(r, 200));
+    a.sendFrom(inbox, pinger, { type: 'GO', n: 0 }, null);
+    a.flushNow();
+    const times = (await next()) as unknown as number[];
+    times.sort((x, y) => x - y);
+    const rttP50Us = times[Math.floor(times.length / 2)]! * 1000;
+    // remote spawns: a process on a spawns `spawns` children on b, then a probe on b reports
+    t = performance.now();
+    a.spawnRoot('BenchSpawner', { count: spawns, notify: inbox });
+    await next();
+    const remoteSpawns = spawns / ((performance.now() - t) / 1000);
+    return { oneWay, rttP50Us, remoteSpawns };
+  } finally {
+    peer.kill('SIGTERM');
+    await new Promise((r) => peer.once('exit', r));
+    await a.close();
+    await transport.close();
+    await transport.deleteClusterTopology();
+  }
+}
