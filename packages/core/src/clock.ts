@@ -12,13 +12,14 @@ export interface Clock {
 
 export type TimerHandle = { readonly __timer: unique symbol } | object | number;
 
-/** The real clock. Its timers do not keep Node alive on their own. */
+/**
+ * The real clock. Its timers keep Node alive like `setTimeout` does, so a script awaiting
+ * `inbox.receive(5000)` or a process waiting on `sendAfter` is not cut short.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
+    return setTimeout(fn, ms);
   },
   clearTimeout(handle) {
     clearTimeout(handle as NodeJS.Timeout);
