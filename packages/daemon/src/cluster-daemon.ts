@@ -56,6 +56,8 @@ export interface WorkerStatus {
   load: MemberInfo['load'] | null;
   /** Its counters, or null when it did not answer in time. */
   stats: WorkerStats | null;
+  /** The workers its scheduler currently places children on (it learns of new ones within a second). */
+  placesOn: string[] | null;
 }
 
 /** One node in `status` and `nodes`. */
@@ -299,7 +301,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private async status(): Promise<ClusterStatus> {
     const members = await this.adapters.registry.listMembers();
     const workers = members.filter((m) => m.role === 'worker');
-    const stats = await Promise.all(workers.map((w) => this.askWorker<WorkerStats & { worker: string }>(w.id, 'stats')));
+    const stats = await Promise.all(workers.map((w) => this.askWorker<WorkerStats & { worker: string; placesOn?: string[] }>(w.id, 'stats')));
     return {
       cluster: this.cluster,
       root: ROOT_NAME,
@@ -312,6 +314,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
         draining: w.meta?.draining === true,
         load: w.load ?? null,
         stats: stats[i] ? stripStats(stats[i]!) : null,
+        placesOn: stats[i]?.placesOn ?? null,
       })),
       nodes: nodeSummaries(members),
       members,
@@ -390,6 +393,10 @@ class ClusterDaemonImpl implements ClusterDaemon {
       loaded.push(entry);
       this.logger.info(`loaded module '${m.name}' version ${stored.version} (${stored.hash.slice(0, 12)}) from '${stored.origin ?? '?'}'`);
     }
+    // The broadcast reaches every worker eventually; asking each one directly means that once `load`
+    // resolves, the next message to a running process of the module is handled by the new version.
+    const workers = this.liveWorkers();
+    await Promise.all(workers.flatMap((w) => loaded.map((m) => this.askWorker(w.id, 'module', { name: m.name, version: m.version }))));
     return loaded;
   }
 
@@ -405,7 +412,12 @@ class ClusterDaemonImpl implements ClusterDaemon {
         `Module '${moduleName}' is not loaded in cluster '${this.cluster}'; loaded modules: ${known.join(', ') || '(none)'}. Load it with 'hypernode-cli load <file>' or cluster.load().`,
       );
     }
-    const live = this.liveWorkers();
+    let live = this.liveWorkers();
+    if (live.length === 0 || (worker !== undefined && !live.some((w) => w.id === worker))) {
+      // A worker that joined since the last check: read the members now.
+      await this.check();
+      live = this.liveWorkers();
+    }
     if (live.length === 0) {
       throw new HypernodeError(
         'INVALID_ARGUMENT',

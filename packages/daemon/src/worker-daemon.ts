@@ -49,7 +49,7 @@ export interface WorkerDaemon {
 /**
  * Starts a worker: a core `WorkerRuntime` over RabbitMQ and Redis that hosts processes, places the children
  * they spawn with the load-aware scheduler (fed from the registry's member list every second), heartbeats
- * its load, and serves `worker.<id>` requests (`ps`, `stats`, `kill`, `drain`).
+ * its load, and serves `worker.<id>` requests (`ps`, `stats`, `kill`, `module`, `drain`).
  *
  * Rejects with `TRANSPORT_DOWN`/`REGISTRY_DOWN` when the broker or Redis cannot be reached, and with
  * `INVALID_ARGUMENT` when another worker already uses the id.
@@ -124,11 +124,23 @@ class WorkerDaemonImpl implements WorkerDaemon {
     await w.refresh();
     w.server = await serveRpc(adapters.transport, `worker.${w.id}`, {
       ps: () => w.runtime.ps(),
-      stats: () => ({ worker: w.id, node: w.node ?? null, ...w.runtime.stats(), load: w.runtime.load() }),
+      stats: () => ({
+        worker: w.id,
+        node: w.node ?? null,
+        ...w.runtime.stats(),
+        load: w.runtime.load(),
+        transport: adapters.transport.stats(),
+        placesOn: w.placer.snapshot().map((p) => p.id),
+      }),
       kill: (args: { name: string; reason?: unknown }) => {
         const killed = w.runtime.kill(args.name, args.reason ?? 'killed');
         w.runtime.flushNow();
         return killed;
+      },
+      // A new module version: switch now rather than when the broadcast event arrives (read-your-writes for load).
+      module: (args: { name: string; version: number }) => {
+        w.runtime.modules.invalidate(args.name, args.version);
+        return true;
       },
       drain: () => {
         void w.stop('drained on request');

@@ -1,0 +1,182 @@
+/**
+ * A real cluster on this machine's RabbitMQ and Redis: `hypernode-cluster` and `hypernode-node --workers 2`
+ * as OS processes (the apps' own main.ts under tsx), driven through connectCluster.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerStats } from '@hypernode/core';
+import { connectCluster, type ClusterClient } from './connect-cluster';
+import {
+  clusterName,
+  deleteTestCluster,
+  eventually,
+  repoPath,
+  startClusterProcess,
+  startNodeProcess,
+  type DaemonProcess,
+} from './test-support';
+
+const cluster = clusterName();
+let clusterDaemon: DaemonProcess;
+let nodeDaemon: DaemonProcess;
+let client: ClusterClient;
+let workers: string[];
+
+type Stats = (WorkerStats & { worker: string })[];
+
+function spawnedOn(before: Stats, after: Stats, worker: string): number {
+  return (after.find((s) => s.worker === worker)?.spawned ?? 0) - (before.find((s) => s.worker === worker)?.spawned ?? 0);
+}
+
+function workerOf(name: string): string {
+  return name.slice(0, name.indexOf(':'));
+}
+
+beforeAll(async () => {
+  clusterDaemon = await startClusterProcess(cluster);
+  // Affinity slack 0: every spawn goes to the least-loaded worker, so children spread over both.
+  nodeDaemon = await startNodeProcess(cluster, 'n1', 2, ['--affinity-slack', '0']);
+  client = await connectCluster({ cluster });
+  // Up, and each worker's scheduler knows both (it reads the members every second).
+  const status = await eventually(async () => {
+    const s = await client.status();
+    return s.workers.length === 2 && s.workers.every((w) => w.placesOn?.length === 2) ? s : undefined;
+  }, 20_000, 'two workers that place on each other');
+  workers = status.workers.map((w) => w.id).sort();
+}, 60_000);
+
+afterAll(async () => {
+  await client?.stop();
+  await nodeDaemon?.stop();
+  await clusterDaemon?.stop();
+  await deleteTestCluster(cluster);
+}, 60_000);
+
+describe('a cluster of real daemons', () => {
+  it('reports its node, both workers with their load and counters, and the root process', async () => {
+    const status = await client.status();
+    expect(status.cluster).toBe(cluster);
+    expect(status.root).toBe('root:1');
+    expect(status.nodes).toEqual([expect.objectContaining({ id: 'n1', workers: workers })]);
+    for (const w of status.workers) {
+      expect(w.id).toMatch(/^n1-w[12]-[0-9a-z]+$/);
+      expect(w.node).toBe('n1');
+      expect(w.load).toEqual(expect.objectContaining({ processes: expect.any(Number), rssBytes: expect.any(Number) }));
+      expect(w.stats).toEqual(expect.objectContaining({ spawned: expect.any(Number), delivered: expect.any(Number) }));
+    }
+    const ps = await client.ps();
+    expect(ps[0]).toEqual(expect.objectContaining({ name: 'root:1', module: 'Root', worker: 'root', parent: null }));
+  });
+
+  it('serves the HTTP example: 20 real requests, answered by handler processes on both workers', async () => {
+    const loaded = [
+      ...(await client.load(repoPath('examples/http-server/http-server.ts'))),
+      ...(await client.load(repoPath('examples/http-server/http-server-request-handler.ts'))),
+    ];
+    expect(loaded.map((m) => m.name)).toEqual(['HttpServer', 'HttpServerRequestHandler']);
+    const inbox = client.inbox();
+    const server = await client.spawn('HttpServer', { port: 0, notify: inbox.name, quiet: true });
+    const { message } = await inbox.receive(15_000);
+    const { port } = message as { type: 'LISTENING'; port: number };
+    const before = await client.stats();
+
+    const paths = Array.from({ length: 20 }, (_, i) => `/hello/${i}?q=${i}`);
+    const responses = await Promise.all(paths.map((p) => fetch(`http://127.0.0.1:${port}${p}`)));
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    for (const [i, p] of paths.entries()) {
+      expect(responses[i]!.status).toBe(200);
+      expect(bodies[i]).toBe(`hello 127.0.0.1, you asked for ${p}\n`);
+    }
+
+    const after = await client.stats();
+    const handlers = workers.map((w) => spawnedOn(before, after, w));
+    expect(handlers.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(handlers.every((n) => n > 0)).toBe(true);
+    expect(await client.kill(server, 'shutdown')).toBe(true);
+    inbox.close();
+  });
+
+  it('plays ping-pong between processes on different workers', async () => {
+    await client.load(repoPath('examples/ping-pong/pong.ts'));
+    await client.load(repoPath('packages/daemon/test-fixtures/pinger.ts'));
+    const inbox = client.inbox();
+    const pong = await client.spawn('Pong', {}, { worker: workers[0] });
+    const pinger = await client.spawn('Pinger', { pong, count: 500, notify: inbox.name }, { worker: workers[1] });
+    expect(workerOf(pong)).toBe(workers[0]);
+    expect(workerOf(pinger)).toBe(workers[1]);
+    const { message } = await inbox.receive(20_000);
+    expect(message).toEqual({ type: 'DONE', rounds: 500, pinger, pong });
+    inbox.close();
+  });
+
+  it('passes tokens around a ring spread over both workers, each pair in FIFO order', async () => {
+    await client.load(repoPath('examples/ring/ring.ts'));
+    await client.load(repoPath('examples/ring/ring-node.ts'));
+    const inbox = client.inbox();
+    const before = await client.stats();
+    await client.spawn('Ring', { size: 30, laps: 20, tokens: 5, notify: inbox.name, quiet: true });
+    // Every ring member throws (ending the ring, so no RING_DONE) if a token overtakes another.
+    const { message } = await inbox.receive(30_000);
+    expect(message).toEqual({ type: 'RING_DONE', hops: 30 * 20 * 5, size: 30, laps: 20, tokens: 5 });
+    const after = await client.stats();
+    for (const w of workers) expect(spawnedOn(before, after, w)).toBeGreaterThan(0);
+    const crashed = after.reduce((n, s) => n + s.crashed, 0) - before.reduce((n, s) => n + s.crashed, 0);
+    expect(crashed).toBe(0);
+    inbox.close();
+  });
+
+  it('reloads a module: a running process keeps its state and runs processWillUpgrade', async () => {
+    const [v1] = await client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+    const counter = await client.spawn('Counter', { count: 0 });
+    for (let i = 0; i < 3; i++) client.send(counter, { type: 'INC' });
+    expect(await client.call(counter, { type: 'GET' })).toEqual({ count: 3, code: 1, upgradedFrom: null });
+
+    const [v2] = await client.load(repoPath('packages/daemon/test-fixtures/counter-v2.ts'));
+    expect(v2!.name).toBe('Counter');
+    expect(v2!.version).toBe(v1!.version + 1);
+    expect(v2!.hash).not.toBe(v1!.hash);
+    expect(await client.call(counter, { type: 'GET' })).toEqual({ count: 3, code: 2, upgradedFrom: v1!.version });
+    client.send(counter, { type: 'INC' });
+    expect(await client.call(counter, { type: 'GET' })).toEqual({ count: 13, code: 2, upgradedFrom: v1!.version });
+    const listed = (await client.ps()).find((p) => p.name === counter);
+    expect(listed).toEqual(expect.objectContaining({ module: 'Counter', version: v2!.version, parent: 'root:1' }));
+    expect((await client.modules()).find((m) => m.name === 'Counter')?.version).toBe(v2!.version);
+  });
+
+  it('refuses a module whose constructor throws, names the cause, and stores nothing', async () => {
+    const err = await client.load(repoPath('packages/daemon/test-fixtures/bad-constructor.ts')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'HypernodeError', code: 'MODULE_LOAD_FAILED' });
+    expect((err as Error).message).toContain("Module 'BadConstructor'");
+    expect((err as Error).message).toContain('throws in its constructor: Error: no port configured');
+    expect((await client.modules()).map((m) => m.name)).not.toContain('BadConstructor');
+  });
+
+  it('refuses to spawn an unknown module with MODULE_NOT_FOUND listing the loaded modules', async () => {
+    const err = await client.spawn('HttpServr').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'MODULE_NOT_FOUND' });
+    expect((err as Error).message).toContain(`Module 'HttpServr' is not loaded in cluster '${cluster}'; loaded modules: `);
+    expect((err as Error).message).toContain('HttpServer, HttpServerRequestHandler');
+  });
+
+  it('lets a process send to a client inbox, and shows every process in tree() under the root', async () => {
+    await client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
+    await client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
+    const inbox = client.inbox();
+    const watcher = await client.spawn('Watcher', { children: 4, notify: inbox.name });
+    const message = (await inbox.receive(10_000)).message as { type: string; watcher: string; names: string[] };
+    expect(message.watcher).toBe(watcher);
+    const tree = await client.tree();
+    const node = tree.children.find((c) => c.name === watcher);
+    expect(node?.children.map((c) => c.name).sort()).toEqual([...message.names].sort());
+    expect(await client.kill(watcher)).toBe(true);
+    // Its children end with it (cascade across workers).
+    await eventually(async () => ((await client.ps()).some((p) => message.names.includes(p.name) || p.name === watcher) ? undefined : true), 10_000, 'the watcher and its children ending');
+    inbox.close();
+  });
+
+  it('kills a process by name and answers false for one that does not exist', async () => {
+    const idle = await client.spawn('Idle', {});
+    expect(await client.kill(idle)).toBe(true);
+    expect(await client.kill(`${workers[0]}:nope`)).toBe(false);
+    await expect(client.kill('root:1')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});

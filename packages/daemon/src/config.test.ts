@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { HypernodeError } from '@hypernode/core';
+import { clusterHelp, maskUrl, nodeHelp, parseClusterArgs, parseNodeArgs, parseWorkerArgs, workerHelp } from './config';
+
+const env = { HYPERNODE_AMQP_URL: 'amqp://admin:s3cret@mq.example:5672/vh', HYPERNODE_REDIS_URL: 'redis://:hunter2@redis.example:6380', HYPERNODE_CLUSTER: 'prod' };
+
+function config<C>(parsed: { help: true; text: string } | { help: false; config: C }): C {
+  if (parsed.help) throw new Error('expected settings, got help');
+  return parsed.config;
+}
+
+function rejects(fn: () => unknown): HypernodeError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof HypernodeError) return err;
+    throw err;
+  }
+  throw new Error('expected a HypernodeError');
+}
+
+describe('daemon configuration', () => {
+  it('takes the cluster and URLs from the environment when no flag is given', () => {
+    expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL });
+  });
+
+  it('lets flags override the environment', () => {
+    const c = config(parseClusterArgs(['--cluster', 'other', '--amqp-url', 'amqp://localhost', '--redis-url', 'redis://localhost:7000'], env));
+    expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000' });
+  });
+
+  it('falls back to the local RabbitMQ and Redis and the cluster named default', () => {
+    expect(config(parseClusterArgs([], {}))).toEqual({ cluster: 'default', amqpUrl: 'amqp://guest:guest@127.0.0.1:5672', redisUrl: 'redis://127.0.0.1:6379' });
+  });
+
+  it('never shows a password in --help, whatever the environment holds', () => {
+    for (const text of [workerHelp(env), nodeHelp(env), clusterHelp(env), clusterHelp({})]) {
+      expect(text).not.toContain('s3cret');
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toMatch(/guest:guest/);
+    }
+    expect(clusterHelp(env)).toContain('amqp://admin:***@mq.example:5672/vh');
+    expect(clusterHelp(env)).toContain('redis://:***@redis.example:6380');
+  });
+
+  it('masks only the password of a URL', () => {
+    expect(maskUrl('amqp://guest:guest@127.0.0.1:5672')).toBe('amqp://guest:***@127.0.0.1:5672');
+    expect(maskUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(maskUrl('not a url')).toBe('<unparsable url>');
+  });
+
+  it('answers --help and -h with the help text instead of settings', () => {
+    expect(parseWorkerArgs(['--help'], {})).toMatchObject({ help: true, text: expect.stringContaining('Usage: hypernode-worker') });
+    expect(parseNodeArgs(['-h'], {})).toMatchObject({ help: true, text: expect.stringContaining('Usage: hypernode-node') });
+  });
+
+  it('requires a worker id without a colon', () => {
+    expect(rejects(() => parseWorkerArgs([], {})).message).toContain('--id is required');
+    const bad = rejects(() => parseWorkerArgs(['--id', 'a:b'], {}));
+    expect(bad.code).toBe('INVALID_OPTIONS');
+    expect(bad.message).toContain("--id 'a:b' is not valid");
+  });
+
+  it('reads the placement options as numbers and refuses negative ones', () => {
+    const c = config(parseWorkerArgs(['--id', 'w1', '--node', 'n1', '--affinity-slack', '0', '--placement-cost', '0.5'], {}));
+    expect(c).toMatchObject({ id: 'w1', node: 'n1', affinitySlack: 0, placementCost: 0.5 });
+    expect(rejects(() => parseWorkerArgs(['--id', 'w1', '--affinity-slack=-1'], {})).message).toContain("--affinity-slack '-1' is not valid");
+  });
+
+  it('defaults the node to one worker per core and refuses a fractional worker count', () => {
+    expect(config(parseNodeArgs(['--id', 'n1'], {}, 8)).workers).toBe(8);
+    expect(config(parseNodeArgs(['--id', 'n1', '--workers', '2'], {}, 8)).workers).toBe(2);
+    expect(rejects(() => parseNodeArgs(['--workers', '1.5'], {}, 8)).message).toContain("--workers '1.5' is not valid");
+  });
+
+  it('names an unknown flag and points at --help', () => {
+    const err = rejects(() => parseClusterArgs(['--bogus'], {}));
+    expect(err.code).toBe('INVALID_OPTIONS');
+    expect(err.message).toMatch(/^hypernode-cluster: Unknown option '--bogus'.*see 'hypernode-cluster --help'\.$/);
+  });
+
+  it('refuses a cluster name RabbitMQ and Redis would not accept', () => {
+    expect(rejects(() => parseClusterArgs(['--cluster', 'a:b'], {})).message).toContain("the cluster name 'a:b' is not valid");
+  });
+});
