@@ -464,6 +464,11 @@ export class AmqpTransport implements Transport {
     return true;
   }
 
+  /** Per listening channel: the newest frame handled synchronously and not yet acknowledged. */
+  private readonly lastUnacked = new Map<Channel, ConsumeMessage>();
+  /** Per listening channel: frames whose handler's promise has not settled yet. */
+  private readonly asyncPending = new Map<Channel, number>();
+
   private ack(rec: Rec, ch: Channel, msg: ConsumeMessage): void {
     if (rec.ch !== ch || rec.closed) return;
     try {
@@ -478,16 +483,45 @@ export class AmqpTransport implements Transport {
       if (!msg) return this.lose(new Error(`RabbitMQ cancelled the consumer of '${rec.queue}' (queue deleted?)`));
       if (rec.closed || this.redelivered(rec, ch, msg)) return;
       this.received(msg);
-      const done = (): void => this.ack(rec, ch, msg);
       let result: void | Promise<void>;
       try {
         result = rec.handler(view(msg.content));
       } catch {
         result = undefined;
       }
-      if (result && typeof result.then === 'function') result.then(done, done);
-      else done();
+      if (result && typeof result.then === 'function') {
+        this.asyncPending.set(ch, (this.asyncPending.get(ch) ?? 0) + 1);
+        const done = (): void => {
+          this.asyncPending.set(ch, this.asyncPending.get(ch)! - 1);
+          this.ack(rec, ch, msg);
+        };
+        result.then(done, done);
+      } else if (this.asyncPending.get(ch)) {
+        this.ack(rec, ch, msg);
+      } else {
+        this.ackLater(rec, ch, msg);
+      }
     };
+  }
+
+  /**
+   * Acknowledges a frame whose handler returned at once together with the ones after it in this tick (one
+   * `ack` with `allUpTo`): replies the handler queued leave before the ack, and a burst costs one ack.
+   */
+  private ackLater(rec: Rec, ch: Channel, msg: ConsumeMessage): void {
+    const first = !this.lastUnacked.has(ch);
+    this.lastUnacked.set(ch, msg);
+    if (!first) return;
+    setImmediate(() => {
+      const last = this.lastUnacked.get(ch);
+      this.lastUnacked.delete(ch);
+      if (!last || rec.ch !== ch || rec.closed) return;
+      try {
+        ch.ack(last, true);
+      } catch {
+        // The channel died: the broker requeues the frames, and their next consumer drops them as redelivered.
+      }
+    });
   }
 
   private onRequest(rec: Rec & { kind: 'serve' }, ch: Channel) {
