@@ -1,9 +1,10 @@
 import * as core from '@hypernode/core';
 import { ClassCatalog, encode, ModuleTable, WorkerRuntime, type Logger, type MemberInfo, type Subscription } from '@hypernode/core';
-import { Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
+import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, every, within, type Adapters } from './adapters';
 import type { Connection } from './config';
 import { daemonLogger } from './logger';
+import { LoadMeter } from './load-meter';
 import { serveRpc } from './rpc';
 import { builtinClasses } from './builtins';
 
@@ -82,6 +83,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private ticker: { stop(): void } | null = null;
   private server: Subscription | null = null;
   private registryWarned = false;
+  private readonly meter = new LoadMeter();
 
   private constructor(
     readonly id: string,
@@ -128,7 +130,6 @@ class WorkerDaemonImpl implements WorkerDaemon {
         worker: w.id,
         node: w.node ?? null,
         ...w.runtime.stats(),
-        load: w.runtime.load(),
         transport: adapters.transport.stats(),
         placesOn: w.placer.snapshot().map((p) => p.id),
       }),
@@ -158,7 +159,9 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private place(parentWorker: string): string {
     if (this.placer.size === 0) return this.id;
     try {
-      return this.placer.place(parentWorker);
+      const chosen = this.placer.place(parentWorker);
+      if (process.env.HYPERNODE_DEBUG_PLACEMENT) this.logger.info(`placed a child of a process on '${parentWorker}' on '${chosen}': ${JSON.stringify(this.placer.snapshot().map((w) => [w.id, loadScore(w.load), w.placedSinceReport]))}`);
+      return chosen;
     } catch {
       // No eligible worker (all draining or silent): keep the child here rather than fail the spawn.
       return this.id;
@@ -171,7 +174,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
       role: 'worker',
       pid: process.pid,
       startedAt: this.startedAt,
-      load: this.runtime.load(),
+      load: { ...this.runtime.load(), eventLoopDelayMs: this.meter.read() },
       meta: { draining: this.draining },
     };
     if (this.node !== undefined) m.node = this.node;
@@ -219,6 +222,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.adapters.transport.publish(encode(['worker-lost', this.id, `it was stopped: ${why}`]));
     await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000);
     await this.runtime.close();
+    this.meter.stop();
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
     this.logger.info(`worker '${this.id}' stopped`);

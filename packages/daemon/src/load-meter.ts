@@ -1,0 +1,31 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+const RESOLUTION_MS = 20;
+
+/**
+ * Event-loop delay per heartbeat period, as the scheduler's load score expects it: the p50 of the delays
+ * sampled since the last read, in milliseconds beyond the sampling interval (Node's histogram records the
+ * whole interval, so an idle loop reads ~20 ms there), and 0 before the first sample.
+ *
+ * Why not core's `WorkerRuntime.load()` alone: it reports Node's lifetime p50 as is, so every settled idle
+ * worker reports ~20 ms and a worker in its first second reports ~0, which makes every placer send it all
+ * spawns until its next report.
+ */
+export class LoadMeter {
+  private readonly h: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+
+  constructor() {
+    this.h.enable();
+  }
+
+  /** The delay since the previous read (see the class), then starts a new period. */
+  read(): number {
+    const value = this.h.count === 0 ? 0 : Math.max(0, this.h.percentile(50) / 1e6 - RESOLUTION_MS);
+    this.h.reset();
+    return Math.round(value * 1000) / 1000;
+  }
+
+  stop(): void {
+    this.h.disable();
+  }
+}
