@@ -7,7 +7,7 @@ class BenchRoot extends Process {
 
 class BenchSink extends Process<{ left: number; notify: string }> {
   static override moduleName = 'BenchSink';
-  *processDidReceiveMessage(state: { left: number; notify: string }, _m: unknown, _f: string, ctx: Context) {
+  override *processDidReceiveMessage(state: { left: number; notify: string }, _m: unknown, _f: string, ctx: Context) {
     if (--state.left === 0) ctx.send(state.notify, 'done');
     return state;
   }
@@ -15,7 +15,7 @@ class BenchSink extends Process<{ left: number; notify: string }> {
 
 class BenchBlaster extends Process<{ to: string; count: number; burst: number; sent: number }> {
   static override moduleName = 'BenchBlaster';
-  *processDidReceiveMessage(state: { to: string; count: number; burst: number; sent: number }, _m: unknown, _f: string, ctx: Context) {
+  override *processDidReceiveMessage(state: { to: string; count: number; burst: number; sent: number }, _m: unknown, _f: string, ctx: Context) {
     const { send } = ctx;
     const end = Math.min(state.count, state.sent + state.burst);
     for (let i = state.sent; i < end; i++) send(state.to, { type: 'M', n: i });
@@ -27,7 +27,7 @@ class BenchBlaster extends Process<{ to: string; count: number; burst: number; s
 
 class BenchPonger extends Process {
   static override moduleName = 'BenchPonger';
-  *processDidReceiveMessage(state: object, msg: { n: number }, from: string, ctx: Context) {
+  override *processDidReceiveMessage(state: object, msg: { n: number }, from: string, ctx: Context) {
     ctx.send(from, { type: 'PONG', n: msg.n });
     return state;
   }
@@ -36,7 +36,7 @@ class BenchPonger extends Process {
 interface TimedState { peer: string; left: number; notify: string; times: number[]; sentAt: number }
 class BenchTimedPinger extends Process<TimedState> {
   static override moduleName = 'BenchTimedPinger';
-  *processDidReceiveMessage(state: TimedState, msg: { type: string }, _f: string, ctx: Context) {
+  override *processDidReceiveMessage(state: TimedState, msg: { type: string }, _f: string, ctx: Context) {
     const now = performance.now();
     if (msg.type !== 'GO') {
       state.times.push(now - state.sentAt);
@@ -57,7 +57,7 @@ class BenchIdle extends Process {
 
 class BenchProbe extends Process<{ notify: string }> {
   static override moduleName = 'BenchProbe';
-  *processWillRun(state: { notify: string }, ctx: Context) {
+  override *processWillRun(state: { notify: string }, ctx: Context) {
     ctx.send(state.notify, 'spawned');
     return state;
   }
@@ -65,7 +65,7 @@ class BenchProbe extends Process<{ notify: string }> {
 
 class BenchSpawner extends Process<{ count: number; notify: string }> {
   static override moduleName = 'BenchSpawner';
-  *processWillRun(state: { count: number; notify: string }, ctx: Context) {
+  override *processWillRun(state: { count: number; notify: string }, ctx: Context) {
     const { spawn } = ctx;
     for (let i = 0; i < state.count; i++) spawn('BenchIdle', { i });
     spawn('BenchProbe', { notify: state.notify });

@@ -4,7 +4,7 @@ type Msg = { type: string; n: number };
 
 class Pinger extends Process<{ peer: string; left: number; notify: string }, Msg> {
   static override moduleName = 'BenchPinger';
-  *processDidReceiveMessage(state: { peer: string; left: number; notify: string }, msg: Msg, _from: string, ctx: Context) {
+  override *processDidReceiveMessage(state: { peer: string; left: number; notify: string }, msg: Msg, _from: string, ctx: Context) {
     if (msg.type === 'GO') state.peer = (msg as unknown as { peer: string }).peer;
     else if (--state.left === 0) {
       ctx.send(state.notify, 'done');
@@ -17,7 +17,7 @@ class Pinger extends Process<{ peer: string; left: number; notify: string }, Msg
 
 class Ponger extends Process<object, Msg> {
   static override moduleName = 'BenchPonger';
-  *processDidReceiveMessage(state: object, msg: Msg, from: string, ctx: Context) {
+  override *processDidReceiveMessage(state: object, msg: Msg, from: string, ctx: Context) {
     ctx.send(from, { type: 'PONG', n: msg.n });
     return state;
   }
@@ -25,7 +25,7 @@ class Ponger extends Process<object, Msg> {
 
 class Sink extends Process<{ left: number; notify: string }, Msg> {
   static override moduleName = 'BenchSink';
-  *processDidReceiveMessage(state: { left: number; notify: string }, _msg: Msg, _from: string, ctx: Context) {
+  override *processDidReceiveMessage(state: { left: number; notify: string }, _msg: Msg, _from: string, ctx: Context) {
     if (--state.left === 0) ctx.send(state.notify, 'done');
     return state;
   }
@@ -34,7 +34,7 @@ class Sink extends Process<{ left: number; notify: string }, Msg> {
 /** Sends `count` messages in bursts of `burst`, letting the receiver drain between bursts. */
 class Blaster extends Process<{ to: string; count: number; burst: number; sent: number }, Msg> {
   static override moduleName = 'BenchBlaster';
-  *processDidReceiveMessage(state: { to: string; count: number; burst: number; sent: number }, _msg: Msg, _from: string, ctx: Context) {
+  override *processDidReceiveMessage(state: { to: string; count: number; burst: number; sent: number }, _msg: Msg, _from: string, ctx: Context) {
     const { send } = ctx;
     const end = Math.min(state.count, state.sent + state.burst);
     for (let i = state.sent; i < end; i++) send(state.to, { type: 'M', n: i });

@@ -9,18 +9,18 @@ import type { Context } from './context';
 
 class Parent extends Process {
   static override moduleName = 'Parent';
-  *processWillRun(state: { report: string; kids: number }, ctx: Context) {
+  override *processWillRun(state: { report: string; kids: number }, ctx: Context) {
     for (let i = 0; i < state.kids; i++) ctx.spawn('Child', {});
     ctx.send(state.report, { children: Object.keys(ctx.getChildrenProcessNames()) });
   }
-  *processDidReceiveMessage(state: { report: string }, message: unknown, from: string, ctx: Context) {
+  override *processDidReceiveMessage(state: { report: string }, message: unknown, from: string, ctx: Context) {
     ctx.send(state.report, { from, message });
   }
 }
 
 class Child extends Process {
   static override moduleName = 'Child';
-  *processWillExit(state: unknown, err: unknown, ctx: Context) {
+  override *processWillExit(state: unknown, err: unknown, ctx: Context) {
     ctx.send('watcher', { ended: ctx.getProcessName(), err: String(err) });
   }
 }
