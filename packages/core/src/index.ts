@@ -29,3 +29,4 @@ export type { BundledModule, ModuleClass } from './module-loader';
 export { toExitReason } from './exit-reason';
 export { Supervisor } from './supervisor';
 export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, SupervisorReply, RestartStrategy, RestartType } from './supervisor';
+export * as registryArguments from './registry-arguments';

@@ -1,59 +1,11 @@
 import { systemClock, type Clock } from './clock';
 import { HypernodeError } from './errors';
+import { checkBytes, checkName, checkSource, checkTtl, checkVersion, encodeMember } from './registry-arguments';
 import type { MemberInfo, ModuleSource, ModuleVersion, Registry } from './registry';
 
 interface StoredMember {
   json: string;
   expiresAt: number;
-}
-
-function invalid(message: string): HypernodeError {
-  return new HypernodeError('INVALID_ARGUMENT', message);
-}
-
-function checkName(what: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value === '') {
-    throw invalid(`The ${what} must be a non-empty string, got ${typeof value === 'string' ? "''" : typeof value}; pass the ${what} as text.`);
-  }
-}
-
-function checkSource(name: string, module: ModuleSource): void {
-  if (module === null || typeof module !== 'object') {
-    throw invalid(`The source of module '${name}' must be an object { code, hash }; pass the bundled module.`);
-  }
-  if (typeof module.code !== 'string') {
-    throw invalid(`The code of module '${name}' must be a string, got ${typeof module.code}; pass the bundled CommonJS code as text.`);
-  }
-  if (typeof module.hash !== 'string' || module.hash === '') {
-    throw invalid(`The hash of module '${name}' must be a non-empty string; pass the hex SHA-256 of its code.`);
-  }
-  if (module.origin !== undefined && typeof module.origin !== 'string') {
-    throw invalid(`The origin of module '${name}' must be a string when given; pass the file path it was loaded from.`);
-  }
-}
-
-function checkVersion(name: string, version: number | undefined): void {
-  if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
-    throw invalid(`Version ${String(version)} of module '${name}' is not a positive integer; versions are numbered 1, 2, 3, ...`);
-  }
-}
-
-function checkTtl(id: string, ttlMs: number): void {
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw invalid(`The ttlMs of member '${id}' must be a finite number above 0, got ${String(ttlMs)}; pass how long it lives without a heartbeat.`);
-  }
-}
-
-function encodeMember(member: MemberInfo): string {
-  if (member === null || typeof member !== 'object') {
-    throw invalid('A member must be an object { id, role, startedAt, ... }; pass a MemberInfo.');
-  }
-  checkName('member id', member.id);
-  try {
-    return JSON.stringify(member);
-  } catch (err) {
-    throw new HypernodeError('INVALID_ARGUMENT', `Member '${member.id}' cannot be stored as JSON; pass plain data only.`, { cause: err });
-  }
 }
 
 function copyBytes(value: Uint8Array): Uint8Array {
@@ -181,9 +133,7 @@ export class MemoryRegistry implements Registry {
   async setValue(key: string, value: Uint8Array): Promise<void> {
     this.checkOpen();
     checkName('value key', key);
-    if (!(value instanceof Uint8Array)) {
-      throw invalid(`The value for key '${key}' must be a Uint8Array; encode it first (for example with encode() from @hypernode/core).`);
-    }
+    checkBytes(key, value);
     this.values.set(key, copyBytes(value));
   }
 

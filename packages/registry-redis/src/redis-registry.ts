@@ -5,10 +5,13 @@
  * `docker run -d -p 6379:6379 redis:7`); check it with `redis-cli ping`. Redis 6.2 or newer.
  * Key layout and the reasons for it: docs/design/003-redis-layout.md.
  */
-import { HypernodeError, systemClock, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core';
+import { HypernodeError, registryArguments, systemClock, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core';
 import { Redis } from 'ioredis';
-import { checkBytes, checkName, checkSource, checkTtl, checkVersion, encodeMember } from './arguments';
 import * as scripts from './scripts';
+
+const checkBytes: typeof registryArguments.checkBytes = registryArguments.checkBytes;
+const checkName: typeof registryArguments.checkName = registryArguments.checkName;
+const { checkSource, checkTtl, checkVersion, encodeMember } = registryArguments;
 
 /** Where the registry reports connection loss and recovery; `console` fits. */
 export interface RedisRegistryLogger {

@@ -1,6 +1,11 @@
-import { HypernodeError, type MemberInfo, type ModuleSource } from '@hypernode/core';
+import { HypernodeError } from './errors';
+import type { MemberInfo, ModuleSource } from './registry';
 
-// The same checks and sentences as core's MemoryRegistry, so both registries refuse bad input alike.
+/**
+ * Argument checks every Registry implementation shares, so each refuses bad input with the same
+ * `INVALID_ARGUMENT` sentence. For adapter authors (exported as `registryArguments`); applications do not
+ * need them.
+ */
 
 function invalid(message: string): HypernodeError {
   return new HypernodeError('INVALID_ARGUMENT', message);
