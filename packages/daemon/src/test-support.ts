@@ -174,3 +174,54 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A running test cluster: a cluster daemon, node daemons, a connected client. */
+export interface TestCluster {
+  cluster: string;
+  clusterDaemon: DaemonProcess;
+  nodes: Map<string, DaemonProcess>;
+  client: import('./connect-cluster').ClusterClient;
+  /** Worker ids by node id, sorted. */
+  workers: Map<string, string[]>;
+  /** Stops every daemon still running, closes the client, deletes the cluster from RabbitMQ and Redis. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `hypernode-cluster` and one `hypernode-node` per entry (affinity slack 0, so spawns spread by
+ * load), connects a client and waits until every worker is up and its scheduler knows every other worker.
+ */
+export async function startTestCluster(nodes: { id: string; workers: number }[]): Promise<TestCluster> {
+  const { connectCluster } = await import('./connect-cluster');
+  const cluster = clusterName();
+  const started: DaemonProcess[] = [];
+  const stop = async (client?: { stop(): Promise<void> }) => {
+    await client?.stop();
+    for (const p of started.reverse()) await p.stop();
+    await deleteTestCluster(cluster);
+  };
+  try {
+    const clusterDaemon = await startClusterProcess(cluster);
+    started.push(clusterDaemon);
+    const nodeMap = new Map<string, DaemonProcess>();
+    await Promise.all(
+      nodes.map(async (n) => {
+        const p = await startNodeProcess(cluster, n.id, n.workers, ['--affinity-slack', '0']);
+        started.push(p);
+        nodeMap.set(n.id, p);
+      }),
+    );
+    const client = await connectCluster({ cluster });
+    const total = nodes.reduce((sum, n) => sum + n.workers, 0);
+    const status = await eventually(async () => {
+      const s = await client.status();
+      return s.workers.length === total && s.workers.every((w) => w.placesOn?.length === total) ? s : undefined;
+    }, 30_000, `${total} workers that place on each other`);
+    const workers = new Map<string, string[]>();
+    for (const n of nodes) workers.set(n.id, status.workers.filter((w) => w.node === n.id).map((w) => w.id).sort());
+    return { cluster, clusterDaemon, nodes: nodeMap, client, workers, stop: () => stop(client) };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
