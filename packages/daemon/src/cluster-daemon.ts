@@ -199,6 +199,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     this.rootStarted = true;
     await this.heartbeat();
     await this.check();
+    await this.writeRecord();
     this.server = await serveRpc(this.adapters.transport, 'admin', this.handlers());
     this.ticker = every(HEARTBEAT_MS, async () => {
       await this.heartbeat();
