@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { ExitReason } from '@hypernode/core';
 import { CliError } from './cli-error';
 
@@ -41,4 +42,39 @@ export function formatReason(err: ExitReason): string {
 /** True for reasons that are not crashes: `'normal'` and `'shutdown'` (as in OTP). */
 export function isCleanExit(err: ExitReason): boolean {
   return err === 'normal' || err === 'shutdown';
+}
+
+/** A path as the person typed it when relative, else relative to the working directory when under it. */
+export function displayPath(file: string): string {
+  if (!isAbsolute(file)) return file;
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** The first 8 hex digits of a content hash (a built-in module's hash, such as `class:Root:1`, as is). */
+export function shortHash(hash: string): string {
+  return /^[0-9a-f]{64}$/.test(hash) ? hash.slice(0, 8) : hash;
+}
+
+/** A duration for people: `45s`, `12m 5s`, `3h 20m`, `2d 4h`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** A byte count in binary units: `512 B`, `96.4 MiB`, `2.1 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -1,9 +1,8 @@
-import { isAbsolute, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { consoleLogger, createCluster, type EmbeddedCluster, type Inbox, type LoadedModule, type Logger } from '@hypernode/core';
 import { CliError } from '../cli-error';
 import { CliRoot, type TopLevelExit, type WatchMessage } from '../cli-root';
-import { formatReason, isCleanExit } from '../format';
+import { displayPath, formatReason, isCleanExit } from '../format';
 import { watchStopSignals } from '../signals';
 
 /** The options of `hypernode-cli run`, as parsed. */
@@ -83,13 +82,6 @@ export function parseWorkers(value: number | undefined): number | undefined {
 function once<T>(flag: string, value: T | T[]): T {
   if (!Array.isArray(value)) return value;
   throw new CliError(`${flag} was given ${value.length} times (${value.map((v) => String(v)).join(', ')}); give it once.`);
-}
-
-/** A path as the person typed it when relative, else relative to the working directory when under it. */
-function displayPath(file: string): string {
-  if (!isAbsolute(file)) return file;
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 /**

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { psLines } from './commands/ps';
+import { treeLines } from './commands/tree';
+import { parseJsonArgument, toJson } from './json';
+import { table } from './table';
+import { expectOneLineError, startCli } from './test-cli';
+
+const commands = [
+  ['status'],
+  ['nodes'],
+  ['nodes', 'remove'],
+  ['workers', 'add'],
+  ['workers', 'remove'],
+  ['modules'],
+  ['load'],
+  ['reload'],
+  ['spawn'],
+  ['send'],
+  ['call'],
+  ['ps'],
+  ['tree'],
+  ['kill'],
+];
+
+/** Connecting here fails at once: a command that got this far did not check its arguments first. */
+const closedBroker = ['--amqp', 'amqp://guest:guest@127.0.0.1:1'];
+
+describe('hypernode-cli cluster commands, without a cluster', () => {
+  it('lists every cluster command in --help', async () => {
+    const { out, code } = await startCli(['--help']).finished();
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    for (const c of ['status', 'nodes', 'workers', 'modules', 'load <files...>', 'reload <files...>', 'spawn <module> [state-json]', 'send <name> <message>', 'call <name> <message>', 'ps', 'tree', 'kill <name> [reason]']) {
+      expect(text).toContain(`hypernode-cli ${c}`);
+    }
+  });
+
+  it('gives every command a --help with the cluster options and examples, showing URLs from the environment with their passwords masked', async () => {
+    const env = {
+      HYPERNODE_CLUSTER: 'prod',
+      HYPERNODE_AMQP_URL: 'amqp://admin:hunter2-amqp@mq.example:5672',
+      HYPERNODE_REDIS_URL: 'redis://:hunter2-redis@cache.example:6379',
+    };
+    // Fourteen CLIs start at once: allow for a busy machine.
+    const results = await Promise.all(commands.map((c) => startCli([...c, '--help'], env).finished()));
+    for (const [i, { out, err, code }] of results.entries()) {
+      const text = out.join('\n');
+      expect(code, commands[i]!.join(' ')).toBe(0);
+      expect(err).toEqual([]);
+      for (const flag of ['--cluster', '--amqp', '--redis', '--timeout', '--json', '--progress', '--verbose']) expect(text).toContain(flag);
+      expect(text).toContain('Examples:');
+      expect(text).toContain('(now: prod)');
+      expect(text).toContain('amqp://admin:***@mq.example:5672');
+      expect(text).toContain('redis://:***@cache.example:6379');
+      expect(text).not.toContain('hunter2');
+    }
+  }, 120_000);
+
+  it('masks the default RabbitMQ password in --help too', async () => {
+    const { out } = await startCli(['status', '--help'], { HYPERNODE_AMQP_URL: '', HYPERNODE_REDIS_URL: '' }).finished();
+    expect(out.join('\n')).not.toContain('guest:guest');
+  });
+
+  it('rejects a message that is not JSON before connecting, naming the argument and the parse error', async () => {
+    const send = await startCli(['send', 'w1:1', '{type:INC}', ...closedBroker]).finished();
+    expect(send.code).toBe(1);
+    expectOneLineError(send.err, /The <message> argument is not valid JSON \(.*position.*\); pass a JSON value/);
+    const call = await startCli(['call', 'w1:1', "{'type':'GET'}", ...closedBroker]).finished();
+    expect(call.code).toBe(1);
+    expectOneLineError(call.err, /The <message> argument is not valid JSON \(/);
+    const spawn = await startCli(['spawn', 'Counter', '{count:0}', ...closedBroker]).finished();
+    expect(spawn.code).toBe(1);
+    expectOneLineError(spawn.err, /The \[state-json\] argument is not valid JSON \(/);
+  });
+
+  it('rejects a bad worker count and a bad --timeout with one line each', async () => {
+    const add = await startCli(['workers', 'add', 'n1', '0', ...closedBroker]).finished();
+    expect(add.code).toBe(1);
+    expectOneLineError(add.err, /The worker count must be a whole number from 1 to 256; got 0\./);
+    const timeout = await startCli(['ps', '--timeout', '-5', ...closedBroker]).finished();
+    expect(timeout.code).toBe(1);
+    expectOneLineError(timeout.err, /--timeout must be a positive number of milliseconds; got -5\./);
+  });
+
+  it('asks for a subcommand of workers', async () => {
+    const { code, err } = await startCli(['workers']).finished();
+    expect(code).toBe(1);
+    expectOneLineError(err, /Give a workers command: add <node> \[n\], or remove <worker>; run with --help for usage\./);
+  });
+});
+
+describe('output formats', () => {
+  it('aligns table columns on the widest cell, shows a missing value as -, and leaves no trailing blanks', () => {
+    expect(table(['NAME', 'N', 'NOTE'], [['a', 1, null], ['longer', 22, 'x']])).toEqual(['NAME    N   NOTE', 'a       1   -', 'longer  22  x']);
+  });
+
+  it('prints ps with the documented columns and registered names after the name', () => {
+    const lines = psLines([
+      { name: 'root:1', module: 'Root', version: 1, parent: null, worker: 'root', mailboxSize: 0, status: 'waiting', children: 1, names: [] },
+      { name: 'w1:7', module: 'Counter', version: 2, parent: 'root:1', worker: 'w1', mailboxSize: 3, status: 'running', children: 0, names: ['counter'] },
+    ]);
+    expect(lines).toEqual([
+      'NAME            MODULE   VERSION  WORKER  PARENT  MAILBOX  STATUS',
+      'root:1          Root     1        root    -       0        waiting',
+      'w1:7 [counter]  Counter  2        w1      root:1  3        running',
+    ]);
+  });
+
+  it('draws the process tree with branches, and names the worker of a relocated process', () => {
+    const lines = treeLines({
+      name: 'root:1',
+      module: 'Root',
+      worker: 'root',
+      children: [
+        { name: 'w2:9', module: 'Idle', worker: 'w1', children: [] },
+        { name: 'w1:3', module: 'Watcher', worker: 'w1', children: [{ name: 'w1:4', module: 'Idle', worker: 'w1', children: [] }] },
+      ],
+    });
+    expect(lines).toEqual(['root:1  Root', '├─ w1:3  Watcher', '│  └─ w1:4  Idle', '└─ w2:9  Idle  (on w1)']);
+  });
+
+  it('prints message data that JSON cannot carry: bigint, Map, Set, typed arrays', () => {
+    const text = toJson({ n: 10n, m: new Map([['a', 1]]), pairs: new Map([[1, 'x']]), s: new Set([1, 2]), bytes: new Uint8Array([1, 2]) });
+    expect(JSON.parse(text)).toEqual({ n: '10', m: { a: 1 }, pairs: [[1, 'x']], s: [1, 2], bytes: [1, 2] });
+  });
+
+  it('names the argument and the parser error for bad JSON', () => {
+    expect(() => parseJsonArgument('The <message> argument', '{a}', '{"type":"PING"}')).toThrow(/^The <message> argument is not valid JSON \(.+\); pass a JSON value, for example '\{"type":"PING"\}'/);
+  });
+});

@@ -1,0 +1,36 @@
+import type { Argv } from 'yargs';
+import type { ProcessInfo } from '@hypernode/core';
+import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
+import { terminalIo, type CommandIo } from '../command-io';
+import { toJson } from '../json';
+import { table } from '../table';
+
+/** The options of `hypernode-cli ps`, as parsed. */
+export type PsOptions = ClusterOptions;
+
+/** Declares the `ps` command's options. */
+export function psOptions(yargs: Argv): Argv<PsOptions> {
+  return clusterOptions(yargs)
+    .example('$0 ps', 'List every process of cluster default: name, module and version, worker, parent, mailbox, status')
+    .example("$0 ps --json | jq -r '.[] | select(.module == \"Counter\") | .name'", 'The names of the Counter processes')
+    .strict();
+}
+
+/**
+ * `hypernode-cli ps`: every process of the cluster, the root first. Processes of a worker that did not
+ * answer in time are missing from the list.
+ */
+export async function ps(options: PsOptions, io: CommandIo = terminalIo(options)): Promise<number> {
+  const list = await withCluster(options, timeoutMs(options, 10_000), (client) => client.ps());
+  if (options.json) io.out(toJson(list));
+  else for (const line of psLines(list)) io.out(line);
+  return 0;
+}
+
+/** The human form of the process list; a process's registered names follow its name in brackets. */
+export function psLines(list: ProcessInfo[]): string[] {
+  return table(
+    ['NAME', 'MODULE', 'VERSION', 'WORKER', 'PARENT', 'MAILBOX', 'STATUS'],
+    list.map((p) => [p.names.length ? `${p.name} [${p.names.join(', ')}]` : p.name, p.module, p.version, p.worker, p.parent, p.mailboxSize, p.status]),
+  );
+}

@@ -1,0 +1,69 @@
+import type { Argv } from 'yargs';
+import type { ClusterStatus } from '@hypernode/daemon';
+import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
+import { terminalIo, type CommandIo } from '../command-io';
+import { formatBytes, formatDuration } from '../format';
+import { toJson } from '../json';
+import { table } from '../table';
+
+/** The options of `hypernode-cli status`, as parsed. */
+export type StatusOptions = ClusterOptions;
+
+/** Declares the `status` command's options. */
+export function statusOptions(yargs: Argv): Argv<StatusOptions> {
+  return clusterOptions(yargs)
+    .example('$0 status', "Show the cluster daemon, the nodes and every worker's load of cluster 'default'")
+    .example('$0 status --cluster prod --json', 'The same for cluster prod, as JSON')
+    .strict();
+}
+
+/**
+ * `hypernode-cli status`: the cluster daemon, its nodes, and one line per worker with its processes,
+ * backlog, counters and load. A worker that did not answer in time shows `no answer`.
+ */
+export async function status(options: StatusOptions, io: CommandIo = terminalIo(options)): Promise<number> {
+  const s = await withCluster(options, timeoutMs(options, 10_000), (client) => client.status());
+  if (options.json) io.out(toJson(s));
+  else for (const line of statusLines(s, Date.now())) io.out(line);
+  return 0;
+}
+
+/** The human form of a {@link ClusterStatus}. */
+export function statusLines(s: ClusterStatus, now: number): string[] {
+  const processes = s.workers.reduce((n, w) => n + (w.stats?.processes ?? w.load?.processes ?? 0), 0);
+  const lines = [
+    `cluster '${s.cluster}': root process '${s.root}', cluster daemon pid ${s.daemon.pid} on ${s.daemon.host}, up ${formatDuration(now - s.daemon.startedAt)}`,
+    `${plural(s.nodes.length, 'node')}, ${plural(s.workers.length, 'worker')}, ${plural(processes, 'process', 'processes')} on workers`,
+  ];
+  if (s.workers.length === 0) {
+    lines.push('', `no worker is running; start a node daemon with 'hypernode-node --cluster ${s.cluster}'`);
+    return lines;
+  }
+  lines.push(
+    '',
+    ...table(
+      ['WORKER', 'NODE', 'PID', 'STATE', 'PROCESSES', 'BACKLOG', 'SPAWNED', 'EXITED', 'CRASHED', 'DELIVERED', 'DEAD LETTERS', 'LOOP DELAY', 'RSS', 'UP'],
+      s.workers.map((w) => [
+        w.id,
+        w.node,
+        w.pid,
+        w.draining ? 'draining' : w.stats ? 'up' : 'no answer',
+        w.stats?.processes ?? w.load?.processes,
+        w.stats?.backlog ?? w.load?.backlog,
+        w.stats?.spawned,
+        w.stats?.exited,
+        w.stats?.crashed,
+        w.stats?.delivered,
+        w.stats?.deadLetters,
+        w.load ? `${w.load.eventLoopDelayMs.toFixed(1)} ms` : null,
+        w.load ? formatBytes(w.load.rssBytes) : null,
+        formatDuration(now - w.startedAt),
+      ]),
+    ),
+  );
+  return lines;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
