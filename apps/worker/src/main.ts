@@ -2,7 +2,7 @@
  * hypernode-worker: hosts processes of a cluster. Usually forked by hypernode-node; run it by hand to add a
  * worker without a node daemon (nobody restarts it then).
  */
-import { failStartup, parseWorkerArgs, startWorker, stopOnSignals } from '@hypernode/daemon';
+import { exitIfStuck, failStartup, parseWorkerArgs, startWorker, stopOnSignals } from '@hypernode/daemon';
 
 const command = 'hypernode-worker';
 let parsed: ReturnType<typeof parseWorkerArgs>;
@@ -20,7 +20,10 @@ stopOnSignals((signal) => worker.stop(`got ${signal}`));
 if (process.send) {
   // Forked by a node daemon that uses this program as its worker entry.
   process.send({ type: 'ready', id: worker.id });
-  process.on('disconnect', () => void worker.stop('its node daemon is gone'));
+  process.on('disconnect', () => {
+    exitIfStuck(`worker '${worker.id}', orphaned,`);
+    void worker.stop('its node daemon is gone');
+  });
 }
 await worker.stopped;
 process.exit(0);

@@ -24,7 +24,7 @@ function workerOf(name: string): string {
 
 type ChildExit = { type: 'CHILD_EXIT'; child: string; err: { name?: string; code?: string; message?: string } | string };
 
-describe('failures of a real cluster', () => {
+describe('failures of a real cluster', { timeout: 90_000 }, () => {
   it('a worker killed with SIGKILL: parents elsewhere get WORKER_LOST naming it, and its node starts a replacement', async () => {
     const t = await start([{ id: 'n1', workers: 2 }]);
     const [a, b] = t.workers.get('n1')!;

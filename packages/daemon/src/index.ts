@@ -20,4 +20,4 @@ export {
 } from './config';
 export type { ClusterConfig, Connection, NodeConfig, Parsed, WorkerConfig } from './config';
 export { daemonLogger } from './logger';
-export { failStartup, stopOnSignals } from './signals';
+export { exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';

@@ -15,7 +15,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 }, 60_000);
 
-describe('clusters and clients', () => {
+describe('clusters and clients', { timeout: 90_000 }, () => {
   it('keeps two clusters on one broker and one Redis apart: modules, processes, members and messages', async () => {
     const [a, b] = await Promise.all([startTestCluster([{ id: 'n1', workers: 1 }]), startTestCluster([{ id: 'n1', workers: 1 }])]);
     running.push(a!, b!);

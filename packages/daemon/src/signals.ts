@@ -1,12 +1,28 @@
+/** How long a daemon program may take to stop gracefully before it exits anyway. */
+export const HARD_STOP_MS = 30_000;
+
 /**
- * On the first SIGTERM or SIGINT runs `stop` (a graceful stop) and exits with code 0 once it settles; a
- * second signal exits at once with code 130. Returns a function that removes the handlers.
+ * Exits the program with code 1 if it is still running `ms` after this call: a graceful stop that hangs
+ * (an unreachable broker, a processWillExit that never settles) must not leave a daemon behind.
+ */
+export function exitIfStuck(what: string, ms = HARD_STOP_MS): void {
+  setTimeout(() => {
+    process.stderr.write(`${what} did not stop within ${ms / 1000} s; exiting anyway\n`);
+    process.exit(1);
+  }, ms).unref();
+}
+
+/**
+ * On the first SIGTERM or SIGINT runs `stop` (a graceful stop) and exits with code 0 once it settles (with
+ * code 1 after {@link HARD_STOP_MS} if it hangs); a second signal exits at once with code 130. Returns a
+ * function that removes the handlers.
  */
 export function stopOnSignals(stop: (signal: string) => Promise<void>, exit: (code: number) => void = (code) => process.exit(code)): () => void {
   let stopping = false;
   const on = (signal: NodeJS.Signals) => {
     if (stopping) return exit(130);
     stopping = true;
+    exitIfStuck(`after ${signal}, the daemon`);
     stop(signal).then(
       () => exit(0),
       (err: unknown) => {

@@ -28,6 +28,13 @@ export function repoPath(path: string): string {
   return fileURLToPath(new URL(path, `file://${repo}`));
 }
 
+const alive = new Set<ChildProcess>();
+// If the test process ends (a timeout, a crash), its daemons must not outlive it: a node daemon killed here
+// takes its workers down with it (they stop when its IPC channel closes).
+process.on('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
 /** One daemon program running as an OS process. */
 export class DaemonProcess {
   readonly lines: string[] = [];
@@ -54,7 +61,13 @@ export class DaemonProcess {
         for (const line of parts) this.line(line);
       });
     }
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    alive.add(this.child);
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        alive.delete(this.child);
+        resolve({ code, signal });
+      }),
+    );
   }
 
   get pid(): number {
@@ -216,7 +229,7 @@ export async function startTestCluster(nodes: { id: string; workers: number }[])
     const status = await eventually(async () => {
       const s = await client.status();
       return s.workers.length === total && s.workers.every((w) => w.placesOn?.length === total) ? s : undefined;
-    }, 30_000, `${total} workers that place on each other`);
+    }, 20_000, `${total} workers that place on each other`);
     const workers = new Map<string, string[]>();
     for (const n of nodes) workers.set(n.id, status.workers.filter((w) => w.node === n.id).map((w) => w.id).sort());
     return { cluster, clusterDaemon, nodes: nodeMap, client, workers, stop: () => stop(client) };

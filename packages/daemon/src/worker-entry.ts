@@ -5,7 +5,7 @@
  * stops gracefully when that IPC channel closes (the node daemon died).
  */
 import { parseWorkerArgs } from './config';
-import { failStartup, stopOnSignals } from './signals';
+import { exitIfStuck, failStartup, stopOnSignals } from './signals';
 import { startWorker } from './worker-daemon';
 
 async function main(): Promise<void> {
@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   stopOnSignals((signal) => worker.stop(`got ${signal}`));
   if (process.send) {
     process.send({ type: 'ready', id: worker.id });
-    process.on('disconnect', () => void worker.stop('its node daemon is gone'));
+    process.on('disconnect', () => {
+      exitIfStuck(`worker '${worker.id}', orphaned,`);
+      void worker.stop('its node daemon is gone');
+    });
   }
   await worker.stopped;
   process.exit(0);
