@@ -28,6 +28,6 @@ export async function modules(options: ModulesOptions, io: CommandIo = terminalI
 export function modulesLines(list: LoadedModule[]): string[] {
   return table(
     ['MODULE', 'VERSION', 'HASH', 'SOURCE'],
-    list.map((m) => [m.name, m.version, shortHash(m.hash), m.origin === undefined ? '(built in)' : displayPath(m.origin)]),
+    list.map((m) => (m.origin === undefined ? [m.name, m.version, '-', '(built in)'] : [m.name, m.version, shortHash(m.hash), displayPath(m.origin)])),
   );
 }

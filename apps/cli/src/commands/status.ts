@@ -19,7 +19,8 @@ export function statusOptions(yargs: Argv): Argv<StatusOptions> {
 
 /**
  * `hypernode-cli status`: the cluster daemon, its nodes, and one line per worker with its processes,
- * backlog, counters and load. A worker that did not answer in time shows `no answer`.
+ * backlog, counters and load (`--json` has every counter). A worker that did not answer in time shows
+ * `no answer`.
  */
 export async function status(options: StatusOptions, io: CommandIo = terminalIo(options)): Promise<number> {
   const s = await withCluster(options, timeoutMs(options, 10_000), (client) => client.status());
@@ -42,7 +43,7 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
   lines.push(
     '',
     ...table(
-      ['WORKER', 'NODE', 'PID', 'STATE', 'PROCESSES', 'BACKLOG', 'SPAWNED', 'EXITED', 'CRASHED', 'DELIVERED', 'DEAD LETTERS', 'LOOP DELAY', 'RSS', 'UP'],
+      ['WORKER', 'NODE', 'PID', 'STATE', 'PROCESSES', 'BACKLOG', 'DELIVERED', 'CRASHED', 'DEAD LETTERS', 'LOOP DELAY', 'RSS', 'UP'],
       s.workers.map((w) => [
         w.id,
         w.node,
@@ -50,10 +51,8 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
         w.draining ? 'draining' : w.stats ? 'up' : 'no answer',
         w.stats?.processes ?? w.load?.processes,
         w.stats?.backlog ?? w.load?.backlog,
-        w.stats?.spawned,
-        w.stats?.exited,
-        w.stats?.crashed,
         w.stats?.delivered,
+        w.stats?.crashed,
         w.stats?.deadLetters,
         w.load ? `${w.load.eventLoopDelayMs.toFixed(1)} ms` : null,
         w.load ? formatBytes(w.load.rssBytes) : null,
