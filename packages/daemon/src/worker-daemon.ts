@@ -1,5 +1,5 @@
 import * as core from '@hypernode/core';
-import { ClassCatalog, encode, ModuleTable, WorkerRuntime, type Logger, type MemberInfo, type Subscription } from '@hypernode/core';
+import { ClassCatalog, encode, HypernodeError, ModuleTable, WorkerRuntime, type Logger, type MemberInfo, type Subscription } from '@hypernode/core';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, every, within, type Adapters } from './adapters';
 import type { Connection } from './config';
@@ -84,6 +84,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private server: Subscription | null = null;
   private registryWarned = false;
   private readonly meter = new LoadMeter();
+  private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
 
   private constructor(
     readonly id: string,
@@ -121,7 +122,14 @@ class WorkerDaemonImpl implements WorkerDaemon {
     if (options.affinitySlack !== undefined) placement.affinitySlack = options.affinitySlack;
     if (options.placementCost !== undefined) placement.placementCost = options.placementCost;
     const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement);
-    await w.runtime.start();
+    try {
+      await w.runtime.start();
+    } catch (err) {
+      if (HypernodeError.is(err, 'INVALID_ARGUMENT')) {
+        throw new HypernodeError('INVALID_ARGUMENT', `Worker id '${w.id}' is already used by a running worker of cluster '${cluster}'; give this one another --id.`, { cause: err });
+      }
+      throw err;
+    }
     await w.heartbeat();
     await w.refresh();
     w.server = await serveRpc(adapters.transport, `worker.${w.id}`, {
@@ -160,7 +168,10 @@ class WorkerDaemonImpl implements WorkerDaemon {
     if (this.placer.size === 0) return this.id;
     try {
       const chosen = this.placer.place(parentWorker);
-      if (process.env.HYPERNODE_DEBUG_PLACEMENT) this.logger.info(`placed a child of a process on '${parentWorker}' on '${chosen}': ${JSON.stringify(this.placer.snapshot().map((w) => [w.id, loadScore(w.load), w.placedSinceReport]))}`);
+      if (this.debug) {
+        const view = this.placer.snapshot().map((w) => `${w.id}=${loadScore(w.load).toFixed(2)}+${w.placedSinceReport}`);
+        this.logger.debug(`placed a child of a process of '${parentWorker}' on '${chosen}' (score+placed: ${view.join(' ')})`);
+      }
       return chosen;
     } catch {
       // No eligible worker (all draining or silent): keep the child here rather than fail the spawn.
