@@ -30,3 +30,5 @@ export { toExitReason } from './exit-reason';
 export { Supervisor } from './supervisor';
 export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, SupervisorReply, RestartStrategy, RestartType } from './supervisor';
 export * as registryArguments from './registry-arguments';
+export { builtinModules } from './builtins';
+export { LoadMeter } from './load-meter';

@@ -1,10 +1,10 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { checkData, copyData, decodeMany, encodeTrusted } from './codec';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { ProcessContext } from './context';
 import { PENDING, settle } from './coroutine';
 import { HypernodeError } from './errors';
 import { describeReason, hypernodeReason, isCrash, reviveExitReason, toExitReason } from './exit-reason';
+import { LoadMeter } from './load-meter';
 import type { Logger } from './logger';
 import type { ModuleEntry, ModuleTable } from './modules';
 import type { ExitReason, Process } from './process';
@@ -148,8 +148,6 @@ interface PendingCall {
   timer: TimerHandle;
 }
 
-let sharedDelay: IntervalHistogram | null = null;
-
 /**
  * The worker runtime: hosts many processes in one Node process. It owns mailboxes, the scheduler loop, the
  * local fast path (a message between two of its processes is copied through the codec's rules but never
@@ -208,6 +206,8 @@ export class WorkerRuntime {
 
   private readonly resilient: Set<string>;
   private readonly prefetch: number;
+  /** Event-loop delay per load report, started on the first report. */
+  private meter: LoadMeter | undefined;
   private readonly onWorkerLost: ((worker: string) => void) | undefined;
   private readonly lostWorkers = new Set<string>();
 
@@ -1220,13 +1220,13 @@ export class WorkerRuntime {
     return { processes, ...this.counters };
   }
 
-  /** The load report the scheduler reads. */
+  /** The load report the scheduler reads; its event-loop delay covers the time since the previous report. */
   load(): LoadReport {
-    sharedDelay ??= startDelayMonitor();
+    this.meter ??= new LoadMeter();
     return {
       processes: this.procs.size,
       backlog: this.counters.backlog,
-      eventLoopDelayMs: sharedDelay.percentile(50) / 1e6,
+      eventLoopDelayMs: this.meter.read(),
       rssBytes: process.memoryUsage.rss(),
       at: this.clock.now(),
     };
@@ -1257,6 +1257,7 @@ export class WorkerRuntime {
   async close(): Promise<void> {
     this.flush();
     this.closed = true;
+    this.meter?.stop();
     for (const call of this.calls.values()) this.clock.clearTimeout(call.timer);
     this.calls.clear();
   }
@@ -1303,10 +1304,4 @@ function describeArg(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
   return `${typeof value} ${String(value)}`;
-}
-
-function startDelayMonitor(): IntervalHistogram {
-  const h = monitorEventLoopDelay({ resolution: 20 });
-  h.enable();
-  return h;
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import * as core from '@hypernode/core';
 import {
+  builtinModules,
   ClassCatalog,
   decode,
   encode,
@@ -18,7 +19,7 @@ import {
 } from '@hypernode/core';
 import { Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, every, within, type Adapters } from './adapters';
-import { builtinClasses } from './builtins';
+
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL, type Connection } from './config';
 import { daemonLogger } from './logger';
 import { callRpc, serveRpc } from './rpc';
@@ -161,7 +162,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly adapters: Adapters,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
-    for (const [name, cls] of Object.entries(builtinClasses())) this.catalog.add(name, cls);
+    for (const [name, cls] of Object.entries(builtinModules())) this.catalog.add(name, cls);
     const evaluate = (code: string, origin: string) => core.evaluateModule(code, origin, core) as Record<string, unknown>;
     this.runtime = new WorkerRuntime({
       id: ROOT_WORKER,

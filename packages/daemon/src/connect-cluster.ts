@@ -20,7 +20,7 @@ import { connectAdapters, type Adapters } from './adapters';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL } from './config';
 import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
 import { ROOT_NAME } from './cluster-daemon';
-import { callRpc } from './rpc';
+import { RemoteError, callRpc } from './rpc';
 
 /** Options of {@link connectCluster}. Each falls back to its environment variable, then its default. */
 export interface ConnectClusterOptions {
@@ -126,7 +126,8 @@ class RemoteCluster implements ClusterClient {
     try {
       return await callRpc<T>(this.adapters.transport, 'admin', op, args, timeoutMs);
     } catch (err) {
-      if (HypernodeError.is(err, 'REQUEST_TIMEOUT')) {
+      // A timeout the daemon itself met (a node not answering it) is passed on as it is.
+      if (HypernodeError.is(err, 'REQUEST_TIMEOUT') && !(err instanceof RemoteError)) {
         throw new HypernodeError(
           'REQUEST_TIMEOUT',
           `No cluster daemon answers for cluster '${this.name}' (no reply to '${op}' within ${timeoutMs} ms); start one with 'hypernode-cluster --cluster ${this.name}'.`,

@@ -45,7 +45,14 @@ export async function callRpc<T>(transport: Transport, service: string, op: stri
     throw new HypernodeError('DECODE_FAILED', `The reply of service '${service}' to '${op}' is not a hypernode reply; is another program serving '${service}'?`);
   }
   if (reply[0] === true) return reply[1] as T;
-  throw HypernodeError.fromJSON(reply[1]);
+  throw new RemoteError(HypernodeError.fromJSON(reply[1]));
+}
+
+/** An error the serving side answered with (as opposed to one met on the way, such as no server answering). */
+export class RemoteError extends HypernodeError {
+  constructor(original: HypernodeError) {
+    super(original.code, original.message, original.details ? { details: original.details } : undefined);
+  }
 }
 
 function toErrorJSON(err: unknown): HypernodeErrorJSON {

@@ -1,12 +1,11 @@
 import * as core from '@hypernode/core';
-import { ClassCatalog, encode, HypernodeError, ModuleTable, WorkerRuntime, type Logger, type MemberInfo, type Subscription } from '@hypernode/core';
+import { builtinModules, ClassCatalog, encode, HypernodeError, ModuleTable, WorkerRuntime, type Logger, type MemberInfo, type Subscription } from '@hypernode/core';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, every, within, type Adapters } from './adapters';
 import type { Connection } from './config';
 import { daemonLogger } from './logger';
-import { LoadMeter } from './load-meter';
 import { serveRpc } from './rpc';
-import { builtinClasses } from './builtins';
+
 
 /** The runtime id of the cluster daemon: its loss never ends the children of its root (it comes back). */
 export const ROOT_WORKER = 'root';
@@ -83,7 +82,6 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private ticker: { stop(): void } | null = null;
   private server: Subscription | null = null;
   private registryWarned = false;
-  private readonly meter = new LoadMeter();
   private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
 
   private constructor(
@@ -98,7 +96,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.placer = new Placer(placement);
     const catalog = new ClassCatalog();
-    for (const [name, cls] of Object.entries(builtinClasses())) catalog.add(name, cls);
+    for (const [name, cls] of Object.entries(builtinModules())) catalog.add(name, cls);
     const evaluate = (code: string, origin: string) => core.evaluateModule(code, origin, core) as Record<string, unknown>;
     this.runtime = new WorkerRuntime({
       id,
@@ -185,7 +183,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
       role: 'worker',
       pid: process.pid,
       startedAt: this.startedAt,
-      load: { ...this.runtime.load(), eventLoopDelayMs: this.meter.read() },
+      load: this.runtime.load(),
       meta: { draining: this.draining },
     };
     if (this.node !== undefined) m.node = this.node;
@@ -233,7 +231,6 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.adapters.transport.publish(encode(['worker-lost', this.id, `it was stopped: ${why}`]));
     await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000);
     await this.runtime.close();
-    this.meter.stop();
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
     this.logger.info(`worker '${this.id}' stopped`);

@@ -7,9 +7,8 @@ const RESOLUTION_MS = 20;
  * sampled since the last read, in milliseconds beyond the sampling interval (Node's histogram records the
  * whole interval, so an idle loop reads ~20 ms there), and 0 before the first sample.
  *
- * Why not core's `WorkerRuntime.load()` alone: it reports Node's lifetime p50 as is, so every settled idle
- * worker reports ~20 ms and a worker in its first second reports ~0, which makes every placer send it all
- * spawns until its next report.
+ * Node's lifetime p50 would mislead a scheduler: every settled idle worker would report ~20 ms and a worker in
+ * its first second ~0, so every placer would send that newcomer all spawns until its next report.
  */
 export class LoadMeter {
   private readonly h: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
