@@ -32,6 +32,8 @@ export interface ClusterOptions {
   logger?: Logger;
   /** Time source (tests pass a `ManualClock`). */
   clock?: Clock;
+  /** How long `stop()` waits for every `processWillExit` before closing anyway (with a warning). Default 10000. */
+  stopTimeoutMs?: number;
 }
 
 /** A module as stored: name, version and content hash. */
@@ -99,6 +101,7 @@ export class EmbeddedCluster implements Cluster {
   private readonly clock: Clock;
   private readonly placer: LoadPlacer;
   private stopping: Promise<void> | null = null;
+  private readonly stopTimeoutMs: number;
   private inboxes = new Set<Inbox>();
 
   constructor(options: ClusterOptions) {
@@ -107,6 +110,10 @@ export class EmbeddedCluster implements Cluster {
       throw new HypernodeError('INVALID_OPTIONS', `createCluster() got workers: ${String(options.workers)}; give a whole number from 1 to 256.`);
     }
     this.name = options.name ?? 'embedded';
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    if (!(this.stopTimeoutMs > 0)) {
+      throw new HypernodeError('INVALID_OPTIONS', `createCluster() got stopTimeoutMs: ${String(options.stopTimeoutMs)}; give a number of milliseconds above 0.`);
+    }
     this.logger = options.logger ?? consoleLogger;
     this.clock = options.clock ?? systemClock;
     this.network = new MemoryNetwork({ cluster: this.name, clock: this.clock });
@@ -250,7 +257,18 @@ export class EmbeddedCluster implements Cluster {
   private async shutdown(): Promise<void> {
     this.first.kill(this.root, 'shutdown');
     this.first.flushNow();
-    await Promise.all(this.workers.map((w) => w.whenEmpty()));
+    const empty = Promise.all(this.workers.map((w) => w.whenEmpty()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.stopTimeoutMs);
+    });
+    if ((await Promise.race([empty, late])) === 'late') {
+      const left = (await this.ps()).map((p) => `'${p.name}' (${p.module}, ${p.status})`);
+      this.logger.warn(
+        `cluster '${this.name}' stopped after ${this.stopTimeoutMs} ms with ${left.length} process(es) still ending: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', ...' : ''}; a processWillExit that never settles keeps its process from ending.`,
+      );
+    }
+    clearTimeout(timer);
     for (const inbox of [...this.inboxes]) inbox.close();
     for (const w of this.workers) await w.close();
     await this.registry.close();

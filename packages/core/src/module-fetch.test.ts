@@ -41,3 +41,21 @@ export default class Echo extends Process {
     expect((await inbox.receive()).message).toBe('echoed');
   });
 });
+
+describe('stopping a cluster', () => {
+  it('closes after stopTimeoutMs with a warning naming a process whose processWillExit never settles', async () => {
+    const { Process } = await import('./process');
+    class Stuck extends Process {
+      static override moduleName = 'Stuck';
+      override processWillExit() {
+        return new Promise<void>(() => {});
+      }
+    }
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+    const c = await createCluster({ workers: 1, logger, modules: [Stuck], stopTimeoutMs: 50 });
+    const name = await c.spawn('Stuck');
+    await c.stop();
+    expect(warnings.join('\n')).toContain(`'${name}' (Stuck, exiting)`);
+  });
+});
