@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import * as core from '@hypernode/core';
 import {
@@ -30,6 +31,8 @@ import { HEARTBEAT_MS, MEMBER_TTL_MS, ROOT_WORKER } from './worker-daemon';
 export const ROOT_NAME = `${ROOT_WORKER}:1`;
 /** The registry value where the cluster daemon keeps what it needs to take its role back. */
 const STATE_KEY = 'cluster-daemon';
+/** A value the cluster daemon writes once and checks every second: when it is gone, Redis lost its data. */
+const EPOCH_KEY = 'cluster-daemon-epoch';
 /** How long the cluster daemon waits for a worker or node daemon to answer a forwarded request. */
 const FANOUT_TIMEOUT_MS = 3000;
 
@@ -148,6 +151,10 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private readonly catalog = new ClassCatalog();
   private members: MemberInfo[] = [];
   private knownWorkers = new Set<string>();
+  /** Every stored version of every loaded module, to store again if Redis comes back empty. */
+  private readonly mirror = new Map<string, core.ModuleVersion[]>();
+  private readonly epoch = randomUUID();
+  private graceUntil = 0;
   private forcedWorker: string | undefined;
   private readonly startedAt = Date.now();
   private ticker: { stop(): void } | null = null;
@@ -196,6 +203,8 @@ class ClusterDaemonImpl implements ClusterDaemon {
       }
       throw err;
     }
+    await this.mirrorModules();
+    await this.adapters.registry.setValue(EPOCH_KEY, Buffer.from(this.epoch));
     this.runtime.spawnRoot('Root', {}, ROOT_NAME);
     this.rootStarted = true;
     await this.heartbeat();
@@ -236,16 +245,55 @@ class ClusterDaemonImpl implements ClusterDaemon {
     }
   }
 
+  /** Reads every version of every module already in the registry (after a restart of this daemon). */
+  private async mirrorModules(): Promise<void> {
+    for (const latest of await this.adapters.registry.listModules()) {
+      const versions: core.ModuleVersion[] = [];
+      for (let v = 1; v <= latest.version; v++) {
+        const version = await this.adapters.registry.getModuleVersion(latest.name, v);
+        if (version) versions.push(version);
+      }
+      this.mirror.set(latest.name, versions);
+    }
+  }
+
+  /**
+   * Redis came back without its data (a restart without persistence): stores every module version again,
+   * in order so their numbers stay the same, and this daemon's record, so new workers can still spawn them.
+   */
+  private async restoreRegistry(): Promise<void> {
+    const count = [...this.mirror.values()].reduce((n, v) => n + v.length, 0);
+    this.logger.warn(
+      `the registry of cluster '${this.cluster}' lost its data (Redis restarted without persistence?); storing again ${count} module version(s) and the cluster daemon's record`,
+    );
+    for (const [name, versions] of this.mirror) {
+      for (const v of versions) {
+        const source: core.ModuleSource = { code: v.code, hash: v.hash };
+        if (v.origin !== undefined) source.origin = v.origin;
+        await this.adapters.registry.addModuleVersion(name, source);
+      }
+    }
+    await this.writeRecord();
+    await this.adapters.registry.setValue(EPOCH_KEY, Buffer.from(this.epoch));
+    this.logger.info(`the registry of cluster '${this.cluster}' is restored`);
+  }
+
   /** Reads members, feeds the placer, and announces workers whose heartbeat stopped unannounced. */
   private async check(): Promise<void> {
     let members: MemberInfo[];
     try {
+      if (!(await this.adapters.registry.getValue(EPOCH_KEY))) {
+        await this.restoreRegistry();
+        // Members come back with their next heartbeat: none of them is lost for having been wiped.
+        this.graceUntil = Date.now() + MEMBER_TTL_MS;
+      }
       members = await this.adapters.registry.listMembers();
     } catch {
       return; // heartbeat() reports the registry being down; never announce losses from a failed read.
     }
     this.members = members;
     const live = new Set(members.filter((m) => m.role === 'worker').map((m) => m.id));
+    if (Date.now() < this.graceUntil) return;
     for (const id of this.knownWorkers) {
       if (!live.has(id) && !this.lost.has(id)) {
         this.logger.warn(`worker '${id}' stopped heartbeating and no node daemon announced it; announcing it lost`);
@@ -389,6 +437,9 @@ class ClusterDaemonImpl implements ClusterDaemon {
       const source: core.ModuleSource = { code: m.code, hash: m.hash };
       if (m.origin !== undefined) source.origin = m.origin;
       const stored = await this.adapters.registry.addModuleVersion(m.name, source);
+      const versions = this.mirror.get(m.name) ?? [];
+      if (!versions.some((v) => v.version === stored.version)) versions.push(stored);
+      this.mirror.set(m.name, versions);
       this.runtime.announceModule(m.name, stored.version);
       const entry: LoadedModule = { name: m.name, version: stored.version, hash: stored.hash };
       if (stored.origin !== undefined) entry.origin = stored.origin;
