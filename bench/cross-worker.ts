@@ -60,15 +60,6 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
   });
   try {
     const root = a.spawnRoot('BenchRoot', {});
-    // one way: a Blaster on a, a Sink on b
-    const sink = a.spawnAsChild(root, 'BenchSink', { left: messages, notify: inbox });
-    const blaster = a.spawnRoot('BenchBlaster', { to: sink, count: messages, burst: 1000, sent: 0 });
-    await new Promise((r) => setTimeout(r, 200));
-    let t = performance.now();
-    a.sendFrom(inbox, blaster, { type: 'GO', n: 0 }, null);
-    a.flushNow();
-    await next();
-    const oneWay = messages / ((performance.now() - t) / 1000);
     // round trips: a Pinger on a, a Ponger on b; the Pinger records each round trip's time
     const ponger = a.spawnAsChild(root, 'BenchPonger', {});
     const pinger = a.spawnRoot('BenchTimedPinger', { peer: ponger, left: roundTrips, notify: inbox, times: [], sentAt: 0 });
@@ -79,6 +70,15 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
     const times = ((await next()) as unknown as number[]).slice(Math.floor(roundTrips / 2));
     times.sort((x, y) => x - y);
     const rttP50Us = times[Math.floor(times.length / 2)]! * 1000;
+    // one way: a Blaster on a, a Sink on b
+    const sink = a.spawnAsChild(root, 'BenchSink', { left: messages, notify: inbox });
+    const blaster = a.spawnRoot('BenchBlaster', { to: sink, count: messages, burst: 1000, sent: 0 });
+    await new Promise((r) => setTimeout(r, 200));
+    let t = performance.now();
+    a.sendFrom(inbox, blaster, { type: 'GO', n: 0 }, null);
+    a.flushNow();
+    await next();
+    const oneWay = messages / ((performance.now() - t) / 1000);
     // remote spawns: a process on a spawns `spawns` children on b, then a probe on b reports
     t = performance.now();
     a.spawnRoot('BenchSpawner', { count: spawns, notify: inbox });
