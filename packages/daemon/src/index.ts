@@ -21,3 +21,4 @@ export {
 export type { ClusterConfig, Connection, NodeConfig, Parsed, WorkerConfig } from './config';
 export { daemonLogger } from './logger';
 export { exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
+export { runWorkerProgram } from './worker-program';
