@@ -43,6 +43,7 @@ const EV_NAME = 'name';
 const EV_UNNAME = 'unname';
 const EV_MODULE = 'module';
 const EV_WORKER_LOST = 'worker-lost';
+const EV_REGISTRY_RESTORED = 'registry-restored';
 
 /** Rarely used per-process data, allocated on first use so an idle process stays small. */
 interface ProcExtra {
@@ -694,6 +695,9 @@ export class WorkerRuntime {
       case EV_WORKER_LOST:
         this.workerLost(ev[1] as string, (ev[2] as string | undefined) ?? 'it stopped answering');
         break;
+      case EV_REGISTRY_RESTORED:
+        void this.registerNamesAgain();
+        break;
     }
   }
 
@@ -744,6 +748,27 @@ export class WorkerRuntime {
     }
     this.flushSoon();
     this.onWorkerLost?.(worker);
+  }
+
+  /** Tells every worker that the registry came back empty: each registers its processes' names again. */
+  announceRegistryRestored(): void {
+    this.publish([EV_REGISTRY_RESTORED]);
+  }
+
+  /** Registers again, in the registry, every name a living process of this worker holds. */
+  private async registerNamesAgain(): Promise<void> {
+    if (!this.registry) return;
+    for (const rec of this.procs.values()) {
+      if (!rec.x?.names || rec.st >= EXITING) continue;
+      for (const name of rec.x.names) {
+        try {
+          if (await this.registry.registerName(name, rec.name)) this.publish([EV_NAME, name, rec.name]);
+          else this.logger.warn(`the name '${name}' of '${rec.name}' was taken by another process while the registry was empty`);
+        } catch (err) {
+          this.logger.warn(`could not register '${name}' of '${rec.name}' again: ${(err as Error).message}`);
+        }
+      }
+    }
   }
 
   /** Announces a new module version: workers switch running processes of it on their next message. */

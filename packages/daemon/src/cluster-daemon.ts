@@ -259,7 +259,8 @@ class ClusterDaemonImpl implements ClusterDaemon {
 
   /**
    * Redis came back without its data (a restart without persistence): stores every module version again,
-   * in order so their numbers stay the same, and this daemon's record, so new workers can still spawn them.
+   * in order so their numbers stay the same, and this daemon's record, so new workers can still spawn them;
+   * then every worker registers its processes' names again.
    */
   private async restoreRegistry(): Promise<void> {
     const count = [...this.mirror.values()].reduce((n, v) => n + v.length, 0);
@@ -275,6 +276,8 @@ class ClusterDaemonImpl implements ClusterDaemon {
     }
     await this.writeRecord();
     await this.adapters.registry.setValue(EPOCH_KEY, Buffer.from(this.epoch));
+    // Workers register their processes' names again.
+    this.runtime.announceRegistryRestored();
     this.logger.info(`the registry of cluster '${this.cluster}' is restored`);
   }
 

@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectCluster } from './connect-cluster';
 import { eventually, repoPath, startTestCluster, type TestCluster } from './test-support';
 
 const run = promisify(execFile);
@@ -71,9 +72,12 @@ describe('a RabbitMQ restart under a running cluster', { timeout: 120_000 }, () 
     const t = current;
     const [, b] = t.workers.get('n1')!;
     await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+    await t.client.load(repoPath('packages/daemon/test-fixtures/named.ts'));
     const counter = await t.client.spawn('Counter', { count: 0 }, { worker: b });
     t.client.send(counter, { type: 'INC' });
     expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 1 });
+    const named = await t.client.spawn('Named', { name: `svc-${t.cluster}` }, { worker: b });
+    await eventually(() => t.client.call(`svc-${t.cluster}`, 'who').catch(() => undefined), 10_000, 'the name registered');
 
     const marks = { cluster: t.clusterDaemon.lines.length };
     await restartRedis();
@@ -88,5 +92,12 @@ describe('a RabbitMQ restart under a running cluster', { timeout: 120_000 }, () 
     t.client.send(counter, { type: 'INC' });
     expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 2 });
     expect(t.clusterDaemon.lines.join('\n')).not.toMatch(/announcing it lost/);
+    // Registered names were registered again: a client that connects now (and reads names from Redis) finds it.
+    const late = await connectCluster({ cluster: t.cluster });
+    try {
+      expect(await eventually(() => late.call(`svc-${t.cluster}`, 'who').catch(() => undefined), 10_000, 'the name again')).toMatchObject({ pid: named });
+    } finally {
+      await late.stop();
+    }
   });
 });
