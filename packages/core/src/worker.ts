@@ -55,7 +55,6 @@ interface ProcExtra {
   names?: Set<string>;
   reason?: ExitReason;
   quiet?: boolean; // ended by its parent: the parent is not notified
-  upgradeFrom?: number;
   /** Call tokens this process kept (callToken()) and has not answered yet. */
   kept?: Set<string>;
 }

@@ -199,7 +199,7 @@ class NodeDaemonImpl implements NodeDaemon {
       added.push(slot);
     }
     const ready = await within(Promise.allSettled(added.map((s) => s.ready)), READY_TIMEOUT_MS);
-    const failed = added.filter((s, i) => ready === undefined || ready[i]!.status === 'rejected');
+    const failed = added.filter((_slot, i) => ready === undefined || ready[i]!.status === 'rejected');
     if (failed.length > 0) {
       this.logger.warn(`node '${this.id}': ${failed.length} of ${n} new workers did not come up within ${READY_TIMEOUT_MS / 1000} s; they are restarted with backoff`);
     }

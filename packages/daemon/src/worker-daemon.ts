@@ -87,7 +87,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private constructor(
     readonly id: string,
     private readonly node: string | undefined,
-    private readonly cluster: string,
+    readonly cluster: string,
     private readonly logger: Logger,
     private readonly adapters: Adapters,
     private readonly stopTimeoutMs: number,
