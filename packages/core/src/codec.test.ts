@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest } from './test-support';
 import { checkData, copyData, decode, encode } from './codec';
-import { createCluster, Process, silentLogger, type Context, type EmbeddedCluster, type ProcessClass } from './index';
+import { Process, type Context, type EmbeddedCluster, type ProcessClass } from './index';
 
 // Messages are data (ARCHITECTURE §1 "Messages"): what the codec carries arrives intact, anything else is
 // refused with a TypeError at the call site naming the path, the same on one worker and across workers,
@@ -198,16 +199,8 @@ describe('copyData and the wire agree', () => {
 
 // ---------------------------------------------------------------- through processes
 
-let cluster: EmbeddedCluster | undefined;
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
-
-async function start(...modules: ProcessClass[]): Promise<EmbeddedCluster> {
-  cluster = await createCluster({ workers: 3, logger: silentLogger, modules });
-  return cluster;
-}
+const clusters = clusterPerTest();
+const start = (...modules: ProcessClass[]): Promise<EmbeddedCluster> => clusters.start(modules);
 
 function badMessage(kind: string): unknown {
   switch (kind) {

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest, has } from './test-support';
 import { encode } from './codec';
 import {
   ClassCatalog,
-  createCluster,
   HypernodeError,
   Inbox,
   MemoryNetwork,
@@ -21,18 +21,9 @@ import {
 // The embedded cluster as a user drives it from outside (cluster.ts): ps, kill, hot reload, stop, and a
 // worker surviving garbage frames.
 
-let cluster: EmbeddedCluster | undefined;
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
+const clusters = clusterPerTest();
+const start = (modules: ProcessClass[], logger?: Logger): Promise<EmbeddedCluster> => clusters.start(modules, logger);
 
-async function start(modules: ProcessClass[], logger: Logger = silentLogger): Promise<EmbeddedCluster> {
-  cluster = await createCluster({ workers: 3, logger, modules });
-  return cluster;
-}
-
-const has = (key: string) => (r: { message: unknown }) => r.message !== null && typeof r.message === 'object' && key in (r.message as object);
 
 /** Fails (instead of hanging the suite) when `promise` never settles; a liveness guard, not a timing check. */
 function settles<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -297,7 +288,7 @@ describe('stop', () => {
       }
     }
     const c = await start([SlowExit]);
-    cluster = undefined; // a hung cluster must not also hang afterEach
+    clusters.forget(); // a hung cluster must not also hang afterEach
     const inbox = c.inbox();
     await c.spawn('SlowExit');
     await c.spawn('SlowExit');

@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCluster, HypernodeError, Process, silentLogger, type Context, type EmbeddedCluster, type Inbox, type ProcessClass } from './index';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest, has } from './test-support';
+import { HypernodeError, Process, type Context, type EmbeddedCluster, type Inbox, type ProcessClass } from './index';
 
 // Erlang's tools on the context (context.ts): call/reply (and deferred replies), monitors, links and exit
 // trapping, registered names, and timers, each checked on one worker and across workers.
 
-let cluster: EmbeddedCluster | undefined;
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
-
-async function start(...modules: ProcessClass[]): Promise<EmbeddedCluster> {
-  cluster = await createCluster({ workers: 3, logger: silentLogger, modules });
-  return cluster;
-}
+const clusters = clusterPerTest();
+const start = (...modules: ProcessClass[]): Promise<EmbeddedCluster> => clusters.start(modules);
 
 const later = <T>(value: T, ms = 2): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
-const has = (key: string) => (r: { message: unknown }) => r.message !== null && typeof r.message === 'object' && key in (r.message as object);
 
 /** Does what the test asks, reports to the inbox, and answers calls. */
 class Tool extends Process {

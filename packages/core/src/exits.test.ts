@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCluster, HypernodeError, Process, silentLogger, type Context, type EmbeddedCluster, type Inbox, type Logger, type ProcessClass } from './index';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest, has } from './test-support';
+import { HypernodeError, Process, type Context, type EmbeddedCluster, type Inbox, type Logger, type ProcessClass } from './index';
 
 // Exits (ARCHITECTURE §1 "Exit"): every way a process ends, processWillExit once with the reason, the
 // cascade to descendants (also across workers), CHILD_PROCESS_EXIT to the parent with the reason as data,
 // crash isolation, and spawning an unknown module.
 
-let cluster: EmbeddedCluster | undefined;
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
-
-async function start(modules: ProcessClass[], logger: Logger = silentLogger): Promise<EmbeddedCluster> {
-  cluster = await createCluster({ workers: 3, logger, modules });
-  return cluster;
-}
+const clusters = clusterPerTest();
+const start = (modules: ProcessClass[], logger?: Logger): Promise<EmbeddedCluster> => clusters.start(modules, logger);
 
 function capturingLogger() {
   const lines: { level: string; message: string }[] = [];
@@ -148,7 +141,6 @@ class Crasher extends Process {
   }
 }
 
-const has = (key: string) => (r: { message: unknown }) => r.message !== null && typeof r.message === 'object' && key in (r.message as object);
 
 /** A Parent with `count` Crasher children (spread over workers when `count` is large), ready to use. */
 async function family(c: EmbeddedCluster, count: number, childState: Record<string, unknown> = {}) {

@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCluster, Process, silentLogger, type Context, type EmbeddedCluster, type ProcessClass } from './index';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest } from './test-support';
+import { Process, type Context, type EmbeddedCluster, type ProcessClass } from './index';
 
 // Delivery (ARCHITECTURE §1 "Messages"): FIFO per (sender, receiver) pair on one worker and across workers,
 // and dead letters: a message to an ended process is dropped and counted, never an error to the sender.
 
-let cluster: EmbeddedCluster | undefined;
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
-
-async function start(...modules: ProcessClass[]): Promise<EmbeddedCluster> {
-  cluster = await createCluster({ workers: 3, logger: silentLogger, modules });
-  return cluster;
-}
+const clusters = clusterPerTest();
+const start = (...modules: ProcessClass[]): Promise<EmbeddedCluster> => clusters.start(modules);
 
 /** Checks that each sender's numbered messages arrive in order; reports when `expect` have arrived from each sender. */
 class OrderChecker extends Process {

@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCluster, Process, silentLogger, type Context, type EmbeddedCluster, type Inbox, type ProcessClass, type Received } from './index';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest } from './test-support';
+import { Process, type Context, type EmbeddedCluster, type Inbox, type ProcessClass, type Received } from './index';
 
 // The lifecycle contract (ARCHITECTURE §1 "Process", "Context"): how lifecycle functions may be written,
 // how their return values become the state, and the "one message at a time, after processWillRun" rule.
 
-let cluster: EmbeddedCluster | undefined;
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
-
-async function start(...modules: ProcessClass[]): Promise<EmbeddedCluster> {
-  cluster = await createCluster({ workers: 3, logger: silentLogger, modules });
-  return cluster;
-}
+const clusters = clusterPerTest();
+const start = (...modules: ProcessClass[]): Promise<EmbeddedCluster> => clusters.start(modules);
 
 const later = <T>(value: T, ms = 5): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 const failLater = (message: string, ms = 5): Promise<never> => new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms));

@@ -1,0 +1,34 @@
+/**
+ * Support for core's own tests (not exported from the package): one embedded cluster per test, stopped
+ * after it, and small matchers for inbox messages.
+ */
+import { afterEach } from 'vitest';
+import { createCluster, type EmbeddedCluster } from './cluster';
+import { silentLogger, type Logger } from './logger';
+import type { ProcessClass } from './process';
+
+/** Registers an `afterEach` that stops the cluster the running test started with `start`. */
+export function clusterPerTest(): {
+  start(modules: ProcessClass[], logger?: Logger): Promise<EmbeddedCluster>;
+  /** Leaves the current cluster alone after the test (one that is expected to hang on stop). */
+  forget(): void;
+} {
+  let current: EmbeddedCluster | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return {
+    async start(modules, logger = silentLogger) {
+      current = await createCluster({ workers: 3, logger, modules });
+      return current;
+    },
+    forget() {
+      current = undefined;
+    },
+  };
+}
+
+/** Accepts an inbox message that is an object with the property `key`. */
+export const has = (key: string) => (r: { message: unknown }): boolean =>
+  r.message !== null && typeof r.message === 'object' && key in (r.message as object);
