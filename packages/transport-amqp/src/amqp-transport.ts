@@ -44,6 +44,8 @@ const ERROR_HEADER = 'x-hypernode-error';
 const SERVE_PREFETCH = 16;
 const MAX_BACKOFF_MS = 5000;
 const CLOSE_FLUSH_MS = 5000;
+/** The longest an inbox's acknowledgement waits to be batched with later ones while the prefetch window has room. */
+const ACK_DELAY_MS = 5;
 const HEARTBEAT_S = 10;
 /** The cluster names the Redis registry accepts too, so one name serves both. */
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -59,6 +61,14 @@ interface Outgoing {
   key: string;
   body: Buffer;
   opts: Options.Publish;
+}
+
+interface Unacked {
+  rec: Rec;
+  msg: ConsumeMessage;
+  count: number;
+  timer: unknown;
+  soon: boolean;
 }
 
 interface Pending {
@@ -257,6 +267,7 @@ export class AmqpTransport implements Transport {
       });
       this.clock.clearTimeout(timer as never);
     }
+    for (const ch of [...this.lastUnacked.keys()]) this.flushAcks(ch);
     this.state = 'closed';
     this.clock.clearTimeout(this.reconnectTimer as never);
     for (const rec of this.recs) rec.closed = true;
@@ -366,6 +377,7 @@ export class AmqpTransport implements Transport {
   private async start(rec: Rec, unregister: () => void): Promise<Subscription> {
     const close = async (): Promise<void> => {
       if (rec.closed) return;
+      if (rec.ch) this.flushAcks(rec.ch);
       rec.closed = true;
       this.recs.delete(rec);
       unregister();
@@ -464,8 +476,8 @@ export class AmqpTransport implements Transport {
     return true;
   }
 
-  /** Per listening channel: the newest frame handled synchronously and not yet acknowledged. */
-  private readonly lastUnacked = new Map<Channel, ConsumeMessage>();
+  /** Per listening channel: the newest frame handled synchronously and not yet acknowledged, and how many. */
+  private readonly lastUnacked = new Map<Channel, Unacked>();
   /** Per listening channel: frames whose handler's promise has not settled yet. */
   private readonly asyncPending = new Map<Channel, number>();
 
@@ -505,23 +517,40 @@ export class AmqpTransport implements Transport {
   }
 
   /**
-   * Acknowledges a frame whose handler returned at once together with the ones after it in this tick (one
-   * `ack` with `allUpTo`): replies the handler queued leave before the ack, and a burst costs one ack.
+   * Acknowledges frames whose handler returned at once in batches (one `ack` with `allUpTo`): right after
+   * the tick once half the prefetch window is unacknowledged (at once with prefetch 1), otherwise after
+   * {@link ACK_DELAY_MS}. Replies the handlers queued leave before the ack, and a lone round trip does not
+   * pay for an ack write (on both sides) while it waits for its reply.
    */
-  private ackLater(rec: Rec, ch: Channel, msg: ConsumeMessage): void {
-    const first = !this.lastUnacked.has(ch);
-    this.lastUnacked.set(ch, msg);
-    if (!first) return;
-    setImmediate(() => {
-      const last = this.lastUnacked.get(ch);
-      this.lastUnacked.delete(ch);
-      if (!last || rec.ch !== ch || rec.closed) return;
-      try {
-        ch.ack(last, true);
-      } catch {
-        // The channel died: the broker requeues the frames, and their next consumer drops them as redelivered.
-      }
-    });
+  private ackLater(rec: Rec & { kind: 'listen' }, ch: Channel, msg: ConsumeMessage): void {
+    let u = this.lastUnacked.get(ch);
+    if (u === undefined) {
+      u = { rec, msg, count: 0, timer: undefined, soon: false };
+      this.lastUnacked.set(ch, u);
+    }
+    u.msg = msg;
+    if (++u.count * 2 >= rec.prefetch) {
+      if (u.soon) return;
+      u.soon = true;
+      setImmediate(() => this.flushAcks(ch));
+    } else if (u.timer === undefined) {
+      u.timer = setTimeout(() => this.flushAcks(ch), ACK_DELAY_MS);
+      (u.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Sends the batched acknowledgement of `ch`, if any. */
+  private flushAcks(ch: Channel): void {
+    const u = this.lastUnacked.get(ch);
+    if (u === undefined) return;
+    this.lastUnacked.delete(ch);
+    if (u.timer !== undefined) clearTimeout(u.timer as never);
+    if (u.rec.ch !== ch || u.rec.closed) return;
+    try {
+      ch.ack(u.msg, true);
+    } catch {
+      // The channel died: the broker requeues the frames, and their next consumer drops them as redelivered.
+    }
   }
 
   private onRequest(rec: Rec & { kind: 'serve' }, ch: Channel) {
