@@ -16,6 +16,8 @@ import { LoadPlacer } from './placement';
 import { WorkerRuntime, type ProcessInfo, type WorkerStats } from './worker';
 import * as core from './index';
 
+const builtinModuleNames = new Set(Object.keys(builtinModules()));
+
 /** Options of {@link createCluster}. */
 export interface ClusterOptions {
   /** The cluster's name, used in messages and to keep clusters apart. Default `'embedded'`. */
@@ -78,6 +80,7 @@ export interface Cluster {
 }
 
 const OUTSIDE = '$outside';
+const EMBEDDED_LOAD_HINT = 'Load it with cluster.load(<file or class>) (with hypernode-cli run, name its file on the command line).';
 
 /**
  * Starts an embedded cluster: every role in this Node process, several simulated workers joined by an
@@ -132,6 +135,7 @@ export class EmbeddedCluster implements Cluster {
           clock: this.clock,
           logger: this.logger,
           place: (parentWorker) => this.placer.place(parentWorker),
+          loadHint: EMBEDDED_LOAD_HINT,
         }),
       );
     }
@@ -166,6 +170,15 @@ export class EmbeddedCluster implements Cluster {
         throw new HypernodeError('MODULE_INVALID', `cluster.load() got the function '${(source as { name: string }).name}', which does not extend Process; pass a class declared as 'class X extends Process'.`);
       }
       const name = moduleNameOf(undefined, source);
+      if (await this.registry.getModuleVersion(name)) {
+        throw new HypernodeError(
+          'MODULE_INVALID',
+          `Module '${name}' was loaded from a file in cluster '${this.name}'; load its new version from a file too (a module name belongs to a file or to a class, not both), or give the class another name.`,
+        );
+      }
+      if (builtinModuleNames.has(name)) {
+        throw new HypernodeError('MODULE_INVALID', `Module '${name}' is built in and cannot be replaced; give the class another name (or a static moduleName).`);
+      }
       const version = this.catalog.add(name, source);
       this.first.announceModule(name, version);
       return [{ name, version, hash: this.catalog.get(name)!.hash }];
@@ -174,6 +187,16 @@ export class EmbeddedCluster implements Cluster {
       throw new HypernodeError('INVALID_ARGUMENT', `cluster.load() needs a file path or a Process class; got ${typeof source}.`);
     }
     const bundled = await bundleModuleFile(resolvePath(source), core);
+    for (const m of bundled) {
+      if (this.catalog.get(m.name)) {
+        throw new HypernodeError(
+          'MODULE_INVALID',
+          builtinModuleNames.has(m.name)
+            ? `Module '${m.name}' is built in and cannot be replaced; rename the class in '${m.origin}' (or its '@hypernode-module' comment).`
+            : `Module '${m.name}' was loaded as a class in cluster '${this.name}'; load its new version as a class too (a module name belongs to a file or to a class, not both), or rename the module in '${m.origin}'.`,
+        );
+      }
+    }
     const loaded: LoadedModule[] = [];
     for (const m of bundled) {
       const stored = await this.registry.addModuleVersion(m.name, { code: m.code, hash: m.hash, origin: m.origin });
@@ -193,7 +216,7 @@ export class EmbeddedCluster implements Cluster {
       const known = await worker.modules.known();
       throw new HypernodeError(
         'MODULE_NOT_FOUND',
-        `Module '${moduleName}' is not loaded in cluster '${this.name}'; loaded modules: ${known.join(', ') || '(none)'}. Load it with 'hypernode-cli load <file>' or cluster.load().`,
+        `Module '${moduleName}' is not loaded in cluster '${this.name}'; loaded modules: ${known.join(', ') || '(none)'}. ${EMBEDDED_LOAD_HINT}`,
       );
     }
     return worker.spawnAsChild(this.root, moduleName, state);
@@ -226,6 +249,9 @@ export class EmbeddedCluster implements Cluster {
 
   async kill(name: string, reason: unknown = 'killed'): Promise<boolean> {
     this.live();
+    if (name === this.root) {
+      throw new HypernodeError('INVALID_ARGUMENT', `The root process '${this.root}' cannot be killed; kill its children, or stop the cluster with cluster.stop().`);
+    }
     for (const w of this.workers) if (w.kill(name, reason)) return true;
     return false;
   }

@@ -132,6 +132,8 @@ export interface WorkerOptions {
    * daemon's) starts from a number that only grows, such as the start time, so names are never reused.
    */
   seqStart?: number;
+  /** How to load a module, for `MODULE_NOT_FOUND` messages (default: the distributed CLI's way). */
+  loadHint?: string;
   /** Frames of this worker's inbox handed over before the first is settled (default 64). */
   prefetch?: number;
   /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
@@ -200,12 +202,14 @@ export class WorkerRuntime {
     this.header = encodeTrusted([FRAME_MAGIC, this.id]);
     this.seq = options.seqStart ?? 0;
     this.prefetch = options.prefetch ?? 64;
+    this.loadHint = options.loadHint ?? "Load it with 'hypernode-cli load <file>' (or connectCluster().load).";
     this.resilient = new Set(options.resilientWorkers ?? []);
     this.onWorkerLost = options.onWorkerLost;
   }
 
   private readonly resilient: Set<string>;
   private readonly prefetch: number;
+  private readonly loadHint: string;
   /** Event-loop delay per load report, started on the first report. */
   private meter: LoadMeter | undefined;
   private readonly onWorkerLost: ((worker: string) => void) | undefined;
@@ -334,7 +338,7 @@ export class WorkerRuntime {
       rec,
       hypernodeReason(
         'MODULE_NOT_FOUND',
-        `Module '${rec.modName}' is not loaded in cluster '${this.cluster}'; loaded modules: ${known.join(', ') || '(none)'}. Load it with 'hypernode-cli load <file>' or cluster.load().`,
+        `Module '${rec.modName}' is not loaded in cluster '${this.cluster}'; loaded modules: ${known.join(', ') || '(none)'}. ${this.loadHint}`,
       ),
     );
     this.flushSoon();
@@ -795,7 +799,7 @@ export class WorkerRuntime {
     if (rec.st >= EXITING) return;
     const reason = toExitReason(err);
     this.logger.warn(`process '${rec.name}' (${rec.modName}) crashed: ${describeReason(reason)}`);
-    this.exitProcess(rec, reason);
+    this.exitProcess(rec, reason, true);
   }
 
   private killByParent(rec: ProcRecord, reason: ExitReason): void {
@@ -808,7 +812,7 @@ export class WorkerRuntime {
    * Ends a process: its mailbox is dropped (dead letters), its timers cancelled, its children ended, then
    * `processWillExit` runs; after that its parent, monitors and links are told.
    */
-  exitProcess(rec: ProcRecord, reason: ExitReason): void {
+  exitProcess(rec: ProcRecord, reason: ExitReason, logged = false): void {
     if (rec.st >= EXITING) return;
     if (rec.st === INIT) {
       // Every process runs processWillRun once before processWillExit: it ends right after starting.
@@ -816,6 +820,10 @@ export class WorkerRuntime {
       return;
     }
     const wasInit = rec.inst === null;
+    if (!logged && isErrorReason(reason)) {
+      // An error given to exit() (or a linked process's crash, an unknown module) is worth a line, as a crash is.
+      this.logger.warn(`process '${rec.name}' (${rec.modName}) exited: ${describeReason(reason)}`);
+    }
     rec.st = EXITING;
     rec.pendingExit = undefined;
     const x = this.extra(rec);
@@ -1033,9 +1041,11 @@ export class WorkerRuntime {
       );
     }
     const token = rec.cur;
+    // Checked (and sent) first: a reply that is not data throws here and leaves the call pending, so the
+    // caller gets PROCESS_EXITED when this process crashes, not a timeout.
+    this.replyTo(token, value);
     rec.cur = null;
     rec.x?.kept?.delete(token);
-    this.replyTo(token, value);
   }
 
   /** `ctx.callToken`: the current call's token, which this process now owes an answer to. */
@@ -1047,9 +1057,9 @@ export class WorkerRuntime {
 
   /** `ctx.replyTo` of process `rec`. */
   replyFrom(rec: ProcRecord, token: string, value: unknown): void {
+    this.replyTo(token, value);
     if (rec.cur === token) rec.cur = null;
     rec.x?.kept?.delete(token);
-    this.replyTo(token, value);
   }
 
   /** Answers the call identified by `token` with `value`, or with an error reason. */
@@ -1313,6 +1323,11 @@ function spawnerOf(name: string): string {
   const colon = name.indexOf(':');
   const dot = name.lastIndexOf('.');
   return dot > colon ? name.slice(colon + 1, dot) : '';
+}
+
+/** An exit reason made from an error (it has a name and a message), as opposed to a plain string or data. */
+function isErrorReason(reason: ExitReason): boolean {
+  return reason !== null && typeof reason === 'object' && typeof (reason as { name?: unknown }).name === 'string' && typeof (reason as { message?: unknown }).message === 'string';
 }
 
 function copyReason(reason: ExitReason): ExitReason {
