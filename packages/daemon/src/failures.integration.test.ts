@@ -1,11 +1,15 @@
 /**
  * Failures of a real cluster: a worker SIGKILLed, a node daemon SIGKILLed, the broker dropping every
- * connection, the cluster daemon SIGKILLed and restarted. Each test gets its own cluster.
+ * connection, a real RabbitMQ restart, the cluster daemon SIGKILLed and restarted. Each test gets its own
+ * cluster.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectCluster } from './connect-cluster';
 import { dropBrokerConnections, eventually, repoPath, startClusterProcess, startTestCluster, type TestCluster } from './test-support';
 
+const run = promisify(execFile);
 let current: TestCluster | undefined;
 
 afterEach(async () => {
@@ -20,6 +24,43 @@ async function start(nodes: { id: string; workers: number }[]): Promise<TestClus
 
 function workerOf(name: string): string {
   return name.slice(0, name.indexOf(':'));
+}
+
+async function restartBroker(): Promise<void> {
+  await run('rabbitmqctl', ['-q', 'stop_app']);
+  await run('rabbitmqctl', ['-q', 'start_app']);
+  await run('rabbitmqctl', ['-q', 'await_startup']);
+}
+
+/**
+ * Runs `outage` under a cluster with a running counter, waits until every program says it reconnected, then
+ * checks that admin commands, cross-worker messages and the counter's state all came through.
+ */
+async function survivesBrokerOutage(outage: (t: TestCluster) => Promise<void>, reconnectMs: number): Promise<void> {
+  const t = await start([{ id: 'n1', workers: 2 }]);
+  const [a, b] = t.workers.get('n1')!;
+  await t.client.load(repoPath('examples/ping-pong/pong.ts'));
+  await t.client.load(repoPath('packages/daemon/test-fixtures/pinger.ts'));
+  await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+  const counter = await t.client.spawn('Counter', { count: 0 }, { worker: b });
+  t.client.send(counter, { type: 'INC' });
+  expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 1 });
+
+  const node = t.nodes.get('n1')!;
+  const marks = { cluster: t.clusterDaemon.lines.length, node: node.lines.length };
+  await outage(t);
+  await t.clusterDaemon.waitFor(/reconnected to RabbitMQ at 127\.0\.0\.1:5672/, reconnectMs, marks.cluster);
+  for (const who of ['node n1', `worker ${a}`, `worker ${b}`]) {
+    await node.waitFor(new RegExp(`\\[${who}\\] reconnected to RabbitMQ`), reconnectMs, marks.node);
+  }
+
+  const inbox = t.client.inbox();
+  const pong = await eventually(() => t.client.spawn('Pong', {}, { worker: a }), 30_000, 'a spawn after the outage');
+  await t.client.spawn('Pinger', { pong, count: 200, notify: inbox.name }, { worker: b });
+  expect((await inbox.receive(20_000)).message).toMatchObject({ type: 'DONE', rounds: 200 });
+  t.client.send(counter, { type: 'INC' });
+  expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 2 });
+  inbox.close();
 }
 
 type ChildExit = { type: 'CHILD_EXIT'; child: string; err: { name?: string; code?: string; message?: string } | string };
@@ -93,33 +134,16 @@ describe('failures of a real cluster', { timeout: 90_000 }, () => {
   });
 
   it('the broker drops every connection: daemons and the client reconnect and messages flow again', async () => {
-    const t = await start([{ id: 'n1', workers: 2 }]);
-    const [a, b] = t.workers.get('n1')!;
-    await t.client.load(repoPath('examples/ping-pong/pong.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/pinger.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
-    const counter = await t.client.spawn('Counter', { count: 0 }, { worker: b });
-    t.client.send(counter, { type: 'INC' });
-    expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 1 });
+    await survivesBrokerOutage(async (t) => {
+      // Only this cluster's connections: rabbitmqctl close_connection on each of them.
+      const dropped = await dropBrokerConnections(t.cluster);
+      expect(dropped).toBeGreaterThanOrEqual(5); // cluster daemon, node daemon, 2 workers, this client
+    }, 20_000);
+  });
 
-    const node = t.nodes.get('n1')!;
-    const marks = { cluster: t.clusterDaemon.lines.length, node: node.lines.length };
-    // Simulated outage: rabbitmqctl close_connection on each of this cluster's connections only.
-    const dropped = await dropBrokerConnections(t.cluster);
-    expect(dropped).toBeGreaterThanOrEqual(5); // cluster daemon, node daemon, 2 workers, this client
-    await t.clusterDaemon.waitFor(/reconnected to RabbitMQ at 127\.0\.0\.1:5672/, 20_000, marks.cluster);
-    for (const who of ['node n1', `worker ${a}`, `worker ${b}`]) {
-      await node.waitFor(new RegExp(`\\[${who}\\] reconnected to RabbitMQ`), 20_000, marks.node);
-    }
-
-    // Admin commands, cross-worker messages and the running process's state all came through.
-    const inbox = t.client.inbox();
-    const pong = await eventually(() => t.client.spawn('Pong', {}, { worker: a }), 20_000, 'a spawn after the outage');
-    await t.client.spawn('Pinger', { pong, count: 200, notify: inbox.name }, { worker: b });
-    expect((await inbox.receive(15_000)).message).toMatchObject({ type: 'DONE', rounds: 200 });
-    t.client.send(counter, { type: 'INC' });
-    expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 2 });
-    inbox.close();
+  it('RabbitMQ restarts (every connection drops, every queue is gone): daemons and the client reconnect, declare their queues again, and processes keep their state', async () => {
+    // A real restart of the machine's broker: integration files run one at a time (root vitest config).
+    await survivesBrokerOutage(restartBroker, 60_000);
   });
 
   it('the cluster daemon killed and restarted: running processes keep running, then spawn works again', async () => {

@@ -1,10 +1,9 @@
 /**
- * Real restarts of the machine's RabbitMQ (`rabbitmqctl stop_app` then `start_app`: every connection drops
- * and every non-durable queue is gone when it comes back) and Redis (shut down without saving and started
- * again empty, as these machines run it) under a running cluster.
+ * A real restart of the machine's Redis (shut down without saving and started again empty, as these
+ * machines run it) under a running cluster. (The RabbitMQ restart is in failures.integration.test.ts.)
  *
- * They restart shared servers, so they must not run beside other tests that use them: the root vitest
- * config runs integration files one at a time.
+ * It restarts a shared server, so it must not run beside other tests that use it: the root vitest config
+ * runs integration files one at a time.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -32,41 +31,8 @@ async function restartRedis(): Promise<void> {
   throw new Error('redis-server did not come back on 127.0.0.1:6379');
 }
 
-async function restartBroker(): Promise<void> {
-  await run('rabbitmqctl', ['-q', 'stop_app']);
-  await run('rabbitmqctl', ['-q', 'start_app']);
-  await run('rabbitmqctl', ['-q', 'await_startup']);
-}
 
-describe('a RabbitMQ restart under a running cluster', { timeout: 120_000 }, () => {
-  it('is survived: daemons and the client reconnect, queues come back, processes keep their state', async () => {
-    current = await startTestCluster([{ id: 'n1', workers: 2 }]);
-    const t = current;
-    const [a, b] = t.workers.get('n1')!;
-    await t.client.load(repoPath('examples/ping-pong/pong.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/pinger.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
-    const counter = await t.client.spawn('Counter', { count: 0 }, { worker: b });
-    t.client.send(counter, { type: 'INC' });
-    expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 1 });
-
-    const node = t.nodes.get('n1')!;
-    const marks = { cluster: t.clusterDaemon.lines.length, node: node.lines.length };
-    await restartBroker();
-    await t.clusterDaemon.waitFor(/reconnected to RabbitMQ at 127\.0\.0\.1:5672/, 60_000, marks.cluster);
-    for (const who of ['node n1', `worker ${a}`, `worker ${b}`]) {
-      await node.waitFor(new RegExp(`\\[${who}\\] reconnected to RabbitMQ`), 60_000, marks.node);
-    }
-
-    const inbox = t.client.inbox();
-    const pong = await eventually(() => t.client.spawn('Pong', {}, { worker: a }), 30_000, 'a spawn after the restart');
-    await t.client.spawn('Pinger', { pong, count: 200, notify: inbox.name }, { worker: b });
-    expect((await inbox.receive(20_000)).message).toMatchObject({ type: 'DONE', rounds: 200 });
-    t.client.send(counter, { type: 'INC' });
-    expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 2 });
-    inbox.close();
-  });
-
+describe('a Redis restart under a running cluster', { timeout: 120_000 }, () => {
   it('survives Redis coming back empty: modules are stored again, new workers spawn them, processes keep their state', async () => {
     current = await startTestCluster([{ id: 'n1', workers: 2 }]);
     const t = current;
