@@ -1,22 +1,11 @@
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createCluster, silentLogger } from 'hypernode';
+import { expectHelloAnswers, portIsClosed } from './test-support';
 
 const server = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 const handler = fileURLToPath(new URL('./http-server-request-handler.ts', import.meta.url));
 
-/** Resolves true when nothing accepts connections on the port any more. */
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
-}
 
 async function startServer() {
   const cluster = await createCluster({ workers: 3, logger: silentLogger });
@@ -42,13 +31,7 @@ describe('the HTTP server example', () => {
   it('answers 20 concurrent requests, each from its own handler process, with the caller address and path', async () => {
     const { cluster, port } = await startServer();
     try {
-      const paths = Array.from({ length: 20 }, (_, i) => `/hello/${i}?q=${i}`);
-      const responses = await Promise.all(paths.map((p) => fetch(`http://127.0.0.1:${port}${p}`)));
-      const bodies = await Promise.all(responses.map((r) => r.text()));
-      for (const [i, p] of paths.entries()) {
-        expect(responses[i]!.status).toBe(200);
-        expect(bodies[i]).toBe(`hello 127.0.0.1, you asked for ${p}\n`);
-      }
+      await expectHelloAnswers(port);
       const stats = await cluster.stats();
       expect(stats.reduce((n, s) => n + s.spawned, 0)).toBeGreaterThanOrEqual(1 + 1 + 20);
     } finally {

@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { portIsClosed } from '../../../examples/http-server/test-support';
 import { expectOneLineError, startCli } from './test-cli';
 
 const stubborn = fileURLToPath(new URL('./test-fixtures/stubborn.ts', import.meta.url));
 const httpExample = ['examples/http-server/http-server.ts', 'examples/http-server/http-server-request-handler.ts'];
 
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
-  });
-}
 
 describe('hypernode-cli', () => {
   it('lists the run command in --help and exits 0', async () => {

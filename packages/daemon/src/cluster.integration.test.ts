@@ -14,6 +14,7 @@ import {
   startNodeProcess,
   type DaemonProcess,
 } from './test-support';
+import { expectHelloAnswers } from '../../../examples/http-server/test-support';
 
 const cluster = clusterName();
 let clusterDaemon: DaemonProcess;
@@ -79,13 +80,7 @@ describe('a cluster of real daemons', () => {
     const { port } = message as { type: 'LISTENING'; port: number };
     const before = await client.stats();
 
-    const paths = Array.from({ length: 20 }, (_, i) => `/hello/${i}?q=${i}`);
-    const responses = await Promise.all(paths.map((p) => fetch(`http://127.0.0.1:${port}${p}`)));
-    const bodies = await Promise.all(responses.map((r) => r.text()));
-    for (const [i, p] of paths.entries()) {
-      expect(responses[i]!.status).toBe(200);
-      expect(bodies[i]).toBe(`hello 127.0.0.1, you asked for ${p}\n`);
-    }
+    await expectHelloAnswers(port);
 
     const after = await client.stats();
     const handlers = workers.map((w) => spawnedOn(before, after, w));

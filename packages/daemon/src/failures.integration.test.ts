@@ -63,19 +63,28 @@ async function survivesBrokerOutage(outage: (t: TestCluster) => Promise<void>, r
   inbox.close();
 }
 
+/**
+ * Spawns a Watcher on worker `a` with 10 children spread by the scheduler; resolves once it reported their
+ * names, with those placed on worker `b` (at least one).
+ */
+async function watcherAcross(t: TestCluster, a: string, b: string) {
+  await t.client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
+  await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
+  const inbox = t.client.inbox();
+  await t.client.spawn('Watcher', { children: 10, notify: inbox.name }, { worker: a });
+  const { names } = (await inbox.receive(10_000)).message as { names: string[] };
+  const onB = names.filter((n) => workerOf(n) === b).sort();
+  expect(onB.length).toBeGreaterThan(0);
+  return { inbox, names, onB };
+}
+
 type ChildExit = { type: 'CHILD_EXIT'; child: string; err: { name?: string; code?: string; message?: string } | string };
 
 describe('failures of a real cluster', { timeout: 90_000 }, () => {
   it('a worker killed with SIGKILL: parents elsewhere get WORKER_LOST naming it, and its node starts a replacement', async () => {
     const t = await start([{ id: 'n1', workers: 2 }]);
     const [a, b] = t.workers.get('n1')!;
-    await t.client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
-    const inbox = t.client.inbox();
-    await t.client.spawn('Watcher', { children: 10, notify: inbox.name }, { worker: a });
-    const { names } = (await inbox.receive(10_000)).message as { names: string[] };
-    const onB = names.filter((n) => workerOf(n) === b).sort();
-    expect(onB.length).toBeGreaterThan(0);
+    const { inbox, names, onB } = await watcherAcross(t, a!, b!);
     expect(onB.length).toBeLessThan(names.length);
 
     const pid = (await t.client.status()).workers.find((w) => w.id === b)!.pid!;
@@ -110,13 +119,7 @@ describe('failures of a real cluster', { timeout: 90_000 }, () => {
     ]);
     const [a] = t.workers.get('n1')!;
     const [b] = t.workers.get('n2')!;
-    await t.client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
-    const inbox = t.client.inbox();
-    await t.client.spawn('Watcher', { children: 10, notify: inbox.name }, { worker: a });
-    const { names } = (await inbox.receive(10_000)).message as { names: string[] };
-    const onB = names.filter((n) => workerOf(n) === b).sort();
-    expect(onB.length).toBeGreaterThan(0);
+    const { inbox, onB } = await watcherAcross(t, a!, b!);
 
     const n2 = t.nodes.get('n2')!;
     n2.kill('SIGKILL');
