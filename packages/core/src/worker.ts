@@ -300,7 +300,13 @@ export class WorkerRuntime {
     return rec;
   }
 
+  /** Runs `processWillRun`; when it finishes at once, messages that waited for it are scheduled. */
   private runInit(rec: ProcRecord): void {
+    this.startInit(rec);
+    if (rec.st === IDLE && rec.q) this.schedule(rec);
+  }
+
+  private startInit(rec: ProcRecord): void {
     rec.st = BUSY;
     const mod = rec.mod;
     if (!mod) {
@@ -310,7 +316,6 @@ export class WorkerRuntime {
           if (entry) {
             rec.mod = entry;
             this.runInit(rec);
-            if ((rec.st as number) === IDLE && rec.q) this.schedule(rec);
             this.flushSoon();
           } else {
             void this.failUnknownModule(rec);
@@ -386,7 +391,6 @@ export class WorkerRuntime {
   private turn(rec: ProcRecord): number {
     if (rec.st === INIT) {
       this.runInit(rec);
-      if ((rec.st as number) === IDLE && rec.q) this.schedule(rec);
       return 1;
     }
     let n = 0;
