@@ -197,6 +197,94 @@ describe('copyData and the wire agree', () => {
   });
 });
 
+describe('per-shape copiers (a plain object of a shape seen before is copied by code compiled for its keys)', () => {
+  // The first copy of a shape takes the generic walk, the second compiles a copier, later ones reuse it.
+  const thrice = <T>(value: T): T[] => [copyData(value, 'message'), copyData(value, 'message'), copyData(value, 'message')];
+
+  it('gives what the wire gives, every time, for every value of the corpus', () => {
+    for (const [name, value] of corpus()) {
+      const wire = decode(encode(value, 'message'));
+      for (const local of thrice(value)) expect(local, name).toStrictEqual(wire);
+    }
+  });
+
+  it('refuses non-data with the same TypeError every time, for every refused value', () => {
+    for (const [name, value, path] of refused()) {
+      const wire = thrown(() => encode(value, 'message')).message;
+      for (let i = 0; i < 3; i++) {
+        const local = thrown(() => copyData(value, 'message'));
+        expect(local, name).toBeInstanceOf(TypeError);
+        expect(local.message, name).toBe(wire);
+        expect(local.message, name).toContain(path);
+      }
+    }
+  });
+
+  it('copies keys that need quoting, integer-like keys, inherited names and odd values exactly', () => {
+    const value = {
+      '': 'empty key',
+      'with "quotes" and \\ backslash': 1,
+      'line\nbreak': 2,
+      '10': 'ten',
+      '2': 'two',
+      constructor: 'not a function',
+      toString: 'not a function either',
+      'héllo ✓ 𝄞': -0,
+      lone: 'v\uD83D',
+      big: 2n ** 70n,
+      nothing: undefined,
+      nested: { deeper: { deepest: [1, { a: 1 }] } },
+    };
+    const wire = decode(encode(value, 'message'));
+    for (const local of thrice(value)) {
+      expect(local).toStrictEqual(wire);
+      expect(Object.keys(local)).toEqual(Object.keys(wire as object));
+      expect(Object.is((local as any)['héllo ✓ 𝄞'], 0)).toBe(true);
+      expect(Object.getPrototypeOf(local)).toBe(Object.prototype);
+    }
+  });
+
+  it('tells apart shapes that share a prefix, differ in order, or alternate at one depth', () => {
+    const values: unknown[] = [{ a: 1, b: 2 }, { b: 2, a: 1 }, { a: 1 }, { a: 1, b: 2, c: 3 }, { a: { x: 1 }, b: { y: 2 } }, { x: { a: 1, b: 2 } }];
+    for (let round = 0; round < 4; round++) {
+      for (const value of values) {
+        const local = copyData(value, 'message');
+        expect(local).toStrictEqual(value);
+        expect(JSON.stringify(local)).toBe(JSON.stringify(value));
+      }
+    }
+  });
+
+  it('refuses a function, a symbol or a class instance in a property of a compiled shape, naming its path', () => {
+    const good = { type: 'T', payload: { n: 1 } };
+    thrice(good);
+    for (const bad of [() => 1, Symbol('s'), new FakeSocket()]) {
+      const err = thrown(() => copyData({ type: 'T', payload: { n: bad } }, 'message'));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toContain('message.payload.n');
+    }
+  });
+
+  it('reads each getter once per copy and copies its value, as the wire does', () => {
+    let reads = 0;
+    const value = Object.defineProperty({ a: 1 } as Record<string, unknown>, 'b', { get: () => ++reads, enumerable: true });
+    expect(thrice(value)).toEqual([{ a: 1, b: 1 }, { a: 1, b: 2 }, { a: 1, b: 3 }]);
+    expect(reads).toBe(3);
+  });
+
+  it('copies objects used as dictionaries (thousands of different key sets) correctly', () => {
+    for (let i = 0; i < 3_000; i++) {
+      const value = { [`user-${i}`]: { id: i }, [`user-${i + 1}`]: { id: i + 1 } };
+      expect(copyData(value, 'message')).toStrictEqual(value);
+    }
+  });
+
+  it('copies objects with more keys than a compiled copier takes', () => {
+    const value = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
+    for (const local of thrice(value)) expect(local).toStrictEqual(value);
+  });
+});
+
 // ---------------------------------------------------------------- through processes
 
 const clusters = clusterPerTest();

@@ -118,6 +118,9 @@ function copy(value: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) throw NOT_DATA;
   const proto = Object.getPrototypeOf(value);
   if (proto === objectProto || proto === null) {
+    // A plain object of a shape seen before is copied by a function compiled for its keys (see below).
+    const shape = shapeOf(value, depth);
+    if (shape !== null) return shape.copy(value, copyValue, depth + 1);
     // for-in sees string keys only, so symbol-keyed properties are left out, as on the wire.
     const out: Record<string, unknown> = {};
     for (const key in value) {
@@ -165,6 +168,87 @@ function copy(value: unknown, depth: number): unknown {
   }
   if (proto === arrayBufferProto) return (value as ArrayBuffer).slice(0);
   throw NOT_DATA;
+}
+
+/** Copies one property value of a plain object (the per-shape copiers call it for each key). */
+function copyValue(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+      return v.isWellFormed() ? v : v.toWellFormed();
+    case 'number':
+      return v === 0 ? 0 : v;
+    case 'object':
+      return v === null ? null : copy(v, depth);
+    case 'function':
+    case 'symbol':
+      throw NOT_DATA;
+    default:
+      return v;
+  }
+}
+
+/*
+ * Per-shape copiers. Most messages are plain objects of a few recurring shapes ({ type, payload }, ...).
+ * For such a shape, a function made of one object literal (`{ "type": c(v["type"], d), ... }`) copies it:
+ * the copy gets the exact size of its keys and its own allocation site, which V8 can pretenure when copies
+ * live long (a full mailbox), where adding keys to `{}` one by one gives a larger object that never is.
+ * A shape is compiled when its key list has been seen twice; the last shape seen at each depth is checked
+ * first, by comparing keys while for-in walks them. Objects with many keys, or too many different shapes
+ * (objects used as dictionaries), take the generic path. See docs/design/009-message-copy.md.
+ */
+interface Shape {
+  readonly keys: string[];
+  readonly copy: (v: unknown, c: typeof copyValue, d: number) => unknown;
+}
+const MAX_SHAPE_KEYS = 32;
+const MAX_SHAPES = 512;
+const MRU_DEPTHS = 8;
+const recent: (Shape | null)[] = new Array<Shape | null>(MRU_DEPTHS).fill(null);
+const shapes = new Map<string, Shape>();
+const sightings = new Map<string, number>();
+let compiling = true; // false once code generation proved impossible (e.g. --disallow-code-generation-from-strings)
+
+function shapeOf(value: object, depth: number): Shape | null {
+  const slot = depth < MRU_DEPTHS ? depth : MRU_DEPTHS - 1;
+  const last = recent[slot]!;
+  let n = 0;
+  if (last !== null) {
+    const keys = last.keys;
+    let same = true;
+    for (const key in value) {
+      if (same && keys[n] !== key) same = false;
+      if (++n > MAX_SHAPE_KEYS) return null;
+    }
+    if (same && n === keys.length) return last;
+  }
+  if (!compiling) return null;
+  const keys: string[] = [];
+  for (const key in value) {
+    if (key === '__proto__' || keys.length === MAX_SHAPE_KEYS) return null;
+    keys.push(key);
+  }
+  const id = keys.join('\u0000');
+  let shape = shapes.get(id);
+  if (shape === undefined) {
+    if (shapes.size >= MAX_SHAPES) return null;
+    const seen = (sightings.get(id) ?? 0) + 1;
+    if (seen < 2) {
+      if (sightings.size >= 4 * MAX_SHAPES) sightings.clear();
+      sightings.set(id, seen);
+      return null;
+    }
+    sightings.delete(id);
+    const body = keys.map((k) => { const q = JSON.stringify(k); return `${q}: c(v[${q}], d)`; }).join(', ');
+    try {
+      shape = { keys, copy: new Function('v', 'c', 'd', `return { ${body} };`) as Shape['copy'] };
+    } catch {
+      compiling = false;
+      return null;
+    }
+    shapes.set(id, shape);
+  }
+  recent[slot] = shape;
+  return shape;
 }
 
 /**

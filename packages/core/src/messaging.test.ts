@@ -182,3 +182,58 @@ describe('dead letters', () => {
     await expect.poll(() => deadLetters(c)).toBe(before + 1);
   });
 });
+
+describe('a long mailbox', () => {
+  // Mailboxes are chunked (a few hundred messages per chunk): these cross many chunk boundaries.
+  let release: () => void = () => {};
+
+  /** Blocks on 'block' until the test releases it, then reports every numbered message it gets, in order. */
+  class Holder extends Process {
+    static override moduleName = 'Holder';
+    override *processDidReceiveMessage(state: any, message: any, _from: string, { send, replyTo, callToken }: Context) {
+      if (message === 'block') {
+        send(state.inbox, { blocked: true });
+        yield new Promise<void>((resolve) => (release = resolve));
+        return;
+      }
+      if (message?.call) return void replyTo(callToken()!, message.call);
+      state.seen.push(message.seq);
+      if (message.seq === message.last) send(state.inbox, { seen: state.seen });
+    }
+  }
+
+  it('counts every waiting message in ps and delivers them in order once the process is free', async () => {
+    const c = await start(Holder);
+    const inbox = c.inbox();
+    const pid = await c.spawn('Holder', { inbox: inbox.name, seen: [] });
+    c.send(pid, 'block');
+    await inbox.receive();
+    const count = 3_001;
+    for (let seq = 0; seq < count; seq++) c.send(pid, { seq, last: count - 1 });
+    const size = async () => (await c.ps()).find((p) => p.name === pid)!.mailboxSize;
+    await expect.poll(size).toBe(count);
+    release();
+    const { seen } = (await inbox.receive(10_000)).message as { seen: number[] };
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(await size()).toBe(0);
+  });
+
+  it('turns every waiting message into a dead letter and fails every waiting call when the process ends', async () => {
+    const c = await start(Holder);
+    const inbox = c.inbox();
+    const pid = await c.spawn('Holder', { inbox: inbox.name, seen: [] });
+    c.send(pid, 'block');
+    await inbox.receive();
+    const before = (await c.stats()).reduce((sum, s) => sum + s.deadLetters, 0);
+    const calls: Promise<unknown>[] = [];
+    for (let seq = 0; seq < 2_000; seq++) {
+      c.send(pid, { seq, last: -1 });
+      if (seq % 500 === 499) calls.push(c.call(pid, { call: seq }, 10_000).catch((err: Error) => err));
+    }
+    await expect.poll(async () => (await c.ps()).find((p) => p.name === pid)!.mailboxSize).toBe(2_004);
+    expect(await c.kill(pid)).toBe(true);
+    for (const err of await Promise.all(calls)) expect(err).toMatchObject({ code: 'PROCESS_EXITED' });
+    await expect.poll(async () => (await c.stats()).reduce((sum, s) => sum + s.deadLetters, 0)).toBe(before + 2_004);
+    expect((await c.stats()).reduce((sum, s) => sum + s.backlog, 0)).toBe(0);
+  });
+});

@@ -21,6 +21,8 @@ const DEAD = 4;
 const TURN = 64;
 /** Messages handled in one run of the loop before yielding to I/O and timers. */
 const BUDGET = 20_000;
+/** Slots in a mailbox chunk: (sender, message) pairs. */
+const CHUNK = 512;
 
 // Envelope kinds (first element of each envelope in a frame).
 const E_MSG = 0;
@@ -71,7 +73,13 @@ class CallFrom {
 export class ProcRecord {
   st = INIT;
   inRq = false;
+  /**
+   * The mailbox: chunks of (sender, message) pairs; the first chunk (`q`, read from index `qh`) and the last
+   * (`qt`, appended to). A full chunk gets the next chunk as its last element (so it has an odd length).
+   * Chunks keep a long mailbox from being one huge array that must be copied as it grows.
+   */
   q: unknown[] | null = null;
+  qt: unknown[] | null = null;
   qh = 0;
   children: Map<string, string> | null = null;
   cur: string | null = null;
@@ -88,6 +96,13 @@ export class ProcRecord {
     public state: any,
     readonly parent: string | null,
   ) {}
+}
+
+/** Messages waiting in a process's mailbox. */
+function mailboxSize(rec: ProcRecord): number {
+  let n = 0;
+  for (let q = rec.q, i = rec.qh; q !== null; q = q.length % 2 === 1 ? (q[q.length - 1] as unknown[]) : null, i = 0) n += (q.length - (q.length % 2) - i) / 2;
+  return n;
 }
 
 /** What `ps` shows of one process. */
@@ -293,7 +308,7 @@ export class WorkerRuntime {
     const parked = remote && this.unborn.size > 0 ? this.unborn.get(name) : undefined;
     if (parked) {
       this.unborn.delete(name);
-      rec.q = parked;
+      rec.q = rec.qt = parked;
       this.counters.backlog += parked.length / 2;
     }
     this.schedule(rec);
@@ -406,11 +421,15 @@ export class WorkerRuntime {
       const head = q[h] as string | CallFrom;
       const message = q[h + 1];
       q[h] = q[h + 1] = undefined;
-      if (h + 2 >= q.length) {
-        rec.q = null;
+      const next = h + 2;
+      if (next === q.length) {
+        rec.q = rec.qt = null;
+        rec.qh = 0;
+      } else if (next === q.length - 1) {
+        rec.q = q[next] as unknown[];
         rec.qh = 0;
       } else {
-        rec.qh = h + 2;
+        rec.qh = next;
       }
       this.counters.backlog--;
       ctx ??= new ProcessContext(this, rec);
@@ -531,9 +550,10 @@ export class WorkerRuntime {
   private enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
     if (rec.sink !== null) return rec.sink(from, message, token);
     const head = token === null ? from : new CallFrom(from, token);
-    const q = rec.q;
-    if (q === null) rec.q = [head, message];
-    else q.push(head, message);
+    const t = rec.qt;
+    if (t === null) rec.q = rec.qt = [head, message];
+    else if (t.length < CHUNK) t.push(head, message);
+    else t.push((rec.qt = [head, message]));
     this.counters.backlog++;
     if (rec.st === IDLE && !rec.inRq) this.schedule(rec);
   }
@@ -833,14 +853,17 @@ export class WorkerRuntime {
     const x = this.extra(rec);
     x.reason = reason;
     if (rec.q) {
-      const left = (rec.q.length - rec.qh) / 2;
-      this.counters.backlog -= left;
-      for (let i = rec.qh; i < rec.q.length; i += 2) {
-        const head = rec.q[i];
-        if (head instanceof CallFrom) this.replyTo(head.token, undefined, exitedReason(rec.name));
+      let left = 0;
+      for (let q: unknown[] | null = rec.q, i = rec.qh; q !== null; q = i === q.length ? null : (q[i] as unknown[]), i = 0) {
+        for (; i + 1 < q.length; i += 2) {
+          const head = q[i];
+          if (head instanceof CallFrom) this.replyTo(head.token, undefined, exitedReason(rec.name));
+          left++;
+        }
       }
+      this.counters.backlog -= left;
       this.counters.deadLetters += left;
-      rec.q = null;
+      rec.q = rec.qt = null;
     }
     if (rec.cur !== null) {
       x.kept?.delete(rec.cur);
@@ -1243,7 +1266,7 @@ export class WorkerRuntime {
         version: rec.mod?.version ?? 0,
         parent: rec.parent,
         worker: this.id,
-        mailboxSize: rec.q ? (rec.q.length - rec.qh) / 2 : 0,
+        mailboxSize: mailboxSize(rec),
         status: rec.st === IDLE ? 'waiting' : rec.st === BUSY ? 'running' : rec.st === INIT ? 'starting' : 'exiting',
         children: rec.children?.size ?? 0,
         names: rec.x?.names ? [...rec.x.names] : [],
