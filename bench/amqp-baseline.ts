@@ -35,8 +35,14 @@ export async function rawOneWay(n: number): Promise<number> {
   return rate;
 }
 
-/** Round trips between this process and a forked echo process over two queues; returns the p50 in µs. */
-export async function rawRoundTripP50(n: number): Promise<number> {
+/** A raw amqplib echo in a forked OS process, and this process's side of round trips to it over two queues. */
+export interface RawEcho {
+  /** Makes `n` round trips one after another; returns each one's time in ms. */
+  trips(n: number): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+export async function startRawEcho(): Promise<RawEcho> {
   const id = randomUUID().slice(0, 8);
   const [ping, pong] = [`bench.ping.${id}`, `bench.pong.${id}`];
   const echo = fork(fileURLToPath(import.meta.url), ['echo', ping, pong], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -44,24 +50,28 @@ export async function rawRoundTripP50(n: number): Promise<number> {
   const conn = await connect(URL_, { noDelay: true });
   const ch = await conn.createChannel();
   await ch.assertQueue(pong, { durable: false, autoDelete: true });
-  const times: number[] = [];
-  let sentAt = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  await ch.consume(pong, () => {
-    times.push(performance.now() - sentAt);
-    if (times.length === n) return done();
-    sentAt = performance.now();
-    ch.sendToQueue(ping, payload);
-  }, { noAck: true });
-  sentAt = performance.now();
-  ch.sendToQueue(ping, payload);
-  await finished;
-  echo.kill('SIGTERM');
-  await conn.close();
-  // As for hypernode: the first half warms up, the p50 is taken over the second half.
-  const measured = times.slice(Math.floor(n / 2)).sort((a, b) => a - b);
-  return measured[Math.floor(measured.length / 2)]! * 1000;
+  let onPong: () => void = () => {};
+  await ch.consume(pong, () => onPong(), { noAck: true });
+  return {
+    trips: (n) =>
+      new Promise((resolve) => {
+        const times: number[] = [];
+        let sentAt = 0;
+        onPong = () => {
+          times.push(performance.now() - sentAt);
+          if (times.length === n) return resolve(times);
+          sentAt = performance.now();
+          ch.sendToQueue(ping, payload);
+        };
+        sentAt = performance.now();
+        ch.sendToQueue(ping, payload);
+      }),
+    async close() {
+      echo.kill('SIGTERM');
+      await new Promise((r) => echo.once('exit', r));
+      await conn.close();
+    },
+  };
 }
 
 if (process.argv[2] === 'echo') {

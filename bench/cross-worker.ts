@@ -9,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { AmqpTransport } from '../packages/transport-amqp/src/index';
 import { ClassCatalog, MemoryRegistry, ModuleTable, silentLogger, WorkerRuntime } from '../packages/core/src/index';
 import { benchModules } from './cross-worker-modules';
+import { startRawEcho } from './amqp-baseline';
 
 export const AMQP_URL = process.env.HYPERNODE_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const quiet = { info: () => {}, warn: () => {} };
+
+const RTT_BLOCK = 250;
 
 export async function startRuntime(id: string, cluster: string, place: () => string): Promise<{ runtime: WorkerRuntime; transport: AmqpTransport }> {
   const transport = await AmqpTransport.connect({ url: AMQP_URL, cluster, logger: quiet });
@@ -33,10 +36,19 @@ export async function startRuntime(id: string, cluster: string, place: () => str
 export interface CrossWorkerFigures {
   oneWay: number;
   rttP50Us: number;
+  /** Raw amqplib's round trip p50, measured in blocks taking turns with hypernode's. */
+  rawRttP50Us: number;
   remoteSpawns: number;
 }
 
-/** Runs the three cross-worker measurements once. */
+/** The median of `times` (ms), in µs. */
+const p50Us = (times: number[]): number => [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]! * 1000;
+
+/**
+ * Runs the three cross-worker measurements once. Round trips go in blocks of `RTT_BLOCK` that take turns
+ * between hypernode and raw amqplib, so both see the same moments of this shared machine (single runs of
+ * either swing by ±30%); the first blocks of each warm up the JIT and are left out.
+ */
 export async function crossWorker(messages: number, roundTrips: number, spawns: number): Promise<CrossWorkerFigures> {
   const cluster = `bench-${randomUUID().slice(0, 8)}`;
   const peer: ChildProcess = fork(fileURLToPath(new URL('./cross-worker-peer.ts', import.meta.url)), [cluster], {
@@ -58,18 +70,28 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
     if (results.length) return resolve(results.shift());
     wake = () => resolve(results.shift());
   });
+  const raw = await startRawEcho();
   try {
     const root = a.spawnRoot('BenchRoot', {});
     // round trips: a Pinger on a, a Ponger on b; the Pinger records each round trip's time
     const ponger = a.spawnAsChild(root, 'BenchPonger', {});
-    const pinger = a.spawnRoot('BenchTimedPinger', { peer: ponger, left: roundTrips, notify: inbox, times: [], sentAt: 0 });
     await new Promise((r) => setTimeout(r, 200));
-    a.sendFrom(inbox, pinger, { type: 'GO', n: 0 }, null);
-    a.flushNow();
-    // The first half warms the JIT on both sides; the p50 is taken over the second half.
-    const times = ((await next()) as unknown as number[]).slice(Math.floor(roundTrips / 2));
-    times.sort((x, y) => x - y);
-    const rttP50Us = times[Math.floor(times.length / 2)]! * 1000;
+    const blocks = Math.max(4, Math.ceil(roundTrips / RTT_BLOCK));
+    const ours: number[] = [];
+    const base: number[] = [];
+    for (let i = 0; i < blocks; i++) {
+      const pinger = a.spawnRoot('BenchTimedPinger', { peer: ponger, left: RTT_BLOCK, notify: inbox, times: [], sentAt: 0 });
+      a.sendFrom(inbox, pinger, { type: 'GO', n: 0 }, null);
+      a.flushNow();
+      const times = (await next()) as unknown as number[];
+      const rawTimes = await raw.trips(RTT_BLOCK);
+      if (i >= blocks / 4) {
+        ours.push(...times);
+        base.push(...rawTimes);
+      }
+    }
+    const rttP50Us = p50Us(ours);
+    const rawRttP50Us = p50Us(base);
     // one way: a Blaster on a, a Sink on b
     const sink = a.spawnAsChild(root, 'BenchSink', { left: messages, notify: inbox });
     const blaster = a.spawnRoot('BenchBlaster', { to: sink, count: messages, burst: 1000, sent: 0 });
@@ -84,8 +106,9 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
     a.spawnRoot('BenchSpawner', { count: spawns, notify: inbox });
     await next();
     const remoteSpawns = spawns / ((performance.now() - t) / 1000);
-    return { oneWay, rttP50Us, remoteSpawns };
+    return { oneWay, rttP50Us, rawRttP50Us, remoteSpawns };
   } finally {
+    await raw.close();
     peer.kill('SIGTERM');
     await new Promise((r) => peer.once('exit', r));
     await a.close();
