@@ -111,7 +111,7 @@ function withHeartbeat(url: string): string {
 }
 
 const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 const codeOf = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
 
 /**
@@ -452,7 +452,7 @@ export class AmqpTransport implements Transport {
       if (!msg || rec.closed || rec.ch !== ch) return;
       this.received(msg);
       try {
-        rec.handler(view(msg.content));
+        rec.handler(msg.content); // a Buffer is a Uint8Array: no second view on the hot path
       } catch {
         // A subscriber's failure is its own; the next event still arrives.
       }
@@ -497,7 +497,7 @@ export class AmqpTransport implements Transport {
       this.received(msg);
       let result: void | Promise<void>;
       try {
-        result = rec.handler(view(msg.content));
+        result = rec.handler(msg.content);
       } catch {
         result = undefined;
       }
