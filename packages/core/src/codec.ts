@@ -397,6 +397,25 @@ export function decode(bytes: Uint8Array): unknown {
   return value;
 }
 
+/**
+ * Decodes bytes made by {@link encodeTrusted} (or an array assembled with {@link arrayPrefix}) without checking
+ * the result against the data model (internal frames, whose parts are checked where they are used); throws on
+ * garbage.
+ */
+export function decodeTrusted(bytes: Uint8Array): unknown {
+  return packr.unpack(asBuffer(bytes));
+}
+
+/**
+ * The msgpack header of an array of `length` items: followed by the items' encodings, it makes the encoding
+ * of the array. Frames are assembled so from envelopes encoded at `send` time.
+ */
+export function arrayPrefix(length: number): Uint8Array {
+  if (length < 16) return Uint8Array.of(0x90 | length);
+  if (length < 0x10000) return Uint8Array.of(0xdc, length >> 8, length & 0xff);
+  return Uint8Array.of(0xdd, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
+}
+
 /** Decodes a concatenation of encoded values (a frame of envelopes); throws on garbage. */
 export function decodeMany(bytes: Uint8Array): unknown[] {
   return packr.unpackMultiple(asBuffer(bytes)) as unknown[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterPerTest, has } from './test-support';
-import { encode } from './codec';
+import { arrayPrefix, encode } from './codec';
 import {
   ClassCatalog,
   HypernodeError,
@@ -365,9 +365,11 @@ describe('garbage frames', () => {
         new Uint8Array([0xc1, 0xff, 0x00, 0x13]),
         new Uint8Array(0),
         encode({ not: 'a frame' }),
-        encode(['hn1']), // a header with no sender, and nothing after it
-        Buffer.concat([encode(['hn1', 'w9']), encode(['not an envelope']), encode([99, 'unknown kind'])]),
-        Buffer.concat([encode(['hn1', 'w9']), new Uint8Array([0x92, 0x01])]), // truncated
+        encode([['hn2']]), // a header with no sender, and nothing after it
+        encode([['hn2', 'w9'], ['not an envelope'], [99, 'unknown kind']]),
+        Buffer.concat([arrayPrefix(2), encode(['hn2', 'w9']), new Uint8Array([0x92, 0x01])]), // truncated
+        Buffer.concat([encode(['hn1', 'w9']), encode([0, 'w2:1', 'w9:1', 'the old frame layout'])]), // an older hypernode's frame
+        encode(['hn2', 'w9']), // a header alone, not in a frame array
         new TextEncoder().encode('{"json": "is not msgpack"}'),
       ];
       for (const g of garbage) expect(t.network.inject('w2', g)).toBe(true);
@@ -385,11 +387,7 @@ describe('garbage frames', () => {
     try {
       expect(await t.roundTrip(1)).toEqual({ echo: 1, from: t.inbox.name });
       const before = t.w2.stats().badFrames;
-      const frame = Buffer.concat([
-        encode(['hn1', 'w1']),
-        encode([99, 'unknown kind']),
-        encode([0, t.echo, 'outsider', { n: 'after garbage', replyTo: t.inbox.name }]),
-      ]);
+      const frame = encode([['hn2', 'w1'], [99, 'unknown kind'], [0, t.echo, 'outsider', { n: 'after garbage', replyTo: t.inbox.name }]]);
       t.w2.onFrame(frame);
       expect((await t.inbox.receive()).message).toEqual({ echo: 'after garbage', from: 'outsider' });
       expect(t.w2.stats().badFrames).toBe(before + 1);

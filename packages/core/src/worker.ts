@@ -1,4 +1,4 @@
-import { checkData, copyData, decodeMany, encodeTrusted } from './codec';
+import { arrayPrefix, checkData, copyData, decodeMany, decodeTrusted, encodeTrusted } from './codec';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { ProcessContext } from './context';
 import { PENDING, settle } from './coroutine';
@@ -38,7 +38,7 @@ const E_LINK_EXIT = 9;
 const E_REPLY = 10;
 const E_EXIT_REQ = 11;
 
-const FRAME_MAGIC = 'hn1';
+const FRAME_MAGIC = 'hn2';
 
 // Cluster event kinds (published frames).
 const EV_NAME = 'name';
@@ -584,7 +584,8 @@ export class WorkerRuntime {
     this.flushQueued = false;
     if (this.out.size === 0 || this.closed) return;
     for (const [worker, envelopes] of this.out) {
-      envelopes.unshift(this.header);
+      // One msgpack array: its length prefix, the header, then the envelopes, each already encoded.
+      envelopes.unshift(arrayPrefix(envelopes.length + 1), this.header);
       this.transport.send(worker, Buffer.concat(envelopes));
     }
     this.out.clear();
@@ -592,11 +593,12 @@ export class WorkerRuntime {
 
   // ---------------------------------------------------------------- receiving frames
 
-  /** Handles one frame from the transport: a header, then envelopes. Garbage is counted and logged. */
+  /** Handles one frame from the transport: an array of a header, then envelopes. Garbage is counted and logged. */
   onFrame(frame: Uint8Array): void {
     let items: unknown[];
     try {
-      items = decodeMany(frame);
+      items = decodeTrusted(frame) as unknown[];
+      if (!Array.isArray(items)) throw new Error('not a hypernode frame');
       const head = items[0];
       if (!Array.isArray(head) || head[0] !== FRAME_MAGIC) throw new Error('no hypernode frame header');
     } catch (err) {
