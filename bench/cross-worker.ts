@@ -47,9 +47,12 @@ const p50Us = (times: number[]): number => [...times].sort((x, y) => x - y)[Math
 /**
  * Runs the three cross-worker measurements once. Round trips go in blocks of `RTT_BLOCK` that take turns
  * between hypernode and raw amqplib, so both see the same moments of this shared machine (single runs of
- * either swing by ±30%); the first blocks of each warm up the JIT and are left out.
+ * either swing by ±30%). First `warmUpTrips` round trips of each, in the same blocks, warm up V8 and are left
+ * out: a worker that has handled a few thousand messages has not yet compiled its whole path with V8's
+ * optimizing compiler (called once per hop, its functions reach it late), and runs the hop ~15% slower
+ * than a long-running worker does. The p50 is taken over the `roundTrips` after that.
  */
-export async function crossWorker(messages: number, roundTrips: number, spawns: number): Promise<CrossWorkerFigures> {
+export async function crossWorker(messages: number, roundTrips: number, spawns: number, warmUpTrips = roundTrips * 2): Promise<CrossWorkerFigures> {
   const cluster = `bench-${randomUUID().slice(0, 8)}`;
   const peer: ChildProcess = fork(fileURLToPath(new URL('./cross-worker-peer.ts', import.meta.url)), [cluster], {
     execArgv: ['--import', 'tsx'],
@@ -76,7 +79,8 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
     // round trips: a Pinger on a, a Ponger on b; the Pinger records each round trip's time
     const ponger = a.spawnAsChild(root, 'BenchPonger', {});
     await new Promise((r) => setTimeout(r, 200));
-    const blocks = Math.max(4, Math.ceil(roundTrips / RTT_BLOCK));
+    const warmUp = Math.ceil(warmUpTrips / RTT_BLOCK);
+    const blocks = warmUp + Math.max(4, Math.ceil(roundTrips / RTT_BLOCK));
     const ours: number[] = [];
     const base: number[] = [];
     for (let i = 0; i < blocks; i++) {
@@ -85,7 +89,7 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
       a.flushNow();
       const times = (await next()) as unknown as number[];
       const rawTimes = await raw.trips(RTT_BLOCK);
-      if (i >= blocks / 4) {
+      if (i >= warmUp) {
         ours.push(...times);
         base.push(...rawTimes);
       }
