@@ -49,7 +49,7 @@ const p50Us = (times: number[]): number => [...times].sort((x, y) => x - y)[Math
  * between hypernode and raw amqplib, so both see the same moments of this shared machine (single runs of
  * either swing by ±30%). First `warmUpTrips` round trips of each, in the same blocks, warm up V8 and are left
  * out: a worker that has handled a few thousand messages has not yet compiled its whole path with V8's
- * optimizing compiler (called once per hop, its functions reach it late), and runs the hop ~15% slower
+ * optimizing compiler (called once per hop, its functions reach it late), and runs the hop ~15–20% slower
  * than a long-running worker does. The p50 is taken over the `roundTrips` after that.
  */
 export async function crossWorker(messages: number, roundTrips: number, spawns: number, warmUpTrips = roundTrips * 2): Promise<CrossWorkerFigures> {
