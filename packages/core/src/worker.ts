@@ -187,8 +187,6 @@ export class WorkerRuntime {
   private rqHead = 0;
   private scheduled = false;
   private running = false;
-  /** True while onFrame dispatches: the loop then runs when the frame is done, not in a microtask. */
-  private inFrame = false;
   private readonly out = new Map<string, Uint8Array[]>();
   private flushQueued = false;
   private readonly header: Uint8Array;
@@ -374,7 +372,7 @@ export class WorkerRuntime {
     this.runq.push(rec);
     if (!this.scheduled) {
       this.scheduled = true;
-      if (!this.running && !this.inFrame) queueMicrotask(this.runLoop);
+      if (!this.running) queueMicrotask(this.runLoop);
     }
   }
 
@@ -605,11 +603,6 @@ export class WorkerRuntime {
       this.badFrame(frame, err);
       return;
     }
-    // The frame's messages are handled before this returns (not in a later microtask): a round trip's
-    // reply then leaves within the transport's own callback, as a bare echo's would.
-    const nested = this.inFrame;
-    const idle = !this.scheduled; // else a run of the loop is already queued and will handle them
-    this.inFrame = true;
     for (let i = 1; i < items.length; i++) {
       try {
         this.dispatch(items[i] as unknown[]);
@@ -617,10 +610,7 @@ export class WorkerRuntime {
         this.badFrame(frame, err);
       }
     }
-    this.inFrame = nested;
-    if (nested) return;
-    if (idle && this.scheduled && !this.running) this.runLoop();
-    else this.flush();
+    this.flush();
   }
 
   private badFrame(frame: Uint8Array, err: unknown): void {
