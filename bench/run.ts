@@ -110,7 +110,7 @@ if (!brokerUp || process.argv.includes('--local')) {
   const spawns = Math.round(100_000 * scale);
   let best = { oneWay: 0, rttP50Us: Infinity, remoteSpawns: 0 };
   let raw = { oneWay: 0, rttP50Us: Infinity };
-  for (let i = 0; i < Math.min(rounds, 3); i++) {
+  for (let i = 0; i < rounds; i++) {
     const f = await crossWorker(messages, trips, spawns);
     raw = { oneWay: Math.max(raw.oneWay, await rawOneWay(messages)), rttP50Us: Math.min(raw.rttP50Us, f.rawRttP50Us) };
     best = { oneWay: Math.max(best.oneWay, f.oneWay), rttP50Us: Math.min(best.rttP50Us, f.rttP50Us), remoteSpawns: Math.max(best.remoteSpawns, f.remoteSpawns) };
@@ -130,6 +130,7 @@ for (const group of Object.keys(localGroups)) {
 }
 
 console.log(`\nhypernode benchmarks (node ${process.version}, best of ${rounds})\n`);
+if (quick) console.log('--quick: one short round without the full warm-up, to check that everything runs; the targets apply to a full run.\n');
 const remote = (r: Row) => /^(cross|remote)/.test(r.name);
 const table = [...rows.filter((r) => !remote(r)), ...rows.filter(remote)].map((r) => ({
   benchmark: r.name,
