@@ -202,12 +202,18 @@ describe('a long mailbox', () => {
     }
   }
 
-  it('counts every waiting message in ps and delivers them in order once the process is free', async () => {
+  /** A cluster with a Holder that is blocked in a handler, so that what is sent to it waits in its mailbox. */
+  async function blockedHolder() {
     const c = await start(Holder);
     const inbox = c.inbox();
     const pid = await c.spawn('Holder', { inbox: inbox.name, seen: [] });
     c.send(pid, 'block');
     await inbox.receive();
+    return { c, inbox, pid };
+  }
+
+  it('counts every waiting message in ps and delivers them in order once the process is free', async () => {
+    const { c, inbox, pid } = await blockedHolder();
     const count = 3_001;
     for (let seq = 0; seq < count; seq++) c.send(pid, { seq, last: count - 1 });
     const size = async () => (await c.ps()).find((p) => p.name === pid)!.mailboxSize;
@@ -219,11 +225,7 @@ describe('a long mailbox', () => {
   });
 
   it('turns every waiting message into a dead letter and fails every waiting call when the process ends', async () => {
-    const c = await start(Holder);
-    const inbox = c.inbox();
-    const pid = await c.spawn('Holder', { inbox: inbox.name, seen: [] });
-    c.send(pid, 'block');
-    await inbox.receive();
+    const { c, pid } = await blockedHolder();
     const before = (await c.stats()).reduce((sum, s) => sum + s.deadLetters, 0);
     const calls: Promise<unknown>[] = [];
     for (let seq = 0; seq < 2_000; seq++) {
