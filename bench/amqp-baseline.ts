@@ -46,7 +46,10 @@ export async function startRawEcho(): Promise<RawEcho> {
   const id = randomUUID().slice(0, 8);
   const [ping, pong] = [`bench.ping.${id}`, `bench.pong.${id}`];
   const echo = fork(fileURLToPath(import.meta.url), ['echo', ping, pong], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((r) => echo.once('message', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    echo.once('message', () => resolve());
+    echo.once('exit', (code) => reject(new Error(`the raw amqplib echo exited with code ${code} before it was ready`)));
+  });
   const conn = await connect(URL_, { noDelay: true });
   const ch = await conn.createChannel();
   await ch.assertQueue(pong, { durable: false, autoDelete: true });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { AmqpTransport } from '../packages/transport-amqp/src/index';
 import { ClassCatalog, MemoryRegistry, ModuleTable, silentLogger, WorkerRuntime } from '../packages/core/src/index';
 import { benchModules } from './cross-worker-modules';
-import { startRawEcho } from './amqp-baseline';
+import { startRawEcho, type RawEcho } from './amqp-baseline';
 
 export const AMQP_URL = process.env.HYPERNODE_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const quiet = { info: () => {}, warn: () => {} };
@@ -73,8 +73,9 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
     if (results.length) return resolve(results.shift());
     wake = () => resolve(results.shift());
   });
-  const raw = await startRawEcho();
+  let raw: RawEcho | undefined;
   try {
+    raw = await startRawEcho();
     const root = a.spawnRoot('BenchRoot', {});
     // round trips: a Pinger on a, a Ponger on b; the Pinger records each round trip's time
     const ponger = a.spawnAsChild(root, 'BenchPonger', {});
@@ -112,7 +113,7 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
     const remoteSpawns = spawns / ((performance.now() - t) / 1000);
     return { oneWay, rttP50Us, rawRttP50Us, remoteSpawns };
   } finally {
-    await raw.close();
+    await raw?.close();
     peer.kill('SIGTERM');
     await new Promise((r) => peer.once('exit', r));
     await a.close();

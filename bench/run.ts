@@ -93,7 +93,7 @@ if (only >= 0) {
 
 const rows: Row[] = [];
 
-// The RabbitMQ figures run first, on a fresh heap: the local ones leave a large heap behind.
+// The RabbitMQ figures run first, in this process; each local figure runs in a child process of its own (below).
 const brokerUp = await new Promise<boolean>((resolve) => {
   const socket = createConnection({ host: '127.0.0.1', port: 5672 });
   socket.once('connect', () => {

@@ -198,7 +198,8 @@ describe('copyData and the wire agree', () => {
 });
 
 describe('per-shape copiers (a plain object of a shape seen before is copied by code compiled for its keys)', () => {
-  // The first copy of a shape takes the generic walk, the second compiles a copier, later ones reuse it.
+  // In this file, the first copy of each shape takes the generic walk (the corpus test above runs first), the
+  // second compiles a copier, and later ones reuse it: each value here is copied three times.
   const thrice = <T>(value: T): T[] => [copyData(value, 'message'), copyData(value, 'message'), copyData(value, 'message')];
 
   it('gives what the wire gives, every time, for every value of the corpus', () => {
@@ -276,6 +277,36 @@ describe('per-shape copiers (a plain object of a shape seen before is copied by 
     for (let i = 0; i < 3_000; i++) {
       const value = { [`user-${i}`]: { id: i }, [`user-${i + 1}`]: { id: i + 1 } };
       expect(copyData(value, 'message')).toStrictEqual(value);
+    }
+  });
+
+  it('copies objects with long keys (never compiled, since shapes are kept for good) correctly', () => {
+    const long = 'k'.repeat(100_000);
+    for (const value of [{ [long]: 1 }, { a: 1, [`${long}2`]: { b: 2 } }, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${'x'.repeat(60)}${i}`, i]))]) {
+      for (const local of thrice(value)) expect(local).toStrictEqual(value);
+    }
+  });
+
+  it('differs from the generic walk in two documented corner cases: a getter deleting a later key, an accessor on Object.prototype', () => {
+    const withDeletingGetter = () => {
+      const v: Record<string, unknown> = { getterA: 0, getterB: 2, getterC: 3 };
+      Object.defineProperty(v, 'getterA', { get: () => (delete v.getterB, 1), enumerable: true });
+      return v;
+    };
+    const [first, second, third] = [copyData(withDeletingGetter(), 'message'), copyData(withDeletingGetter(), 'message'), copyData(withDeletingGetter(), 'message')];
+    expect(first).toStrictEqual({ getterA: 1, getterC: 3 }); // the generic walk, as the wire
+    expect(decode(encode(withDeletingGetter(), 'message'))).toStrictEqual(first);
+    expect(second).toStrictEqual({ getterA: 1, getterB: undefined, getterC: 3 }); // compiled from the key list seen before any getter ran
+    expect(third).toStrictEqual(second);
+    let set = 0;
+    Object.defineProperty(Object.prototype, 'hnAccessorProbe', { set: () => void set++, get: () => undefined, configurable: true });
+    try {
+      const copies = [0, 1, 2].map(() => copyData({ hnAccessorProbe: 1, probeOther: 2 }, 'message'));
+      expect(Object.keys(copies[0]!)).toEqual(['probeOther']); // the generic walk assigned through the inherited setter
+      expect(Object.getOwnPropertyDescriptor(copies[2], 'hnAccessorProbe')?.value).toBe(1); // the literal defines its own
+      expect(set).toBe(1);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).hnAccessorProbe;
     }
   });
 

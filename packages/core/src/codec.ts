@@ -193,39 +193,55 @@ function copyValue(v: unknown, depth: number): unknown {
  * the copy gets the exact size of its keys and its own allocation site, which V8 can pretenure when copies
  * live long (a full mailbox), where adding keys to `{}` one by one gives a larger object that never is.
  * A shape is compiled when its key list has been seen twice; the last shape seen at each depth is checked
- * first, by comparing keys while for-in walks them. Objects with many keys, or too many different shapes
- * (objects used as dictionaries), take the generic path. See docs/design/009-message-copy.md.
+ * first, by comparing keys while for-in walks them. Objects with many or long keys, and shapes beyond the
+ * first MAX_SHAPES of this Node process (objects used as dictionaries), take the generic walk.
+ *
+ * Two divergences from the generic walk, both needing unusual code: a getter that deletes a later key of
+ * its own object (the compiled copy still has that key, as `undefined`), and an accessor property defined
+ * on Object.prototype (the compiled copy gets an own property where the generic walk would call the
+ * inherited setter). See docs/design/009-local-message-path.md.
  */
 interface Shape {
   readonly keys: string[];
   readonly copy: (v: unknown, c: typeof copyValue, d: number) => unknown;
 }
 const MAX_SHAPE_KEYS = 32;
+/** Longer keys, or more characters of keys in all, are not compiled: each shape is kept for good. */
+const MAX_KEY_CHARS = 64;
+const MAX_SHAPE_CHARS = 1024;
 const MAX_SHAPES = 512;
 const MRU_DEPTHS = 8;
+const NO_KEYS: string[] = [];
 const recent: (Shape | null)[] = new Array<Shape | null>(MRU_DEPTHS).fill(null);
 const shapes = new Map<string, Shape>();
 const sightings = new Map<string, number>();
 let compiling = true; // false once code generation proved impossible (e.g. --disallow-code-generation-from-strings)
 
 function shapeOf(value: object, depth: number): Shape | null {
+  if (!compiling) return null;
   const slot = depth < MRU_DEPTHS ? depth : MRU_DEPTHS - 1;
   const last = recent[slot]!;
+  const known = last === null ? NO_KEYS : last.keys;
+  // One for-in: keys are compared with the last shape's; from the first difference on, they are collected.
   let n = 0;
-  if (last !== null) {
-    const keys = last.keys;
-    let same = true;
-    for (const key in value) {
-      if (same && keys[n] !== key) same = false;
-      if (++n > MAX_SHAPE_KEYS) return null;
-    }
-    if (same && n === keys.length) return last;
-  }
-  if (!compiling) return null;
-  const keys: string[] = [];
+  let keys: string[] | null = null;
+  let chars = 0;
   for (const key in value) {
-    if (key === '__proto__' || keys.length === MAX_SHAPE_KEYS) return null;
+    if (keys === null) {
+      if (known[n] === key) {
+        n++;
+        continue;
+      }
+      keys = known.slice(0, n);
+      for (const k of keys) chars += k.length;
+    }
+    chars += key.length;
+    if (keys.length === MAX_SHAPE_KEYS || key.length > MAX_KEY_CHARS || chars > MAX_SHAPE_CHARS || key === '__proto__') return null;
     keys.push(key);
+  }
+  if (keys === null) {
+    if (n === known.length && last !== null) return last;
+    keys = known.slice(0, n);
   }
   const id = keys.join('\u0000');
   let shape = shapes.get(id);

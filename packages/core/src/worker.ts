@@ -98,6 +98,16 @@ export class ProcRecord {
   ) {}
 }
 
+/** Whether `frame` is laid out as hypernode before frame layout `hn2` did it: a header `['hn1', worker]` then envelopes. */
+function isOlderFrame(frame: Uint8Array): boolean {
+  try {
+    const head = decodeMany(frame)[0];
+    return Array.isArray(head) && head[0] === 'hn1';
+  } catch {
+    return false;
+  }
+}
+
 /** Messages waiting in a process's mailbox. */
 function mailboxSize(rec: ProcRecord): number {
   let n = 0;
@@ -581,12 +591,15 @@ export class WorkerRuntime {
   private readonly flush = (): void => {
     this.flushQueued = false;
     if (this.out.size === 0 || this.closed) return;
-    for (const [worker, envelopes] of this.out) {
-      // One msgpack array: its length prefix, the header, then the envelopes, each already encoded.
-      envelopes.unshift(arrayPrefix(envelopes.length + 1), this.header);
-      this.transport.send(worker, Buffer.concat(envelopes));
+    try {
+      for (const [worker, envelopes] of this.out) {
+        // One msgpack array: its length prefix, the header, then the envelopes, each already encoded.
+        envelopes.unshift(arrayPrefix(envelopes.length + 1), this.header);
+        this.transport.send(worker, Buffer.concat(envelopes));
+      }
+    } finally {
+      this.out.clear();
     }
-    this.out.clear();
   };
 
   // ---------------------------------------------------------------- receiving frames
@@ -600,7 +613,11 @@ export class WorkerRuntime {
       const head = items[0];
       if (!Array.isArray(head) || head[0] !== FRAME_MAGIC) throw new Error('no hypernode frame header');
     } catch (err) {
-      this.badFrame(frame, err);
+      if (isOlderFrame(frame)) {
+        this.badFrame(frame, new Error('a frame of an older hypernode version'), 'Upgrade every worker of the cluster to the same hypernode version.');
+      } else {
+        this.badFrame(frame, err);
+      }
       return;
     }
     for (let i = 1; i < items.length; i++) {
@@ -613,13 +630,13 @@ export class WorkerRuntime {
     this.flush();
   }
 
-  private badFrame(frame: Uint8Array, err: unknown): void {
+  private badFrame(frame: Uint8Array, err: unknown, hint = "Another program may be publishing to this cluster's queues."): void {
     this.counters.badFrames++;
     const now = this.clock.now();
     if (now - this.lastBadFrameLog > 1000) {
       this.lastBadFrameLog = now;
       this.logger.warn(
-        `worker '${this.id}' dropped an unreadable frame of ${frame.byteLength} bytes (${(err as Error).message}); ${this.counters.badFrames} so far. Another program may be publishing to this cluster's queues.`,
+        `worker '${this.id}' dropped an unreadable frame of ${frame.byteLength} bytes (${(err as Error).message}); ${this.counters.badFrames} so far. ${hint}`,
       );
     }
   }

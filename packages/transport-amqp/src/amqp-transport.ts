@@ -110,7 +110,6 @@ function withHeartbeat(url: string): string {
   }
 }
 
-const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 const codeOf = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
 
@@ -359,7 +358,7 @@ export class AmqpTransport implements Transport {
     const id = msg.properties.correlationId as string;
     const p = this.pending.get(id);
     if (!p) return;
-    if (error === undefined) this.finish(id, null, view(msg.content));
+    if (error === undefined) this.finish(id, null, msg.content);
     else this.finish(id, new HypernodeError('REMOTE_ERROR', `Service '${p.service}' of cluster '${this.cluster}' failed: ${String(error)}`));
   };
 
@@ -452,7 +451,7 @@ export class AmqpTransport implements Transport {
       if (!msg || rec.closed || rec.ch !== ch) return;
       this.received(msg);
       try {
-        rec.handler(msg.content); // a Buffer is a Uint8Array: no second view on the hot path
+        rec.handler(msg.content);
       } catch {
         // A subscriber's failure is its own; the next event still arrives.
       }
@@ -563,7 +562,7 @@ export class AmqpTransport implements Transport {
         this.ack(rec, ch, msg);
       };
       Promise.resolve()
-        .then(() => rec.handler(view(msg.content)))
+        .then(() => rec.handler(msg.content))
         .then(
           (body) => reply(body),
           (err: unknown) => reply(new Uint8Array(0), { [ERROR_HEADER]: err instanceof Error ? err.message : String(err) }),
