@@ -111,8 +111,16 @@ function isOlderFrame(frame: Uint8Array): boolean {
 /** Messages waiting in a process's mailbox. */
 function mailboxSize(rec: ProcRecord): number {
   let n = 0;
-  for (let q = rec.q, i = rec.qh; q !== null; q = q.length % 2 === 1 ? (q[q.length - 1] as unknown[]) : null, i = 0) n += (q.length - (q.length % 2) - i) / 2;
+  for (const _ of waitingSenders(rec)) n++;
   return n;
+}
+
+/** The sender (a name, or a CallFrom for a call) of each message waiting in `rec`'s mailbox, oldest first. */
+function* waitingSenders(rec: ProcRecord): Generator<unknown> {
+  // A chunk of odd length ends with the next chunk; the pairs before it are (sender, message).
+  for (let q = rec.q, i = rec.qh; q !== null; q = i === q.length ? null : (q[i] as unknown[]), i = 0) {
+    for (; i + 1 < q.length; i += 2) yield q[i];
+  }
 }
 
 /** What `ps` shows of one process. */
@@ -873,12 +881,9 @@ export class WorkerRuntime {
     x.reason = reason;
     if (rec.q) {
       let left = 0;
-      for (let q: unknown[] | null = rec.q, i = rec.qh; q !== null; q = i === q.length ? null : (q[i] as unknown[]), i = 0) {
-        for (; i + 1 < q.length; i += 2) {
-          const head = q[i];
-          if (head instanceof CallFrom) this.replyTo(head.token, undefined, exitedReason(rec.name));
-          left++;
-        }
+      for (const head of waitingSenders(rec)) {
+        if (head instanceof CallFrom) this.replyTo(head.token, undefined, exitedReason(rec.name));
+        left++;
       }
       this.counters.backlog -= left;
       this.counters.deadLetters += left;
