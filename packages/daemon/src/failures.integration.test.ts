@@ -5,22 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectCluster } from './connect-cluster';
-import { dropBrokerConnections, eventually, repoPath, startClusterProcess, startTestCluster, type TestCluster } from './test-support';
+import { dropBrokerConnections, eventually, repoPath, startClusterProcess, testClusterPerTest, type TestCluster } from './test-support';
 
 const run = promisify(execFile);
-let current: TestCluster | undefined;
-
-afterEach(async () => {
-  await current?.stop();
-  current = undefined;
-}, 60_000);
-
-async function start(nodes: { id: string; workers: number }[]): Promise<TestCluster> {
-  current = await startTestCluster(nodes);
-  return current;
-}
+const { start } = testClusterPerTest();
 
 function workerOf(name: string): string {
   return name.slice(0, name.indexOf(':'));

@@ -3,15 +3,14 @@
  * daemon, and what the cluster daemon does when a worker's heartbeat stops with nobody announcing it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DaemonProcess, daemonEnv, eventually, repoPath, startTestCluster, type TestCluster } from './test-support';
+import { DaemonProcess, daemonEnv, eventually, repoPath, testClusterPerTest } from './test-support';
 
-let current: TestCluster | undefined;
+const { start } = testClusterPerTest();
 const extra: DaemonProcess[] = [];
 
+// Registered after the cluster's: vitest runs afterEach hooks last-registered first, so these stop first.
 afterEach(async () => {
   for (const p of extra.splice(0)) await p.stop();
-  await current?.stop();
-  current = undefined;
 }, 60_000);
 
 function workerOf(name: string): string {
@@ -20,7 +19,7 @@ function workerOf(name: string): string {
 
 describe('operating a cluster', { timeout: 90_000 }, () => {
   it('adds a worker to a node, removes it for good (its processes end), then drains the node', async () => {
-    const t = (current = await startTestCluster([{ id: 'n1', workers: 1 }]));
+    const t = await start([{ id: 'n1', workers: 1 }]);
     const [first] = t.workers.get('n1')!;
     await expect(t.client.addWorkers('nope', 1)).rejects.toThrow("Node 'nope' is not a live node of cluster");
 
@@ -50,7 +49,7 @@ describe('operating a cluster', { timeout: 90_000 }, () => {
   });
 
   it('announces a worker lost when its heartbeat stops and no node daemon speaks for it', async () => {
-    const t = (current = await startTestCluster([{ id: 'n1', workers: 1 }]));
+    const t = await start([{ id: 'n1', workers: 1 }]);
     const [a] = t.workers.get('n1')!;
     // A worker started by hand, without a node daemon: nobody watches its process.
     const solo = new DaemonProcess('worker', ['--id', 'solo1'], daemonEnv(t.cluster));

@@ -7,17 +7,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectCluster } from './connect-cluster';
-import { eventually, repoPath, startTestCluster, type TestCluster } from './test-support';
+import { eventually, repoPath, testClusterPerTest } from './test-support';
 
 const run = promisify(execFile);
-let current: TestCluster | undefined;
-
-afterEach(async () => {
-  await current?.stop();
-  current = undefined;
-}, 60_000);
+const { start } = testClusterPerTest();
 
 /** Restarts the machine's Redis the way it was started (no persistence: it comes back empty). */
 async function restartRedis(): Promise<void> {
@@ -34,8 +29,7 @@ async function restartRedis(): Promise<void> {
 
 describe('a Redis restart under a running cluster', { timeout: 120_000 }, () => {
   it('survives Redis coming back empty: modules are stored again, new workers spawn them, processes keep their state', async () => {
-    current = await startTestCluster([{ id: 'n1', workers: 2 }]);
-    const t = current;
+    const t = await start([{ id: 'n1', workers: 2 }]);
     const [, b] = t.workers.get('n1')!;
     await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
     await t.client.load(repoPath('packages/daemon/test-fixtures/named.ts'));

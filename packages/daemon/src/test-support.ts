@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RedisRegistry } from '@hypernode/registry-redis';
+import { afterEach } from 'vitest';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import { DEFAULT_AMQP_URL, DEFAULT_REDIS_URL } from './config';
 
@@ -198,6 +199,21 @@ export interface TestCluster {
   workers: Map<string, string[]>;
   /** Stops every daemon still running, closes the client, deletes the cluster from RabbitMQ and Redis. */
   stop(): Promise<void>;
+}
+
+/** Registers an `afterEach` that stops the test cluster the running test started with `start` (see {@link startTestCluster}). */
+export function testClusterPerTest(): { start(nodes: { id: string; workers: number }[]): Promise<TestCluster> } {
+  let current: TestCluster | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  }, 60_000);
+  return {
+    async start(nodes) {
+      current = await startTestCluster(nodes);
+      return current;
+    },
+  };
 }
 
 /**
