@@ -1,18 +1,9 @@
-import { HypernodeError, type LoadReport } from '@hypernode/core';
+import { HypernodeError } from '@hypernode/core';
 import { describe, expect, it } from 'vitest';
 import { placeSpawn } from './place-spawn';
 import type { WorkerLoad } from './worker-load';
+import { NOW, worker } from './test-support';
 
-const NOW = 1_000_000;
-
-/** A worker whose score is exactly `delay` (the other fields default to zero). */
-function worker(id: string, load: Partial<LoadReport> = {}, extra: Partial<WorkerLoad> = {}): WorkerLoad {
-  return {
-    id,
-    load: { processes: 0, backlog: 0, eventLoopDelayMs: 0, rssBytes: 0, at: NOW, ...load },
-    ...extra,
-  };
-}
 const busy = (id: string, eventLoopDelayMs: number, extra: Partial<WorkerLoad> = {}) =>
   worker(id, { eventLoopDelayMs }, extra);
 

@@ -2,17 +2,8 @@ import { HypernodeError, ManualClock, type LoadReport, type MemberInfo } from '@
 import { describe, expect, it } from 'vitest';
 import { placeSpawn } from './place-spawn';
 import { Placer } from './placer';
-import { workerLoadsFromMembers, type WorkerLoad } from './worker-load';
-
-const T0 = 1_000_000;
-
-function worker(id: string, load: Partial<LoadReport> = {}, extra: Partial<WorkerLoad> = {}): WorkerLoad {
-  return {
-    id,
-    load: { processes: 0, backlog: 0, eventLoopDelayMs: 0, rssBytes: 0, at: T0, ...load },
-    ...extra,
-  };
-}
+import { workerLoadsFromMembers } from './worker-load';
+import { NOW, prng, worker } from './test-support';
 
 function tally(placer: Placer, n: number, parent?: string): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -23,23 +14,15 @@ function tally(placer: Placer, n: number, parent?: string): Record<string, numbe
   return counts;
 }
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 describe('Placer', () => {
   it('spreads a burst of 10,000 spawns evenly over equally loaded workers', () => {
-    const placer = new Placer({ clock: new ManualClock(T0) });
+    const placer = new Placer({ clock: new ManualClock(NOW) });
     for (let i = 0; i < 8; i++) placer.update(worker(`w${i}`, { processes: 100, eventLoopDelayMs: 2 }));
     expect(tally(placer, 10_000)).toEqual(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`w${i}`, 1250])));
   });
 
   it('spreads a burst according to estimated load: the idle worker fills up before the busy one gets any', () => {
-    const placer = new Placer({ clock: new ManualClock(T0), placementCost: 0.5 });
+    const placer = new Placer({ clock: new ManualClock(NOW), placementCost: 0.5 });
     placer.update(worker('busy', { eventLoopDelayMs: 10 }));
     placer.update(worker('idle'));
     const order = Array.from({ length: 1000 }, () => placer.place());
@@ -50,7 +33,7 @@ describe('Placer', () => {
   });
 
   it('keeps children on their parent worker until it is busier than the least loaded by more than the slack', () => {
-    const placer = new Placer({ clock: new ManualClock(T0), affinitySlack: 5, placementCost: 0.5 });
+    const placer = new Placer({ clock: new ManualClock(NOW), affinitySlack: 5, placementCost: 0.5 });
     placer.update(worker('a'));
     placer.update(worker('b'));
     const order = Array.from({ length: 13 }, () => placer.place('b'));
@@ -62,28 +45,28 @@ describe('Placer', () => {
   });
 
   it('forgets its own placements on a worker when a new report for it arrives', () => {
-    const clock = new ManualClock(T0);
+    const clock = new ManualClock(NOW);
     const placer = new Placer({ clock, placementCost: 1 });
     placer.update(worker('a'));
     placer.update(worker('b', { eventLoopDelayMs: 4 }));
     expect(tally(placer, 4)).toEqual({ a: 4 });
     expect(placer.snapshot().find((w) => w.id === 'a')?.placedSinceReport).toBe(4);
     clock.advance(1000);
-    placer.update(worker('a', { eventLoopDelayMs: 1, at: T0 + 1000 }));
+    placer.update(worker('a', { eventLoopDelayMs: 1, at: NOW + 1000 }));
     expect(placer.snapshot().find((w) => w.id === 'a')?.placedSinceReport).toBe(0);
     expect(placer.place()).toBe('a');
   });
 
   it('ignores a report older than the one it holds', () => {
-    const placer = new Placer({ clock: new ManualClock(T0) });
-    placer.update(worker('a', { eventLoopDelayMs: 50, at: T0 }));
-    placer.update(worker('b', { eventLoopDelayMs: 10, at: T0 }));
-    placer.update(worker('a', { eventLoopDelayMs: 0, at: T0 - 1 }));
+    const placer = new Placer({ clock: new ManualClock(NOW) });
+    placer.update(worker('a', { eventLoopDelayMs: 50, at: NOW }));
+    placer.update(worker('b', { eventLoopDelayMs: 10, at: NOW }));
+    placer.update(worker('a', { eventLoopDelayMs: 0, at: NOW - 1 }));
     expect(placer.place()).toBe('b');
   });
 
   it('never chooses a worker marked as draining, and chooses it again once undrained', () => {
-    const placer = new Placer({ clock: new ManualClock(T0) });
+    const placer = new Placer({ clock: new ManualClock(NOW) });
     placer.update(worker('a'));
     placer.update(worker('b', { eventLoopDelayMs: 20 }));
     placer.setDraining('a', true);
@@ -93,18 +76,18 @@ describe('Placer', () => {
   });
 
   it('stops choosing a worker once its report is older than staleAfterMs on its clock', () => {
-    const clock = new ManualClock(T0);
+    const clock = new ManualClock(NOW);
     const placer = new Placer({ clock, staleAfterMs: 5_000 });
-    placer.update(worker('quiet', { at: T0 }));
+    placer.update(worker('quiet', { at: NOW }));
     clock.advance(4_000);
-    placer.update(worker('talkative', { eventLoopDelayMs: 30, at: T0 + 4_000 }));
+    placer.update(worker('talkative', { eventLoopDelayMs: 30, at: NOW + 4_000 }));
     expect(placer.place()).toBe('quiet');
     clock.advance(1_001);
     expect(placer.place('quiet')).toBe('talkative');
   });
 
   it('says why it cannot place when every worker is draining or stale', () => {
-    const clock = new ManualClock(T0);
+    const clock = new ManualClock(NOW);
     const placer = new Placer({ clock, staleAfterMs: 5_000 });
     placer.update(worker('a', {}, { draining: true }));
     placer.update(worker('b'));
@@ -126,7 +109,7 @@ describe('Placer', () => {
   });
 
   it('forgets removed workers, and sync keeps exactly the workers listed', () => {
-    const placer = new Placer({ clock: new ManualClock(T0) });
+    const placer = new Placer({ clock: new ManualClock(NOW) });
     placer.update(worker('a'));
     placer.update(worker('b', { eventLoopDelayMs: 1 }));
     placer.update(worker('c', { eventLoopDelayMs: 2 }));
@@ -142,7 +125,7 @@ describe('Placer', () => {
   it('decides exactly as placeSpawn does on its snapshot, over many random clusters', () => {
     const random = prng(7);
     for (let round = 0; round < 200; round++) {
-      const clock = new ManualClock(T0);
+      const clock = new ManualClock(NOW);
       const affinitySlack = random() * 10;
       const placer = new Placer({ clock, affinitySlack, staleAfterMs: 5_000 });
       const ids = Array.from({ length: 1 + Math.floor(random() * 8) }, (_, i) => `w${i}`);
@@ -150,7 +133,7 @@ describe('Placer', () => {
         placer.update(
           worker(
             id,
-            { processes: Math.floor(random() * 500), backlog: Math.floor(random() * 50), eventLoopDelayMs: random() * 20, at: T0 - Math.floor(random() * 6_000) },
+            { processes: Math.floor(random() * 500), backlog: Math.floor(random() * 50), eventLoopDelayMs: random() * 20, at: NOW - Math.floor(random() * 6_000) },
             { draining: random() < 0.1 },
           ),
         );
@@ -160,7 +143,7 @@ describe('Placer', () => {
         const snapshot = placer.snapshot();
         let expected: string | Error;
         try {
-          expected = placeSpawn(snapshot, parent, { now: T0, affinitySlack, staleAfterMs: 5_000 });
+          expected = placeSpawn(snapshot, parent, { now: NOW, affinitySlack, staleAfterMs: 5_000 });
         } catch (e) {
           expected = e as Error;
         }
@@ -171,7 +154,7 @@ describe('Placer', () => {
   });
 
   it('plans relocations from its reports and its own placements', () => {
-    const placer = new Placer({ clock: new ManualClock(T0) });
+    const placer = new Placer({ clock: new ManualClock(NOW) });
     placer.update(worker('a'));
     placer.update(worker('b', { processes: 1000, eventLoopDelayMs: 40 }));
     // b scores 50 with 1000 processes (0.05 each); the mean is 25.
@@ -191,7 +174,7 @@ describe('Placer', () => {
 
 describe('workerLoadsFromMembers', () => {
   it('keeps the workers that have a load report, with their node and draining flag', () => {
-    const load: LoadReport = { processes: 1, backlog: 0, eventLoopDelayMs: 1, rssBytes: 1, at: T0 };
+    const load: LoadReport = { processes: 1, backlog: 0, eventLoopDelayMs: 1, rssBytes: 1, at: NOW };
     const members: MemberInfo[] = [
       { id: 'cluster', role: 'cluster', startedAt: 0 },
       { id: 'node-1', role: 'node', startedAt: 0, load },

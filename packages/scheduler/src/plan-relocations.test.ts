@@ -1,27 +1,8 @@
-import { HypernodeError, type LoadReport } from '@hypernode/core';
+import { HypernodeError } from '@hypernode/core';
 import { describe, expect, it } from 'vitest';
 import { loadScore } from './load-score';
 import { planRelocations } from './plan-relocations';
-import type { WorkerLoad } from './worker-load';
-
-const NOW = 1_000_000;
-
-function worker(id: string, load: Partial<LoadReport> = {}, extra: Partial<WorkerLoad> = {}): WorkerLoad {
-  return {
-    id,
-    load: { processes: 0, backlog: 0, eventLoopDelayMs: 0, rssBytes: 0, at: NOW, ...load },
-    ...extra,
-  };
-}
-
-/** A small deterministic generator so the property test is reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { NOW, prng, worker } from './test-support';
 
 describe('planRelocations', () => {
   it('suggests nothing when the load is even', () => {
