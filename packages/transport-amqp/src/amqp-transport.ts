@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect as amqpConnect } from 'amqplib';
+import { DirectPublisher } from './direct-publish';
 import type { Channel, ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
 import { HypernodeError, systemClock } from '@hypernode/core';
 import type { Clock, FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from '@hypernode/core';
@@ -37,6 +38,12 @@ export interface AmqpTransportOptions {
   maxBufferedBytes?: number;
   /** Time for request timeouts and reconnection backoff; default the system clock. */
   clock?: Clock;
+  /**
+   * Writes `send`'s frames to the socket directly, past amqplib's publish path, whenever amqplib holds
+   * nothing unsent for the publisher channel (see docs/design/011-direct-publish.md); default true. Set
+   * false to publish every frame through amqplib.
+   */
+  directPublish?: boolean;
 }
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -128,6 +135,8 @@ export class AmqpTransport implements Transport {
   private state: 'connecting' | 'up' | 'down' | 'closed' = 'connecting';
   private conn?: ChannelModel;
   private pub?: Channel;
+  /** Writes `send`'s frames straight to the socket while it can (see direct-publish.ts). */
+  private direct?: DirectPublisher;
   private blocked = false;
   private readonly outbox: Outgoing[] = [];
   private outboxHead = 0;
@@ -158,6 +167,7 @@ export class AmqpTransport implements Transport {
     private readonly expiresMs: number,
     private readonly maxBufferedBytes: number,
     private readonly clock: Clock,
+    private readonly directPublish: boolean,
   ) {
     this.prefix = `hypernode.${cluster}.`;
     this.exchange = `${this.prefix}events`;
@@ -181,7 +191,7 @@ export class AmqpTransport implements Transport {
     }
     const logger = options.logger ?? { info: (m: string) => console.info(`[hypernode] ${m}`), warn: (m: string) => console.warn(`[hypernode] ${m}`) };
     const url = options.url ?? 'amqp://guest:guest@127.0.0.1:5672';
-    const t = new AmqpTransport(url, cluster, logger, prefetch, options.queueExpiresMs ?? 60_000, options.maxBufferedBytes ?? 64 << 20, options.clock ?? systemClock);
+    const t = new AmqpTransport(url, cluster, logger, prefetch, options.queueExpiresMs ?? 60_000, options.maxBufferedBytes ?? 64 << 20, options.clock ?? systemClock, options.directPublish ?? true);
     try {
       await t.open();
     } catch (err) {
@@ -192,8 +202,16 @@ export class AmqpTransport implements Transport {
   }
 
   send(inbox: string, frame: Uint8Array): void {
-    this.write('', this.prefix + 'inbox.' + inbox, frame, { mandatory: true });
+    const direct = this.direct;
+    if (direct !== undefined && this.state === 'up' && this.outboxHead === this.outbox.length && direct.publish(inbox, frame)) {
+      this.counters.framesSent++;
+      this.counters.bytesSent += frame.byteLength;
+      return;
+    }
+    this.write('', this.inboxQueue(inbox), frame, { mandatory: true });
   }
+
+  private readonly inboxQueue = (inbox: string): string => this.prefix + 'inbox.' + inbox;
 
   async listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
     const prefetch = options?.prefetch ?? this.prefetch;
@@ -272,7 +290,7 @@ export class AmqpTransport implements Transport {
     for (const rec of this.recs) rec.closed = true;
     for (const id of [...this.pending.keys()]) this.finish(id, this.closedError('wait for a reply'));
     const { conn, pub } = this;
-    this.conn = this.pub = undefined;
+    this.conn = this.pub = this.direct = undefined;
     this.outbox.length = this.outboxHead = this.outboxBytes = 0;
     if (pub) await pub.close().catch(noop);
     if (conn) await conn.close().catch(noop);
@@ -595,6 +613,7 @@ export class AmqpTransport implements Transport {
       this.conn = conn;
       this.pub = pub;
       this.blocked = false;
+      this.direct = this.directPublish ? DirectPublisher.attach(pub, this.inboxQueue) : undefined;
     } catch (err) {
       await conn.close().catch(noop);
       throw err;
@@ -605,7 +624,7 @@ export class AmqpTransport implements Transport {
     if (this.state !== 'up') return;
     this.state = 'down';
     const conn = this.conn;
-    this.conn = this.pub = undefined;
+    this.conn = this.pub = this.direct = undefined;
     for (const rec of this.recs) rec.ch = undefined;
     conn?.close().catch(noop);
     this.drained?.();
@@ -625,7 +644,7 @@ export class AmqpTransport implements Transport {
     try {
       await this.open();
     } catch (err) {
-      this.conn = this.pub = undefined;
+      this.conn = this.pub = this.direct = undefined;
       if (this.state !== 'down') return;
       this.logger.warn(`RabbitMQ at ${this.host} is still unreachable (attempt ${this.attempt}): ${(err as Error).message}; retrying.`);
       return this.reconnectLater();
