@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { clusterPerTest } from './test-support';
-import { checkData, copyData, decode, encode } from './codec';
+import { assembleArray, checkData, copyData, decode, decodeTrusted, encode, encodeTrusted } from './codec';
 import { Process, type Context, type EmbeddedCluster, type ProcessClass } from './index';
 
 // Messages are data (ARCHITECTURE §1 "Messages"): what the codec carries arrives intact, anything else is
@@ -116,6 +116,19 @@ function thrown(fn: () => unknown): Error {
   }
   throw new Error('expected a throw');
 }
+
+describe('assembleArray (a frame from its header and envelopes encoded beforehand)', () => {
+  it('decodes as the array of its parts, for each width of msgpack array header', () => {
+    for (const count of [0, 1, 14, 15, 16, 65_534, 65_535, 70_000]) {
+      const items = Array.from({ length: count }, (_, i) => [0, `w2:p.${i}`, 'w1:q', { type: 'M', n: i }]);
+      const frame = assembleArray(encodeTrusted(['hn2', 'w1']), items.map((item) => encodeTrusted(item)));
+      const decoded = decodeTrusted(frame) as unknown[];
+      expect(decoded.length, `${count} envelopes`).toBe(count + 1);
+      expect(decoded[0]).toEqual(['hn2', 'w1']);
+      expect(decoded.slice(1)).toEqual(items);
+    }
+  });
+});
 
 describe('copyData and the wire agree', () => {
   for (const [name, value, arrives] of corpus()) {

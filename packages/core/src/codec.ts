@@ -432,6 +432,35 @@ export function arrayPrefix(length: number): Uint8Array {
   return Uint8Array.of(0xdd, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
 }
 
+/**
+ * The encoding of an array whose first item's encoding is `head` and whose other items' encodings are
+ * `items`, in one allocation: {@link arrayPrefix}, `head` and `items` copied one after the other. Frames are
+ * made so from their header and the envelopes encoded at `send` time.
+ */
+export function assembleArray(head: Uint8Array, items: readonly Uint8Array[]): Buffer {
+  const length = items.length + 1;
+  let size = head.byteLength;
+  for (let i = 0; i < items.length; i++) size += items[i]!.byteLength;
+  let at = length < 16 ? 1 : length < 0x10000 ? 3 : 5;
+  const out = Buffer.allocUnsafe(at + size);
+  if (length < 16) out[0] = 0x90 | length;
+  else if (length < 0x10000) {
+    out[0] = 0xdc;
+    out.writeUInt16BE(length, 1);
+  } else {
+    out[0] = 0xdd;
+    out.writeUInt32BE(length, 1);
+  }
+  out.set(head, at);
+  at += head.byteLength;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    out.set(item, at);
+    at += item.byteLength;
+  }
+  return out;
+}
+
 /** Decodes a concatenation of encoded values (a frame of envelopes); throws on garbage. */
 export function decodeMany(bytes: Uint8Array): unknown[] {
   return packr.unpackMultiple(asBuffer(bytes)) as unknown[];

@@ -1,4 +1,4 @@
-import { arrayPrefix, checkData, copyData, decodeMany, decodeTrusted, encodeTrusted } from './codec';
+import { assembleArray, checkData, copyData, decodeMany, decodeTrusted, encodeTrusted } from './codec';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { ProcessContext } from './context';
 import { PENDING, settle } from './coroutine';
@@ -600,11 +600,8 @@ export class WorkerRuntime {
     this.flushQueued = false;
     if (this.out.size === 0 || this.closed) return;
     try {
-      for (const [worker, envelopes] of this.out) {
-        // One msgpack array: its length prefix, the header, then the envelopes, each already encoded.
-        envelopes.unshift(arrayPrefix(envelopes.length + 1), this.header);
-        this.transport.send(worker, Buffer.concat(envelopes));
-      }
+      // One msgpack array per worker: the header, then the envelopes, each already encoded.
+      for (const [worker, envelopes] of this.out) this.transport.send(worker, assembleArray(this.header, envelopes));
     } finally {
       this.out.clear();
     }
