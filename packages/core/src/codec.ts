@@ -414,7 +414,7 @@ export function decode(bytes: Uint8Array): unknown {
 }
 
 /**
- * Decodes bytes made by {@link encodeTrusted} (or an array assembled with {@link arrayPrefix}) without checking
+ * Decodes bytes made by {@link encodeTrusted} (or an array assembled with {@link assembleArray}) without checking
  * the result against the data model (internal frames, whose parts are checked where they are used); throws on
  * garbage.
  */
@@ -423,19 +423,9 @@ export function decodeTrusted(bytes: Uint8Array): unknown {
 }
 
 /**
- * The msgpack header of an array of `length` items: followed by the items' encodings, it makes the encoding
- * of the array. Frames are assembled so from envelopes encoded at `send` time.
- */
-export function arrayPrefix(length: number): Uint8Array {
-  if (length < 16) return Uint8Array.of(0x90 | length);
-  if (length < 0x10000) return Uint8Array.of(0xdc, length >> 8, length & 0xff);
-  return Uint8Array.of(0xdd, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
-}
-
-/**
  * The encoding of an array whose first item's encoding is `head` and whose other items' encodings are
- * `items`, in one allocation: {@link arrayPrefix}, `head` and `items` copied one after the other. Frames are
- * made so from their header and the envelopes encoded at `send` time.
+ * `items`, in one allocation: the msgpack array header for their count, then `head` and `items` copied one
+ * after the other. Frames are made so from their header and the envelopes encoded at `send` time.
  */
 export function assembleArray(head: Uint8Array, items: readonly Uint8Array[]): Buffer {
   const length = items.length + 1;

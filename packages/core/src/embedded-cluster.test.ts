@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterPerTest, has } from './test-support';
-import { arrayPrefix, encode } from './codec';
+import { assembleArray, encode } from './codec';
 import {
   ClassCatalog,
   HypernodeError,
@@ -369,7 +369,7 @@ describe('garbage frames', () => {
         [encode({ not: 'a frame' }), 1],
         [encode([['hn2']]), 0], // a header with no sender and nothing after it: nothing to deliver, nothing wrong
         [encode([['hn2', 'w9'], ['not an envelope'], [99, 'unknown kind']]), 2],
-        [Buffer.concat([arrayPrefix(2), encode(['hn2', 'w9']), new Uint8Array([0x92, 0x01])]), 1], // truncated
+        [assembleArray(encode(['hn2', 'w9']), [new Uint8Array([0x92, 0x01])]), 1], // truncated
         [Buffer.concat([encode(['hn1', 'w9']), encode([0, 'w2:1', 'w9:1', 'the old frame layout'])]), 1], // an older hypernode's frame
         [encode(['hn2', 'w9']), 1], // a header alone, not in a frame array
         [new TextEncoder().encode('{"json": "is not msgpack"}'), 1],
