@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: hypernode's throughput and memory beside raw baselines measured in the same run.
- * Each figure is the best of several interleaved runs (these machines are noisy); ratios compare bests.
+ * Throughput figures are the best of several interleaved runs (these machines are noisy); ratios compare bests.
+ * The cross-worker round trip is the p50 of all its measured round trips, over all runs.
  * Run with `--quick` for a short smoke run.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { arrayMailbox, mapInsert, microtaskPingPong } from './baseline';
 import { bytesPerProcess, oneWay, pingPong, spawnRate } from './local';
 import { rawOneWay } from './amqp-baseline';
-import { crossWorker } from './cross-worker';
+import { crossWorker, p50Us } from './cross-worker';
 import { createConnection } from 'node:net';
 
 if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
@@ -108,15 +109,21 @@ if (!brokerUp || process.argv.includes('--local')) {
   const messages = Math.round(200_000 * scale);
   const trips = Math.round(4_000 * scale);
   const spawns = Math.round(100_000 * scale);
-  let best = { oneWay: 0, rttP50Us: Infinity, remoteSpawns: 0 };
-  let raw = { oneWay: 0, rttP50Us: Infinity };
+  let best = { oneWay: 0, remoteSpawns: 0 };
+  let rawOneWayBest = 0;
+  // Round trips: the p50 of all measured ones of each side, over all rounds. Not each side's best round: the
+  // rounds with the lowest latency are those in which the machine's other load keeps its cores awake, and
+  // there each µs of CPU per hop weighs most, so a best-of compares the busiest moments (design 012).
+  const rtt = { ours: [] as number[], raw: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     const f = await crossWorker(messages, trips, spawns);
-    raw = { oneWay: Math.max(raw.oneWay, await rawOneWay(messages)), rttP50Us: Math.min(raw.rttP50Us, f.rawRttP50Us) };
-    best = { oneWay: Math.max(best.oneWay, f.oneWay), rttP50Us: Math.min(best.rttP50Us, f.rttP50Us), remoteSpawns: Math.max(best.remoteSpawns, f.remoteSpawns) };
+    rawOneWayBest = Math.max(rawOneWayBest, await rawOneWay(messages));
+    best = { oneWay: Math.max(best.oneWay, f.oneWay), remoteSpawns: Math.max(best.remoteSpawns, f.remoteSpawns) };
+    rtt.ours.push(...f.rtt.ours);
+    rtt.raw.push(...f.rtt.raw);
   }
-  rows.push({ name: 'cross-worker one-way', unit: 'msgs/s', ours: best.oneWay, base: raw.oneWay, baseName: 'raw amqplib publish+consume, no acks', target: '≥ 3.00×', ok: (o, b) => o >= 3 * b, higherIsBetter: true });
-  rows.push({ name: 'cross-worker round trip p50', unit: 'µs', ours: best.rttP50Us, base: raw.rttP50Us, baseName: 'raw amqplib between two OS processes', target: '≤ 1.20×', ok: (o, b) => o <= 1.2 * b, higherIsBetter: false });
+  rows.push({ name: 'cross-worker one-way', unit: 'msgs/s', ours: best.oneWay, base: rawOneWayBest, baseName: 'raw amqplib publish+consume, no acks', target: '≥ 3.00×', ok: (o, b) => o >= 3 * b, higherIsBetter: true });
+  rows.push({ name: 'cross-worker round trip p50', unit: 'µs', ours: p50Us(rtt.ours), base: p50Us(rtt.raw), baseName: 'raw amqplib between two OS processes, no acks', target: '≤ 1.20×', ok: (o, b) => o <= 1.2 * b, higherIsBetter: false });
   rows.push({ name: 'remote spawn', unit: 'spawns/s', ours: best.remoteSpawns, base: 0, baseName: '', target: '≥ 20k/s', ok: (o) => o >= 20_000, higherIsBetter: true });
 }
 
@@ -129,7 +136,7 @@ for (const group of Object.keys(localGroups)) {
   rows.push({ ...row, ok: () => row.met });
 }
 
-console.log(`\nhypernode benchmarks (node ${process.version}, best of ${rounds})\n`);
+console.log(`\nhypernode benchmarks (node ${process.version}; ${rounds} rounds: throughput is the best round, the round trip p50 is over all rounds)\n`);
 if (quick) console.log('--quick: one short round without the full warm-up, to check that everything runs; the targets apply to a full run.\n');
 const remote = (r: Row) => /^(cross|remote)/.test(r.name);
 const table = [...rows.filter((r) => !remote(r)), ...rows.filter(remote)].map((r) => ({

@@ -167,7 +167,11 @@ export interface WorkerOptions {
   seqStart?: number;
   /** How to load a module, for `MODULE_NOT_FOUND` messages (default: the distributed CLI's way). */
   loadHint?: string;
-  /** Frames of this worker's inbox handed over before the first is settled (default 64). */
+  /**
+   * Frames of this worker's inbox handed over before the first is acknowledged (default 256). The transport
+   * acknowledges in batches, at the latest once half of this window is outstanding: a wider window means fewer
+   * acks, each of which costs the broker work on the round trip's path (design 012).
+   */
   prefetch?: number;
   /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
   resilientWorkers?: string[];
@@ -234,7 +238,7 @@ export class WorkerRuntime {
     this.place = options.place ?? (() => this.id);
     this.header = encodeTrusted([FRAME_MAGIC, this.id]);
     this.seq = options.seqStart ?? 0;
-    this.prefetch = options.prefetch ?? 64;
+    this.prefetch = options.prefetch ?? 256;
     this.loadHint = options.loadHint ?? "Load it with 'hypernode-cli load <file>' (or connectCluster().load).";
     this.resilient = new Set(options.resilientWorkers ?? []);
     this.onWorkerLost = options.onWorkerLost;
