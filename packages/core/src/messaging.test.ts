@@ -163,6 +163,82 @@ describe('dead letters', () => {
     await expect.poll(() => deadLetters(c), { timeout: 5_000 }).toBe(before + 2);
   });
 
+  it('counts a message to a process that began to end right after the sender last wrote to it as a dead letter, and delivers to the next one', async () => {
+    // The worker keeps the local process a sender wrote to last; that must not deliver to it once it ends.
+    let release!: () => void;
+    const exitHeld = new Promise<void>((r) => (release = r));
+    let resume!: () => void;
+    const callerHeld = new Promise<void>((r) => (resume = r));
+    class Echoer extends Process {
+      static override moduleName = 'Echoer';
+      override processWillRun(state: any, { send }: Context) {
+        send(state.inbox, { ready: true });
+      }
+      override processDidReceiveMessage(state: any, message: any, _from: string, { send, getProcessName }: Context) {
+        if (message.reply) send(state.inbox, { pong: getProcessName() });
+      }
+      override processWillExit() {
+        return exitHeld; // stays 'exiting' until the test releases it
+      }
+    }
+    /** Writes to `a`; waits for the test; writes to `a` again (no other local send between), then to `b`. */
+    class Caller extends Process {
+      static override moduleName = 'Caller';
+      override processWillRun(state: any, { spawn }: Context) {
+        for (let i = 0; i < 30; i++) spawn('Echoer', { inbox: state.inbox });
+      }
+      override async processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+        if (!message.a) return; // CHILD_PROCESS_EXIT
+        send(message.a, { reply: false });
+        await callerHeld;
+        send(message.a, { reply: true });
+        send(message.b, { reply: true });
+      }
+    }
+    const c = await start(Echoer, Caller);
+    const inbox = c.inbox();
+    const caller = await c.spawn('Caller', { inbox: inbox.name });
+    for (let i = 0; i < 30; i++) await inbox.receiveMatching((r) => (r.message as any).ready === true);
+    const ps = await c.ps();
+    const here = ps.find((p) => p.name === caller)!.worker;
+    const [a, b] = ps.filter((p) => p.module === 'Echoer' && p.worker === here).map((p) => p.name);
+    expect(a && b).toBeTruthy();
+
+    c.send(caller, { a, b });
+    await expect.poll(async () => (await c.ps()).find((p) => p.name === caller)?.status).toBe('running');
+    expect(await c.kill(a!)).toBe(true);
+    await expect.poll(async () => (await c.ps()).find((p) => p.name === a)?.status).toBe('exiting');
+    const before = await deadLetters(c);
+    resume();
+    expect((await inbox.receiveMatching((r) => (r.message as any).pong !== undefined)).message).toEqual({ pong: b });
+    await expect.poll(() => deadLetters(c)).toBe(before + 1);
+    release();
+    await expect.poll(async () => (await c.ps()).some((p) => p.name === a)).toBe(false);
+  });
+
+  it('refuses a name that is not a string with a clear error, also right after a send to a local process', async () => {
+    class Sender extends Process {
+      static override moduleName = 'Sender';
+      override processDidReceiveMessage(state: any, message: any, _from: string, { send }: Context) {
+        const errors: string[] = [];
+        for (const to of message.to) {
+          try {
+            send(to, 'hi');
+          } catch (err) {
+            errors.push((err as Error).message);
+          }
+        }
+        send(state.inbox, { errors });
+      }
+    }
+    const c = await start(Sender);
+    const inbox = c.inbox();
+    const sender = await c.spawn('Sender', { inbox: inbox.name });
+    c.send(sender, { to: [sender, null, undefined, '', sender] });
+    const { errors } = (await inbox.receive()).message as { errors: string[] };
+    expect(errors).toEqual([expect.stringContaining('send() needs a process name (a string)'), expect.stringContaining('send() needs a process name (a string)')]);
+  });
+
   it('counts a message sent from outside to an ended process as a dead letter without throwing', async () => {
     const c = await start(Mortal);
     const inbox = c.inbox();

@@ -197,6 +197,13 @@ export class WorkerRuntime {
   readonly id: string;
   readonly cluster: string;
   private readonly procs = new Map<string, ProcRecord>();
+  /** The local process `sendFrom` found last (by its full name), until it ends: `sendFrom`'s fast path. */
+  private lastPid = '';
+  private lastRec: ProcRecord | null = null;
+  private forgetLast(): void {
+    this.lastPid = '';
+    this.lastRec = null;
+  }
   private readonly transport: Transport;
   private readonly registry: Registry | undefined;
   readonly modules: ModuleTable;
@@ -544,6 +551,14 @@ export class WorkerRuntime {
 
   /** Sends from any name (a process, an inbox, the outside); `token` marks a call. */
   sendFrom(from: string, to: string, message: unknown, token: string | null): void {
+    const last = this.lastRec;
+    if (to === this.lastPid && last !== null) {
+      // The local process sent to last (a burst of sends usually goes to one process).
+      const copy = copyData(message, 'message');
+      if (last.st >= EXITING) return this.deadLetter(from, to, token);
+      this.enqueue(last, from, copy, token);
+      return;
+    }
     if (typeof to !== 'string') {
       throw new TypeError(`send() needs a process name (a string) as its first argument; got ${describeArg(to)}.`);
     }
@@ -562,6 +577,8 @@ export class WorkerRuntime {
       const copy = copyData(message, 'message');
       const target = this.procs.get(pid);
       if (target === undefined || target.st >= EXITING) return this.deadLetter(from, pid, token);
+      this.lastPid = pid;
+      this.lastRec = target;
       this.enqueue(target, from, copy, token);
       return;
     }
@@ -934,6 +951,7 @@ export class WorkerRuntime {
     if (rec.st === DEAD) return;
     rec.st = DEAD;
     this.procs.delete(rec.name);
+    if (this.lastRec === rec) this.forgetLast();
     const x = rec.x!;
     const reason = x.reason!;
     this.counters.exited++;
@@ -1235,6 +1253,7 @@ export class WorkerRuntime {
     if (rec?.sink) {
       rec.st = DEAD;
       this.procs.delete(name);
+      if (this.lastRec === rec) this.forgetLast();
     }
   }
 
