@@ -108,10 +108,15 @@ function isOlderFrame(frame: Uint8Array): boolean {
   }
 }
 
-/** Messages waiting in a process's mailbox. */
+/** Messages waiting in a process's mailbox, counted chunk by chunk. */
 function mailboxSize(rec: ProcRecord): number {
   let n = 0;
-  for (const _ of waitingSenders(rec)) n++;
+  // A chunk of odd length ends with the next chunk; the pairs before it are (sender, message).
+  for (let q = rec.q, i = rec.qh; q !== null; i = 0) {
+    const end = q.length & ~1;
+    n += (end - i) / 2;
+    q = end === q.length ? null : (q[end] as unknown[]);
+  }
   return n;
 }
 
@@ -551,39 +556,35 @@ export class WorkerRuntime {
 
   /** Sends from any name (a process, an inbox, the outside); `token` marks a call. */
   sendFrom(from: string, to: string, message: unknown, token: string | null): void {
-    const last = this.lastRec;
-    if (to === this.lastPid && last !== null) {
-      // The local process sent to last (a burst of sends usually goes to one process).
-      const copy = copyData(message, 'message');
-      if (last.st >= EXITING) return this.deadLetter(from, to, token);
-      this.enqueue(last, from, copy, token);
-      return;
-    }
-    if (typeof to !== 'string') {
-      throw new TypeError(`send() needs a process name (a string) as its first argument; got ${describeArg(to)}.`);
-    }
+    // A burst of sends usually goes to one process: the local one found last is tried before any lookup.
     let pid = to;
-    let colon = to.indexOf(':');
-    if (colon < 0) {
-      const found = this.names.get(to);
-      if (found === undefined) {
-        checkData(message, 'message');
-        return this.deadLetter(from, to, token);
+    let target = to === this.lastPid ? this.lastRec : null;
+    if (target === null) {
+      if (typeof to !== 'string') {
+        throw new TypeError(`send() needs a process name (a string) as its first argument; got ${describeArg(to)}.`);
       }
-      pid = found;
-      colon = pid.indexOf(':');
+      let colon = to.indexOf(':');
+      if (colon < 0) {
+        const found = this.names.get(to);
+        if (found === undefined) {
+          checkData(message, 'message');
+          return this.deadLetter(from, to, token);
+        }
+        pid = found;
+        colon = pid.indexOf(':');
+      }
+      if (colon !== this.id.length || !pid.startsWith(this.prefix)) {
+        const maps = checkData(message, 'message');
+        this.push(pid.slice(0, colon), encodeTrusted(token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token], maps));
+        return;
+      }
+      target = this.procs.get(pid) ?? null;
     }
-    if (colon === this.id.length && pid.startsWith(this.prefix)) {
-      const copy = copyData(message, 'message');
-      const target = this.procs.get(pid);
-      if (target === undefined || target.st >= EXITING) return this.deadLetter(from, pid, token);
-      this.lastPid = pid;
-      this.lastRec = target;
-      this.enqueue(target, from, copy, token);
-      return;
-    }
-    const maps = checkData(message, 'message');
-    this.push(pid.slice(0, colon), encodeTrusted(token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token], maps));
+    const copy = copyData(message, 'message');
+    if (target === null || target.st >= EXITING) return this.deadLetter(from, pid, token);
+    this.lastPid = pid;
+    this.lastRec = target;
+    this.enqueue(target, from, copy, token);
   }
 
   private enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
