@@ -207,11 +207,7 @@ export class AmqpTransport implements Transport {
 
   send(inbox: string, frame: Uint8Array): void {
     const direct = this.direct;
-    if (direct !== undefined && this.state === 'up' && this.outboxHead === this.outbox.length && direct.publish(inbox, frame)) {
-      this.counters.framesSent++;
-      this.counters.bytesSent += frame.byteLength;
-      return;
-    }
+    if (direct !== undefined && this.canPublishNow() && direct.publish(inbox, frame)) return this.sent(frame.byteLength);
     this.write('', this.inboxQueue(inbox), frame, { mandatory: true });
   }
 
@@ -328,10 +324,20 @@ export class AmqpTransport implements Transport {
 
   private write(exchange: string, key: string, frame: Uint8Array, opts: Options.Publish): void {
     if (this.state === 'closed') return void this.counters.dropped++;
-    if (this.state === 'up' && !this.blocked && this.outboxHead === this.outbox.length && this.tryPublish(exchange, key, asBuffer(frame), opts)) return;
+    if (this.canPublishNow() && this.tryPublish(exchange, key, asBuffer(frame), opts)) return;
     if (this.outboxBytes + frame.byteLength > this.maxBufferedBytes) return void this.counters.dropped++;
     this.outbox.push({ exchange, key, body: Buffer.from(frame), opts });
     this.outboxBytes += frame.byteLength;
+  }
+
+  /** Whether a frame may be published at once: connected, not pushed back, nothing older waiting in the outbox. */
+  private canPublishNow(): boolean {
+    return this.state === 'up' && !this.blocked && this.outboxHead === this.outbox.length;
+  }
+
+  private sent(bytes: number): void {
+    this.counters.framesSent++;
+    this.counters.bytesSent += bytes;
   }
 
   /**
@@ -347,8 +353,7 @@ export class AmqpTransport implements Transport {
       this.logger.warn(`dropped a frame for '${key}': ${(err as Error).message}`);
       return true;
     }
-    this.counters.framesSent++;
-    this.counters.bytesSent += body.length;
+    this.sent(body.length);
     return true;
   }
 
