@@ -1,6 +1,6 @@
 import { assembleArray, checkData, copyData, decodeMany, decodeTrusted, encodeTrusted } from './codec';
 import { systemClock, type Clock, type TimerHandle } from './clock';
-import { ProcessContext } from './context';
+import { ProcessContext } from './process-context';
 import { PENDING, settle } from './coroutine';
 import { HypernodeError } from './errors';
 import { describeReason, hypernodeReason, isCrash, reviveExitReason, toExitReason } from './exit-reason';
