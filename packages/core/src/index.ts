@@ -32,3 +32,5 @@ export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, Superviso
 export * as registryArguments from './registry-arguments';
 export { builtinModules } from './builtins';
 export { LoadMeter } from './load-meter';
+export { createWorkerRuntime } from './create-runtime';
+export type { WorkerRuntimeSetup } from './create-runtime';
