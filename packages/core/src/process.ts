@@ -2,6 +2,12 @@ import type { Lifecycle } from './coroutine';
 import type { Context } from './context';
 
 /**
+ * The key of the phantom property that carries a module's type parameters to typed names (see
+ * `typed-names.ts`). Types only: it has no value at run time.
+ */
+export declare const processTypes: unique symbol;
+
+/**
  * The base class of every hypernode module. A module is a class extending `Process`; each spawned process
  * is an instance of it with its own state, inbox, parent and children.
  *
@@ -20,17 +26,25 @@ import type { Context } from './context';
  * returns nothing is fine). Keep per-process data in `state`: it is what the runtime carries when a process is
  * upgraded or relocated. The instance (`this`) is private to the process too, but is not relocated.
  *
- * @typeParam State - the process's state.
- * @typeParam Message - the messages it receives.
+ * The type parameters also type the sending side: `spawn(Counter, state)` checks `state` against `State` and
+ * returns a name typed with `Message` and `Reply`, so that `send` and `call` to it check the message and
+ * `call` resolves with `Reply` (see `ProcessName`). They change nothing at run time.
+ *
+ * @typeParam State - the process's state (and what `spawn` checks its initial state against).
+ * @typeParam Message - the messages it receives (and what `send`/`call` to its typed name accept).
+ * @typeParam Reply - what it answers calls with (`ctx.reply`), so what `call` to its typed name resolves with.
  */
-export abstract class Process<State = any, Message = any> {
+export abstract class Process<State = any, Message = any, Reply = unknown> {
   /** Overrides the module name (otherwise the `@hypernode-module` comment or the class name). */
   static moduleName?: string;
 
-  processWillRun?(state: State, ctx: Context<State>): Lifecycle<State | void>;
-  processDidReceiveMessage?(state: State, message: Message, senderName: string, ctx: Context<State>): Lifecycle<State | void>;
-  processWillExit?(state: State, err: ExitReason, ctx: Context<State>): Lifecycle<unknown>;
-  processWillUpgrade?(state: State, fromVersion: number, ctx: Context<State>): Lifecycle<State | void>;
+  /** Never present at run time: carries the type parameters to typed names. */
+  declare readonly [processTypes]?: { state: State; message: Message; reply: Reply };
+
+  processWillRun?(state: State, ctx: Context<State, Reply>): Lifecycle<State | void>;
+  processDidReceiveMessage?(state: State, message: Message, senderName: string, ctx: Context<State, Reply>): Lifecycle<State | void>;
+  processWillExit?(state: State, err: ExitReason, ctx: Context<State, Reply>): Lifecycle<unknown>;
+  processWillUpgrade?(state: State, fromVersion: number, ctx: Context<State, Reply>): Lifecycle<State | void>;
 }
 
 /** A class that extends {@link Process}. */
