@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@hypernode\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@hypernode\/core\/runtime$/, replacement: src('./packages/core/src/runtime.ts') },
       { find: /^@hypernode\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^hypernode$/, replacement: src('./packages/hypernode/src/index.ts') },
       { find: /^@hypernode\/transport-amqp$/, replacement: src('./packages/transport-amqp/src/index.ts') },

@@ -1,0 +1,41 @@
+/**
+ * `@hypernode/core/runtime`: the pieces hypernode's own packages are built from (the daemons, the scheduler,
+ * the CLI, the benchmarks) and what an adapter author implements or tests against (the `Transport` and
+ * `Registry` interfaces, their in-memory implementations, the registry's argument checks).
+ *
+ * Applications and module authors do not need it: everything they use is exported by `@hypernode/core` (and
+ * `hypernode`). This entry follows the versions of `@hypernode/core` but carries no semver promise beyond
+ * hypernode's own packages and adapter authors: a minor version may change it, with a changeset that says so.
+ *
+ * The in-memory transport and registry live here rather than in `@hypernode/core/testing`: they are what the
+ * embedded cluster runs on and the reference an adapter's behaviour is held to, while `testing` holds the
+ * contract suites that check an adapter (and run against them in core).
+ */
+
+// The worker runtime and its assembly.
+export { WorkerRuntime } from './worker';
+export type { WorkerOptions } from './worker';
+export { createWorkerRuntime } from './create-runtime';
+export type { WorkerRuntimeSetup } from './create-runtime';
+export { ModuleTable, ClassCatalog } from './modules';
+export type { ModuleEntry } from './modules';
+export { builtinModules } from './builtins';
+export { LoadPlacer } from './placement';
+export { LoadMeter } from './load-meter';
+
+// Module code: bundling, evaluation, naming, and the API module code is given.
+export { bundleModuleFile, evaluateModule, moduleNameOf, hashCode } from './module-loader';
+export type { BundledModule, ModuleClass } from './module-loader';
+export { moduleApi } from './module-api';
+export type { ModuleApi } from './module-api';
+
+// The wire: the codec's byte forms, and exit reasons as data.
+export { encode, decode, decodeMany } from './codec';
+export { toExitReason } from './exit-reason';
+
+// The adapter contracts and their in-memory implementations.
+export type { Transport, FrameHandler, ListenOptions, Subscription, TransportStats } from './transport';
+export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, LoadReport } from './registry';
+export { MemoryNetwork } from './memory-transport';
+export { MemoryRegistry } from './memory-registry';
+export * as registryArguments from './registry-arguments';
