@@ -1,12 +1,15 @@
-import type { Logger } from '@hypernode/core';
+import { systemClock, type Clock, type Logger, type Registry, type TimerHandle, type Transport } from '@hypernode/core';
 import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
 
-/** A connected transport and registry of one cluster. */
+/**
+ * A connected transport and registry of one cluster: what a daemon runs over. A daemon given them owns them
+ * from then on and closes both when it stops.
+ */
 export interface Adapters {
-  transport: AmqpTransport;
-  registry: RedisRegistry;
+  transport: Transport;
+  registry: Registry;
 }
 
 /**
@@ -24,26 +27,15 @@ export async function connectAdapters(conn: Connection, logger: Logger): Promise
   }
 }
 
-/** Resolves with `promise`, or with `undefined` once `ms` passed. */
-export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+/** Resolves with `promise`, or with `undefined` once `ms` passed on `clock`. */
+export function within<T>(promise: Promise<T>, ms: number, clock: Clock = systemClock): Promise<T | undefined> {
+  let timer: TimerHandle | undefined;
   return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
+    promise.finally(() => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+    }),
     new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), ms);
+      timer = clock.setTimeout(() => resolve(undefined), ms);
     }),
   ]);
-}
-
-/** Runs `tick` every `ms` (never two at once); `stop()` ends it. The first run is after `ms`. */
-export function every(ms: number, tick: () => Promise<void>): { stop(): void } {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    tick().finally(() => {
-      running = false;
-    });
-  }, ms);
-  return { stop: () => clearInterval(timer) };
 }

@@ -40,6 +40,15 @@ export interface Connection {
   cluster: string;
 }
 
+/** `options`' connection settings, each missing one taken from its default (not from the environment). */
+export function connectionOf(options: Partial<Connection>): Connection {
+  return {
+    cluster: options.cluster ?? DEFAULT_CLUSTER,
+    amqpUrl: options.amqpUrl ?? DEFAULT_AMQP_URL,
+    redisUrl: options.redisUrl ?? DEFAULT_REDIS_URL,
+  };
+}
+
 /** Settings of a `hypernode-worker`. */
 export interface WorkerConfig extends Connection {
   id: string;

@@ -1,10 +1,15 @@
 export { connectCluster } from './connect-cluster';
 export type { ClusterClient, ConnectClusterOptions, SpawnOptions } from './connect-cluster';
-export { startWorker, ROOT_WORKER, HEARTBEAT_MS, MEMBER_TTL_MS, STOP_TIMEOUT_MS } from './worker-daemon';
+export { startWorker, STOP_TIMEOUT_MS } from './worker-daemon';
 export type { WorkerDaemon, WorkerDaemonOptions } from './worker-daemon';
 export { startNode, RESTART_BACKOFF } from './node-daemon';
-export type { NodeDaemon, NodeDaemonOptions, NodeStatus, NodeWorkerInfo } from './node-daemon';
-export { startCluster, ROOT_NAME } from './cluster-daemon';
+export type { ForkWorker, NodeDaemon, NodeDaemonOptions, NodeStatus, NodeWorkerInfo } from './node-daemon';
+export { startCluster } from './cluster-daemon';
+export { ROOT_NAME, ROOT_WORKER } from './root-process';
+export { Heartbeat, HEARTBEAT_MS, MEMBER_TTL_MS } from './heartbeat';
+export type { HeartbeatOptions } from './heartbeat';
+export { connectAdapters } from './adapters';
+export type { Adapters } from './adapters';
 export type { ClusterDaemon, ClusterDaemonOptions, ClusterStatus, ModuleUpload, NodeSummary, ProcessTree, WorkerStatus } from './cluster-daemon';
 export {
   DEFAULT_AMQP_URL,

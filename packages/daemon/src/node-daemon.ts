@@ -1,20 +1,26 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encode, HypernodeError, type Logger, type Subscription } from '@hypernode/core';
-import { connectAdapters, every, within, type Adapters } from './adapters';
-import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL, defaultNodeId, type Connection } from './config';
+import { encode, HypernodeError, systemClock, type Clock, type Logger, type MemberInfo, type Subscription, type TimerHandle } from '@hypernode/core';
+import { connectAdapters, within, type Adapters } from './adapters';
+import { connectionOf, defaultNodeId, type Connection } from './config';
+import { Heartbeat } from './heartbeat';
 import { daemonLogger } from './logger';
 import { serveRpc } from './rpc';
-import { HEARTBEAT_MS, MEMBER_TTL_MS, STOP_TIMEOUT_MS } from './worker-daemon';
+import { STOP_TIMEOUT_MS } from './worker-daemon';
 
 /** Restart backoff of a worker that keeps dying: 100 ms, doubling, at most 10 s; reset after 30 s up. */
 export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_000 } as const;
 /** How long a node daemon waits for a forked worker to say it is up. */
 const READY_TIMEOUT_MS = 30_000;
+/** How long past a worker's own stop timeout a node daemon waits after SIGTERM before it sends SIGKILL. */
+const KILL_GRACE_MS = STOP_TIMEOUT_MS + 5000;
+
+/** Starts one worker program: node's `child_process.fork` has this signature. */
+export type ForkWorker = (entry: string, args: string[], options: ForkOptions) => ChildProcess;
 
 /** Options of {@link startNode}. */
 export interface NodeDaemonOptions extends Partial<Connection> {
@@ -34,6 +40,12 @@ export interface NodeDaemonOptions extends Partial<Connection> {
   workerEntry?: string;
   /** Node flags for each worker. Default: `['--import', <tsx>]` for a `.ts` entry, none otherwise. */
   workerExecArgv?: string[];
+  /** Times the restart backoff, the ready and stop grace periods, and the heartbeat. Default `systemClock`. */
+  clock?: Clock;
+  /** A connected transport and registry to run over (the daemon closes them when it stops). Default: connects to `amqpUrl` and `redisUrl`. */
+  adapters?: Adapters;
+  /** How a worker program is started. Default: node's `child_process.fork`. */
+  fork?: ForkWorker;
 }
 
 /** One worker as the node daemon tracks it. */
@@ -81,7 +93,7 @@ interface Slot {
   up: boolean;
   /** Set when the daemon asked the worker to stop: its exit is expected and it is not restarted. */
   removing: boolean;
-  restartTimer: NodeJS.Timeout | null;
+  restartTimer: TimerHandle | null;
   ready: Promise<void>;
   onReady: (err?: Error) => void;
   exited: Promise<void>;
@@ -105,13 +117,9 @@ export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDa
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
     throw new HypernodeError('INVALID_OPTIONS', `startNode() got workers: ${String(options.workers)}; give a whole number from 0 to 256.`);
   }
-  const conn: Connection = {
-    cluster: options.cluster ?? DEFAULT_CLUSTER,
-    amqpUrl: options.amqpUrl ?? DEFAULT_AMQP_URL,
-    redisUrl: options.redisUrl ?? DEFAULT_REDIS_URL,
-  };
+  const conn = connectionOf(options);
   const logger = options.logger ?? daemonLogger(`node ${id}`);
-  const adapters = await connectAdapters(conn, logger);
+  const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const daemon = new NodeDaemonImpl(id, conn, options, logger, adapters);
   try {
     await daemon.start(workers);
@@ -125,13 +133,14 @@ export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDa
 class NodeDaemonImpl implements NodeDaemon {
   private readonly slots = new Map<number, Slot>();
   private nextSlot = 1;
-  private readonly startedAt = Date.now();
+  private readonly clock: Clock;
+  private readonly fork: ForkWorker;
+  private readonly startedAt: number;
   private readonly host = hostname();
+  private readonly heartbeat: Heartbeat;
   private draining = false;
   private stopping: Promise<void> | null = null;
-  private ticker: { stop(): void } | null = null;
   private server: Subscription | null = null;
-  private registryWarned = false;
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
   private readonly entry: string;
@@ -146,6 +155,10 @@ class NodeDaemonImpl implements NodeDaemon {
     private readonly adapters: Adapters,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.clock = options.clock ?? systemClock;
+    this.fork = options.fork ?? fork;
+    this.startedAt = this.clock.now();
+    this.heartbeat = new Heartbeat({ registry: adapters.registry, member: () => this.member(), who: `node '${id}'`, logger, clock: this.clock });
     const launch = workerLaunch(options);
     this.entry = launch.entry;
     this.execArgv = launch.execArgv;
@@ -153,7 +166,7 @@ class NodeDaemonImpl implements NodeDaemon {
   }
 
   async start(workers: number): Promise<void> {
-    await this.heartbeat();
+    await this.heartbeat.beat();
     this.server = await serveRpc(this.adapters.transport, `node.${this.id}`, {
       status: () => this.status(),
       addWorkers: (args: { n: number }) => this.addWorkers(args.n),
@@ -163,7 +176,7 @@ class NodeDaemonImpl implements NodeDaemon {
         return { draining: true };
       },
     });
-    this.ticker = every(HEARTBEAT_MS, () => this.heartbeat());
+    this.heartbeat.start();
     await this.addWorkers(workers);
     this.logger.info(`node daemon '${this.id}' of cluster '${this.conn.cluster}' is up with ${this.slots.size} workers (pid ${process.pid})`);
   }
@@ -198,7 +211,7 @@ class NodeDaemonImpl implements NodeDaemon {
       this.launch(slot);
       added.push(slot);
     }
-    const ready = await within(Promise.allSettled(added.map((s) => s.ready)), READY_TIMEOUT_MS);
+    const ready = await within(Promise.allSettled(added.map((s) => s.ready)), READY_TIMEOUT_MS, this.clock);
     const failed = added.filter((_slot, i) => ready === undefined || ready[i]!.status === 'rejected');
     if (failed.length > 0) {
       this.logger.warn(`node '${this.id}': ${failed.length} of ${n} new workers did not come up within ${READY_TIMEOUT_MS / 1000} s; they are restarted with backoff`);
@@ -210,11 +223,11 @@ class NodeDaemonImpl implements NodeDaemon {
     const slot = [...this.slots.values()].find((s) => s.id === id);
     if (!slot) return false;
     slot.removing = true;
-    if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    if (slot.restartTimer) this.clock.clearTimeout(slot.restartTimer);
     if (slot.child) {
       slot.child.kill('SIGTERM');
-      if ((await within(slot.exited, STOP_TIMEOUT_MS + 5000)) === undefined && slot.child) {
-        this.logger.warn(`worker '${id}' did not stop within ${(STOP_TIMEOUT_MS + 5000) / 1000} s of SIGTERM; killing it`);
+      if ((await within(slot.exited, KILL_GRACE_MS, this.clock)) === undefined && slot.child) {
+        this.logger.warn(`worker '${id}' did not stop within ${KILL_GRACE_MS / 1000} s of SIGTERM; killing it`);
         slot.child.kill('SIGKILL');
         await slot.exited;
       }
@@ -231,11 +244,11 @@ class NodeDaemonImpl implements NodeDaemon {
   private async shutdown(why: string): Promise<void> {
     this.draining = true;
     this.logger.info(`node daemon '${this.id}' is draining (${why}): stopping ${this.slots.size} workers`);
-    await within(this.heartbeat(), 1000);
+    await within(this.heartbeat.beat(), 1000, this.clock);
     await Promise.all([...this.slots.values()].map((s) => this.removeWorker(s.id)));
-    this.ticker?.stop();
+    this.heartbeat.stop();
     await this.server?.close().catch(() => undefined);
-    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000);
+    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
     this.logger.info(`node daemon '${this.id}' stopped`);
@@ -249,10 +262,10 @@ class NodeDaemonImpl implements NodeDaemon {
 
   /** Gives a slot a new worker id and fresh ready/exit promises. */
   private fresh(slot: Slot): void {
-    slot.id = `${this.id}-w${slot.index}-${Date.now().toString(36)}`;
+    slot.id = `${this.id}-w${slot.index}-${this.clock.now().toString(36)}`;
     slot.child = null;
     slot.up = false;
-    slot.startedAt = Date.now();
+    slot.startedAt = this.clock.now();
     slot.ready = new Promise<void>((resolve, reject) => {
       slot.onReady = (err) => (err ? reject(err) : resolve());
     });
@@ -264,7 +277,7 @@ class NodeDaemonImpl implements NodeDaemon {
     const args = ['--id', slot.id, '--node', this.id];
     if (this.options.affinitySlack !== undefined) args.push('--affinity-slack', String(this.options.affinitySlack));
     if (this.options.placementCost !== undefined) args.push('--placement-cost', String(this.options.placementCost));
-    const child = fork(this.entry, args, {
+    const child = this.fork(this.entry, args, {
       execArgv: this.execArgv,
       env: {
         ...process.env,
@@ -276,7 +289,7 @@ class NodeDaemonImpl implements NodeDaemon {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     slot.child = child;
-    slot.startedAt = Date.now();
+    slot.startedAt = this.clock.now();
     child.on('message', (m: { type?: string }) => {
       if (m?.type === 'ready' && slot.child === child) {
         slot.up = true;
@@ -301,13 +314,13 @@ class NodeDaemonImpl implements NodeDaemon {
       this.slots.delete(slot.index);
       return;
     }
-    const upFor = Date.now() - slot.startedAt;
+    const upFor = this.clock.now() - slot.startedAt;
     slot.backoffMs = upFor >= RESTART_BACKOFF.resetAfterMs || slot.backoffMs === 0 ? RESTART_BACKOFF.firstMs : Math.min(slot.backoffMs * 2, RESTART_BACKOFF.maxMs);
     this.logger.warn(`worker '${slot.id}' (pid ${child.pid}) ${why}; its processes are lost; starting a replacement in ${slot.backoffMs} ms`);
     // Every worker learns it now, rather than when its heartbeat expires.
     this.adapters.transport.publish(encode(['worker-lost', slot.id, why]));
     this.adapters.registry.removeMember(slot.id).catch((err: Error) => this.logger.warn(`could not remove member '${slot.id}': ${err.message}`));
-    slot.restartTimer = setTimeout(() => {
+    slot.restartTimer = this.clock.setTimeout(() => {
       slot.restartTimer = null;
       if (this.draining || slot.removing) return;
       slot.restarts++;
@@ -316,34 +329,24 @@ class NodeDaemonImpl implements NodeDaemon {
     }, slot.backoffMs);
   }
 
-  private async heartbeat(): Promise<void> {
+  private member(): MemberInfo {
     const workers = [...this.slots.values()].filter((s) => s.up).map((s) => s.id);
-    try {
-      await this.adapters.registry.putMember(
-        {
-          id: this.id,
-          role: 'node',
-          node: this.id,
-          host: this.host,
-          pid: process.pid,
-          startedAt: this.startedAt,
-          meta: {
-            workers: workers.join(' '),
-            cpus: cpus().length,
-            loadavg1: Math.round(loadavg()[0]! * 100) / 100,
-            freeMemBytes: freemem(),
-            totalMemBytes: totalmem(),
-            draining: this.draining,
-          },
-        },
-        MEMBER_TTL_MS,
-      );
-      if (this.registryWarned) this.logger.info(`node '${this.id}' heartbeats again`);
-      this.registryWarned = false;
-    } catch (err) {
-      if (!this.registryWarned) this.logger.warn(`node '${this.id}' could not heartbeat: ${(err as Error).message}`);
-      this.registryWarned = true;
-    }
+    return {
+      id: this.id,
+      role: 'node',
+      node: this.id,
+      host: this.host,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      meta: {
+        workers: workers.join(' '),
+        cpus: cpus().length,
+        loadavg1: Math.round(loadavg()[0]! * 100) / 100,
+        freeMemBytes: freemem(),
+        totalMemBytes: totalmem(),
+        draining: this.draining,
+      },
+    };
   }
 }
 

@@ -1,18 +1,14 @@
-import * as core from '@hypernode/core';
-import { builtinModules, ClassCatalog, encode, HypernodeError, ModuleTable, WorkerRuntime, type Logger, type MemberInfo, type Subscription } from '@hypernode/core';
+import { createWorkerRuntime, encode, HypernodeError, systemClock, type Clock, type Logger, type MemberInfo, type Subscription, type WorkerRuntime } from '@hypernode/core';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
-import { connectAdapters, every, within, type Adapters } from './adapters';
-import type { Connection } from './config';
+import { connectAdapters, within, type Adapters } from './adapters';
+import { connectionOf, type Connection } from './config';
+import { Heartbeat } from './heartbeat';
 import { daemonLogger } from './logger';
+import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
 
-
-/** The runtime id of the cluster daemon: its loss never ends the children of its root (it comes back). */
-export const ROOT_WORKER = 'root';
-/** How often members heartbeat and placers re-read loads. */
-export const HEARTBEAT_MS = 1000;
-/** A member that misses this long of heartbeats is gone from the registry. */
-export const MEMBER_TTL_MS = 5000;
+export { HEARTBEAT_MS, MEMBER_TTL_MS } from './heartbeat';
+export { ROOT_WORKER } from './root-process';
 /** How long a graceful stop waits for processes' `processWillExit` before closing anyway. */
 export const STOP_TIMEOUT_MS = 10_000;
 
@@ -30,6 +26,10 @@ export interface WorkerDaemonOptions extends Partial<Connection> {
   placementCost?: number;
   /** Default {@link STOP_TIMEOUT_MS}. */
   stopTimeoutMs?: number;
+  /** Measures the stop timeout and paces the heartbeat; the runtime's timers use it too. Default `systemClock`. */
+  clock?: Clock;
+  /** A connected transport and registry to run over (the worker closes them when it stops). Default: connects to `amqpUrl` and `redisUrl`. */
+  adapters?: Adapters;
 }
 
 /** A running worker daemon. */
@@ -55,12 +55,10 @@ export interface WorkerDaemon {
  * `INVALID_ARGUMENT` when another worker already uses the id.
  */
 export async function startWorker(options: WorkerDaemonOptions): Promise<WorkerDaemon> {
-  const cluster = options.cluster ?? 'default';
+  const conn = connectionOf(options);
+  const cluster = conn.cluster;
   const logger = options.logger ?? daemonLogger(`worker ${options.id}`);
-  const adapters = await connectAdapters(
-    { cluster, amqpUrl: options.amqpUrl ?? 'amqp://guest:guest@127.0.0.1:5672', redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379' },
-    logger,
-  );
+  const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   try {
     return await WorkerDaemonImpl.start(options, cluster, logger, adapters);
   } catch (err) {
@@ -76,12 +74,11 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private resolveStopped!: () => void;
   private readonly placer: Placer;
   private readonly lost = new Set<string>();
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
+  private readonly heartbeat: Heartbeat;
   private draining = false;
   private stopping: Promise<void> | null = null;
-  private ticker: { stop(): void } | null = null;
   private server: Subscription | null = null;
-  private registryWarned = false;
   private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
 
   private constructor(
@@ -92,25 +89,32 @@ class WorkerDaemonImpl implements WorkerDaemon {
     private readonly adapters: Adapters,
     private readonly stopTimeoutMs: number,
     placement: { affinitySlack?: number; placementCost?: number },
+    private readonly clock: Clock,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.startedAt = clock.now();
     this.placer = new Placer(placement);
-    const catalog = new ClassCatalog();
-    for (const [name, cls] of Object.entries(builtinModules())) catalog.add(name, cls);
-    const evaluate = (code: string, origin: string) => core.evaluateModule(code, origin, core) as Record<string, unknown>;
-    this.runtime = new WorkerRuntime({
+    this.runtime = createWorkerRuntime({
       id,
       cluster,
       transport: adapters.transport,
       registry: adapters.registry,
-      modules: new ModuleTable(catalog, adapters.registry, evaluate),
       logger,
+      clock,
       place: (parentWorker) => this.place(parentWorker),
       resilientWorkers: [ROOT_WORKER],
       onWorkerLost: (worker) => {
         this.lost.add(worker);
         this.placer.remove(worker);
       },
+    });
+    this.heartbeat = new Heartbeat({
+      registry: adapters.registry,
+      member: () => this.member(),
+      who: `worker '${id}'`,
+      logger,
+      clock,
+      afterBeat: () => this.refresh(),
     });
   }
 
@@ -119,7 +123,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const placement: { affinitySlack?: number; placementCost?: number } = {};
     if (options.affinitySlack !== undefined) placement.affinitySlack = options.affinitySlack;
     if (options.placementCost !== undefined) placement.placementCost = options.placementCost;
-    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement);
+    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement, options.clock ?? systemClock);
     try {
       await w.runtime.start();
     } catch (err) {
@@ -128,7 +132,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
       }
       throw err;
     }
-    await w.heartbeat();
+    await w.heartbeat.beat();
     await w.refresh();
     w.server = await serveRpc(adapters.transport, `worker.${w.id}`, {
       ps: () => w.runtime.ps(),
@@ -154,10 +158,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
         return { draining: true };
       },
     });
-    w.ticker = every(HEARTBEAT_MS, async () => {
-      await w.heartbeat();
-      await w.refresh();
-    });
+    w.heartbeat.start();
     logger.info(`worker '${w.id}' of cluster '${cluster}' is up (pid ${process.pid})`);
     return w;
   }
@@ -190,17 +191,6 @@ class WorkerDaemonImpl implements WorkerDaemon {
     return m;
   }
 
-  private async heartbeat(): Promise<void> {
-    try {
-      await this.adapters.registry.putMember(this.member(), MEMBER_TTL_MS);
-      if (this.registryWarned) this.logger.info(`worker '${this.id}' heartbeats again`);
-      this.registryWarned = false;
-    } catch (err) {
-      if (!this.registryWarned) this.logger.warn(`worker '${this.id}' could not heartbeat: ${(err as Error).message}`);
-      this.registryWarned = true;
-    }
-  }
-
   private async refresh(): Promise<void> {
     try {
       const members = await this.adapters.registry.listMembers();
@@ -217,11 +207,11 @@ class WorkerDaemonImpl implements WorkerDaemon {
 
   private async shutdown(why: string): Promise<void> {
     this.logger.info(`worker '${this.id}' is stopping (${why}): ending its ${this.runtime.stats().processes} processes`);
-    this.ticker?.stop();
+    this.heartbeat.stop();
     this.draining = true;
-    await within(this.heartbeat(), 1000);
+    await within(this.heartbeat.beat(), 1000, this.clock);
     this.runtime.exitAll('shutdown');
-    if ((await within(this.runtime.whenEmpty().then(() => true), this.stopTimeoutMs)) !== true) {
+    if ((await within(this.runtime.whenEmpty().then(() => true), this.stopTimeoutMs, this.clock)) !== true) {
       this.logger.warn(
         `worker '${this.id}': ${this.runtime.stats().processes} processes did not finish processWillExit within ${this.stopTimeoutMs} ms; stopping anyway (their parents learn it as WORKER_LOST)`,
       );
@@ -229,7 +219,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     await this.server?.close().catch(() => undefined);
     // Tell everyone at once (rather than after the heartbeat expires) that nothing lives here any more.
     this.adapters.transport.publish(encode(['worker-lost', this.id, `it was stopped: ${why}`]));
-    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000);
+    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
     await this.runtime.close();
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);

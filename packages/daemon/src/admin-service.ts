@@ -1,0 +1,341 @@
+import { hostname } from 'node:os';
+import {
+  HypernodeError,
+  Inbox,
+  type ClassCatalog,
+  type Clock,
+  type LoadedModule,
+  type Logger,
+  type MemberInfo,
+  type ProcessInfo,
+  type WorkerRuntime,
+  type WorkerStats,
+} from '@hypernode/core';
+import type { Adapters } from './adapters';
+import type { ClusterMembership } from './cluster-membership';
+import type { ModuleUpload, ModuleUploads } from './module-uploads';
+import { ROOT_NAME, ROOT_WORKER } from './root-process';
+import { callRpc, type RpcHandler } from './rpc';
+
+/** How long the cluster daemon waits for a worker or node daemon to answer a forwarded request. */
+const FANOUT_TIMEOUT_MS = 3000;
+
+/** One worker in `status`. */
+export interface WorkerStatus {
+  id: string;
+  node: string | null;
+  pid: number | null;
+  startedAt: number;
+  draining: boolean;
+  load: MemberInfo['load'] | null;
+  /** Its counters, or null when it did not answer in time. */
+  stats: WorkerStats | null;
+  /** The workers its scheduler currently places children on (it learns of new ones within a second). */
+  placesOn: string[] | null;
+}
+
+/** One node in `status` and `nodes`. */
+export interface NodeSummary {
+  id: string;
+  host: string | null;
+  pid: number | null;
+  startedAt: number;
+  workers: string[];
+  meta: Record<string, string | number | boolean>;
+}
+
+/** What `status` answers. */
+export interface ClusterStatus {
+  cluster: string;
+  root: string;
+  daemon: { pid: number; host: string; startedAt: number };
+  workers: WorkerStatus[];
+  nodes: NodeSummary[];
+  /** Every live member as the registry lists it. */
+  members: MemberInfo[];
+}
+
+/** A process and its descendants, as `tree` answers. */
+export interface ProcessTree {
+  name: string;
+  module: string;
+  worker: string;
+  children: ProcessTree[];
+}
+
+/** What {@link AdminService} works with: the cluster daemon's parts. */
+export interface AdminServiceSetup {
+  cluster: string;
+  runtime: WorkerRuntime;
+  adapters: Adapters;
+  /** The classes the cluster daemon knows without loading (the built-in modules). */
+  catalog: ClassCatalog;
+  membership: ClusterMembership;
+  uploads: ModuleUploads;
+  logger: Logger;
+  clock: Clock;
+  /** When this cluster daemon started (epoch ms), as `status` reports it. */
+  startedAt: number;
+}
+
+/**
+ * The cluster daemon's admin requests (service `admin`): status, nodes, modules, load, spawn, send, call, ps,
+ * kill, stats, tree, workers-add, workers-remove, nodes-remove. Questions about workers and nodes are
+ * forwarded to them (`worker.<id>`, `node.<id>`); one that does not answer within 3 s is left out of a listing.
+ *
+ * It does not check who asks (the transport's cluster secret does), and it keeps no state of its own.
+ */
+export class AdminService {
+  constructor(private readonly setup: AdminServiceSetup) {}
+
+  /** The operations, by name, for `serveRpc`. */
+  handlers(): Record<string, RpcHandler> {
+    const { runtime } = this.setup;
+    return {
+      status: () => this.status(),
+      nodes: () => this.nodes(),
+      modules: () => this.modules(),
+      load: (args: { modules: ModuleUpload[] }) => this.load(args.modules),
+      spawn: (args: { module: string; state?: unknown; worker?: string }) => this.spawn(args.module, args.state, args.worker),
+      send: (args: { to: string; message: unknown; from?: string }) => {
+        runtime.sendFrom(args.from ?? `${ROOT_WORKER}:admin`, args.to, args.message, null);
+        runtime.flushNow();
+        return null;
+      },
+      call: (args: { to: string; message: unknown; timeoutMs?: number }) => this.call(args.to, args.message, args.timeoutMs),
+      ps: () => this.ps(),
+      kill: (args: { name: string; reason?: unknown }) => this.kill(args.name, args.reason),
+      stats: () => this.stats(),
+      tree: () => this.tree(),
+      'workers-add': (args: { node: string; n: number }) => this.forwardToNode(args.node, 'addWorkers', { n: args.n }, 60_000),
+      'workers-remove': (args: { id: string }) => this.removeWorker(args.id),
+      'nodes-remove': (args: { node: string }) => this.forwardToNode(args.node, 'drain', null, FANOUT_TIMEOUT_MS),
+    };
+  }
+
+  private get registry() {
+    return this.setup.adapters.registry;
+  }
+
+  private async status(): Promise<ClusterStatus> {
+    const members = await this.registry.listMembers();
+    const workers = members.filter((m) => m.role === 'worker');
+    const stats = await Promise.all(workers.map((w) => this.askWorker<WorkerStats & { worker: string; placesOn?: string[] }>(w.id, 'stats')));
+    return {
+      cluster: this.setup.cluster,
+      root: ROOT_NAME,
+      daemon: { pid: process.pid, host: hostname(), startedAt: this.setup.startedAt },
+      workers: workers.map((w, i) => ({
+        id: w.id,
+        node: w.node ?? null,
+        pid: w.pid ?? null,
+        startedAt: w.startedAt,
+        draining: w.meta?.draining === true,
+        load: w.load ?? null,
+        stats: stats[i] ? stripStats(stats[i]!) : null,
+        placesOn: stats[i]?.placesOn ?? null,
+      })),
+      nodes: nodeSummaries(members),
+      members,
+    };
+  }
+
+  private async nodes(): Promise<NodeSummary[]> {
+    return nodeSummaries(await this.registry.listMembers());
+  }
+
+  private async modules(): Promise<LoadedModule[]> {
+    const { catalog } = this.setup;
+    const out = new Map<string, LoadedModule>();
+    for (const name of catalog.names()) {
+      const c = catalog.get(name)!;
+      out.set(name, { name, version: c.version, hash: c.hash });
+    }
+    for (const m of await this.registry.listModules()) {
+      const entry: LoadedModule = { name: m.name, version: m.version, hash: m.hash };
+      if (m.origin !== undefined) entry.origin = m.origin;
+      out.set(m.name, entry);
+    }
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Validates every module first (evaluates its code, finds its class, constructs it once), then stores
+   * and announces each: a module that fails validation stores nothing of the upload.
+   */
+  private async load(modules: ModuleUpload[]): Promise<LoadedModule[]> {
+    const { uploads, runtime } = this.setup;
+    uploads.validate(modules);
+    const loaded: LoadedModule[] = [];
+    for (const m of modules) {
+      const entry = await uploads.store(m);
+      runtime.announceModule(entry.name, entry.version);
+      loaded.push(entry);
+    }
+    // The broadcast reaches every worker eventually; asking each one directly means that once `load`
+    // resolves, the next message to a running process of the module is handled by the new version.
+    const workers = this.setup.membership.liveWorkers();
+    await Promise.all(workers.flatMap((w) => loaded.map((m) => this.askWorker(w.id, 'module', { name: m.name, version: m.version }))));
+    return loaded;
+  }
+
+  private async spawn(moduleName: string, state: unknown, worker?: string): Promise<string> {
+    const { runtime, membership, cluster } = this.setup;
+    if (typeof moduleName !== 'string' || moduleName === '') {
+      throw new HypernodeError('INVALID_ARGUMENT', `spawn needs a module name; got ${typeof moduleName}.`);
+    }
+    const entry = await runtime.modules.fetch(moduleName);
+    if (!entry) {
+      const known = await runtime.modules.known();
+      throw new HypernodeError(
+        'MODULE_NOT_FOUND',
+        `Module '${moduleName}' is not loaded in cluster '${cluster}'; loaded modules: ${known.join(', ') || '(none)'}. Load it with 'hypernode-cli load <file>' or cluster.load().`,
+      );
+    }
+    let live = membership.liveWorkers();
+    if (live.length === 0 || (worker !== undefined && !live.some((w) => w.id === worker))) {
+      // A worker that joined since the last check: read the members now.
+      await membership.check();
+      live = membership.liveWorkers();
+    }
+    if (live.length === 0) {
+      throw new HypernodeError(
+        'INVALID_ARGUMENT',
+        `No worker is running in cluster '${cluster}', so '${moduleName}' cannot be spawned; start a node daemon with 'hypernode-node --cluster ${cluster}'.`,
+      );
+    }
+    if (worker !== undefined && !live.some((w) => w.id === worker)) {
+      throw new HypernodeError('INVALID_ARGUMENT', `Worker '${worker}' is not a live worker of cluster '${cluster}'; live workers: ${live.map((w) => w.id).join(', ')}.`);
+    }
+    try {
+      return runtime.spawnAsChild(ROOT_NAME, moduleName, state, worker);
+    } catch (err) {
+      if (HypernodeError.is(err, 'INVALID_ARGUMENT') && worker === undefined) {
+        throw new HypernodeError('INVALID_ARGUMENT', `No worker of cluster '${cluster}' can take '${moduleName}' now: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private async call(to: string, message: unknown, timeoutMs = 5000): Promise<unknown> {
+    const { runtime } = this.setup;
+    const inbox = new Inbox(runtime, this.setup.clock, () => undefined);
+    try {
+      const reply = runtime.call(inbox.name, to, message, timeoutMs);
+      runtime.flushNow();
+      return await reply;
+    } finally {
+      inbox.close();
+    }
+  }
+
+  private async askWorker<T>(worker: string, op: string, args: unknown = null): Promise<T | undefined> {
+    try {
+      return await callRpc<T>(this.setup.adapters.transport, `worker.${worker}`, op, args, FANOUT_TIMEOUT_MS);
+    } catch (err) {
+      this.setup.logger.debug(`worker '${worker}' did not answer '${op}': ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Asks every worker of the member list not known lost, in parallel; a worker that does not answer is left out. */
+  private async askLiveWorkers<T>(op: string): Promise<T[]> {
+    const members = await this.registry.listMembers();
+    const workers = members.filter((m) => m.role === 'worker' && !this.setup.membership.isLost(m.id));
+    const answers = await Promise.all(workers.map((w) => this.askWorker<T>(w.id, op)));
+    return answers.filter((a): a is Awaited<T> => a !== undefined) as T[];
+  }
+
+  private async ps(): Promise<ProcessInfo[]> {
+    const lists = await this.askLiveWorkers<ProcessInfo[]>('ps');
+    const all = [...this.setup.runtime.ps(), ...lists.flat()];
+    return all.sort((a, b) => (a.worker === b.worker ? 0 : a.worker === ROOT_WORKER ? -1 : b.worker === ROOT_WORKER ? 1 : a.worker < b.worker ? -1 : 1));
+  }
+
+  private async stats(): Promise<(WorkerStats & { worker: string })[]> {
+    const lists = await this.askLiveWorkers<WorkerStats & { worker: string }>('stats');
+    return [{ worker: ROOT_WORKER, ...this.setup.runtime.stats() }, ...lists.map((s) => ({ worker: s.worker, ...stripStats(s) }))];
+  }
+
+  private async tree(): Promise<ProcessTree> {
+    const list = await this.ps();
+    const nodes = new Map<string, ProcessTree>();
+    for (const p of list) nodes.set(p.name, { name: p.name, module: p.module, worker: p.worker, children: [] });
+    const root = nodes.get(ROOT_NAME) ?? { name: ROOT_NAME, module: 'Root', worker: ROOT_WORKER, children: [] };
+    for (const p of list) {
+      if (p.name === ROOT_NAME) continue;
+      // A process whose parent is gone (or unreachable) is shown under the root.
+      const parent = (p.parent !== null && nodes.get(p.parent)) || root;
+      parent.children.push(nodes.get(p.name)!);
+    }
+    return root;
+  }
+
+  private async kill(name: string, reason: unknown = 'killed'): Promise<boolean> {
+    const { runtime } = this.setup;
+    if (typeof name !== 'string' || name === '') throw new HypernodeError('INVALID_ARGUMENT', `kill needs a process name; got ${typeof name}.`);
+    const pid = name.includes(':') ? name : await this.registry.lookupName(name);
+    if (pid === undefined) return false;
+    if (pid === ROOT_NAME) {
+      throw new HypernodeError('INVALID_ARGUMENT', `The root process '${ROOT_NAME}' cannot be killed; kill its children, or stop the cluster daemon.`);
+    }
+    const worker = pid.slice(0, pid.indexOf(':'));
+    if (worker === ROOT_WORKER) {
+      const killed = runtime.kill(pid, reason);
+      runtime.flushNow();
+      return killed;
+    }
+    return (await this.askWorker<boolean>(worker, 'kill', { name: pid, reason })) ?? false;
+  }
+
+  private async forwardToNode(node: string, op: string, args: unknown, timeoutMs: number): Promise<unknown> {
+    const members = await this.registry.listMembers();
+    if (!members.some((m) => m.role === 'node' && m.id === node)) {
+      const nodes = members.filter((m) => m.role === 'node').map((m) => m.id);
+      throw new HypernodeError('INVALID_ARGUMENT', `Node '${node}' is not a live node of cluster '${this.setup.cluster}'; live nodes: ${nodes.join(', ') || '(none)'}.`);
+    }
+    return callRpc(this.setup.adapters.transport, `node.${node}`, op, args, timeoutMs);
+  }
+
+  private async removeWorker(id: string): Promise<boolean> {
+    const { transport } = this.setup.adapters;
+    const members = await this.registry.listMembers();
+    const member = members.find((m) => m.role === 'worker' && m.id === id);
+    if (!member) {
+      const ids = members.filter((m) => m.role === 'worker').map((m) => m.id);
+      throw new HypernodeError('INVALID_ARGUMENT', `Worker '${id}' is not a live worker of cluster '${this.setup.cluster}'; live workers: ${ids.join(', ') || '(none)'}.`);
+    }
+    if (member.node !== undefined && members.some((m) => m.role === 'node' && m.id === member.node)) {
+      return callRpc<boolean>(transport, `node.${member.node}`, 'removeWorker', { id }, 30_000);
+    }
+    // A worker started on its own (no node daemon): ask it to drain itself.
+    await callRpc(transport, `worker.${id}`, 'drain', null, FANOUT_TIMEOUT_MS);
+    return true;
+  }
+}
+
+function stripStats(s: WorkerStats & { worker?: string; node?: string | null; load?: unknown }): WorkerStats {
+  return {
+    processes: s.processes,
+    spawned: s.spawned,
+    exited: s.exited,
+    crashed: s.crashed,
+    delivered: s.delivered,
+    deadLetters: s.deadLetters,
+    badFrames: s.badFrames,
+    backlog: s.backlog,
+  };
+}
+
+function nodeSummaries(members: MemberInfo[]): NodeSummary[] {
+  return members
+    .filter((m) => m.role === 'node')
+    .map((n) => ({
+      id: n.id,
+      host: n.host ?? null,
+      pid: n.pid ?? null,
+      startedAt: n.startedAt,
+      workers: members.filter((m) => m.role === 'worker' && m.node === n.id).map((m) => m.id),
+      meta: n.meta ?? {},
+    }));
+}
