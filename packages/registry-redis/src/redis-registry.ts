@@ -5,7 +5,8 @@
  * `docker run -d -p 6379:6379 redis:7`); check it with `redis-cli ping`. Redis 6.2 or newer.
  * Key layout and the reasons for it: docs/design/003-redis-layout.md.
  */
-import { HypernodeError, registryArguments, systemClock, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core';
+import { HypernodeError, systemClock } from '@hypernode/core';
+import { registryArguments, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 import { Redis } from 'ioredis';
 import * as scripts from './scripts';
 

@@ -14,7 +14,8 @@ import { connect as amqpConnect } from 'amqplib';
 import { DirectPublisher } from './direct-publish';
 import type { Channel, ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
 import { HypernodeError, systemClock } from '@hypernode/core';
-import type { Clock, FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from '@hypernode/core';
+import type { Clock } from '@hypernode/core';
+import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from '@hypernode/core/runtime';
 
 /** Where {@link AmqpTransport} writes what operators should know (reconnections, dropped redeliveries). */
 export interface AmqpLogger {
