@@ -1,0 +1,88 @@
+/** The cluster daemon's liveness checks on a ManualClock with an in-memory registry. */
+import { describe, expect, it } from 'vitest';
+import { ClassCatalog, ManualClock, MemoryRegistry, silentLogger } from '@hypernode/core';
+import { ClusterMembership } from './cluster-membership';
+import { ModuleUploads } from './module-uploads';
+
+function setup() {
+  const clock = new ManualClock(1_000_000);
+  const registry = new MemoryRegistry({ clock });
+  const announced: string[] = [];
+  const restored: number[] = [];
+  const membership = new ClusterMembership({
+    cluster: 'membership-test',
+    registry,
+    runtime: {
+      announceWorkerLost: (id: string, why: string) => void announced.push(`${id}: ${why}`),
+      announceRegistryRestored: () => void restored.push(clock.now()),
+    },
+    modules: new ModuleUploads(registry, new ClassCatalog(), silentLogger),
+    logger: silentLogger,
+    clock,
+    startedAt: clock.now(),
+  });
+  const heartbeat = (id: string) => registry.putMember({ id, role: 'worker', startedAt: 0 }, 5000);
+  return { clock, registry, announced, restored, membership, heartbeat };
+}
+
+describe('ClusterMembership on a manual clock', () => {
+  it('announces lost a worker whose heartbeat expired without anyone announcing it, once', async () => {
+    const { clock, announced, membership, heartbeat } = setup();
+    await membership.markRegistry();
+    await heartbeat('w1');
+    await heartbeat('w2');
+    await membership.check();
+    expect(membership.liveWorkers().map((w) => w.id).sort()).toEqual(['w1', 'w2']);
+    clock.advance(4000);
+    await heartbeat('w2');
+    clock.advance(1000);
+    await membership.check();
+    expect(announced).toEqual(['w1: its heartbeat stopped']);
+    await membership.check();
+    expect(announced).toEqual(['w1: its heartbeat stopped']);
+    expect(membership.isLost('w1')).toBe(true);
+  });
+
+  it('after Redis came back empty, announces no loss for one member TTL, then announces the workers that did not come back', async () => {
+    const { clock, registry, announced, restored, membership, heartbeat } = setup();
+    await membership.markRegistry();
+    await heartbeat('w1');
+    await heartbeat('w2');
+    await membership.check();
+    // Redis restarts without its data: the epoch value and every member are gone.
+    await registry.deleteValue('cluster-daemon-epoch');
+    await registry.removeMember('w1');
+    await registry.removeMember('w2');
+    await membership.check();
+    expect(restored).toEqual([1_000_000]);
+    await heartbeat('w2');
+    clock.advance(4999);
+    await heartbeat('w2');
+    await membership.check();
+    expect(announced).toEqual([]);
+    clock.advance(1);
+    await membership.check();
+    expect(announced).toEqual(['w1: its heartbeat stopped']);
+  });
+
+  it('takes over the workers a previous cluster daemon recorded and announces those that vanished meanwhile', async () => {
+    const first = setup();
+    await first.membership.markRegistry();
+    await first.heartbeat('w1');
+    await first.heartbeat('w2');
+    await first.membership.check();
+    const second = new ClusterMembership({
+      cluster: 'membership-test',
+      registry: first.registry,
+      runtime: { announceWorkerLost: (id: string) => void first.announced.push(id), announceRegistryRestored: () => undefined },
+      modules: new ModuleUploads(first.registry, new ClassCatalog(), silentLogger),
+      logger: silentLogger,
+      clock: first.clock,
+      startedAt: first.clock.now(),
+    });
+    expect((await second.takeOver())?.workers.sort()).toEqual(['w1', 'w2']);
+    await first.registry.removeMember('w1');
+    await second.check();
+    expect(first.announced).toEqual(['w1']);
+  });
+});

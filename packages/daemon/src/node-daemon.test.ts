@@ -1,0 +1,165 @@
+/**
+ * The node daemon's timing (restart backoff, grace periods) on a ManualClock, with in-memory adapters and
+ * fake worker processes: nothing is forked and nothing waits for real time.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, MemoryNetwork, MemoryRegistry, type Logger } from '@hypernode/core';
+import { startNode, type ForkWorker, type NodeDaemon } from './node-daemon';
+
+/** A worker process as the node daemon sees it: it says it is ready, and exits when told to unless stubborn. */
+class FakeWorker extends EventEmitter {
+  readonly signals: string[] = [];
+  stubborn = false;
+  constructor(readonly pid: number) {
+    super();
+  }
+  kill(signal: NodeJS.Signals): boolean {
+    this.signals.push(signal);
+    if (!this.stubborn || signal === 'SIGKILL') queueMicrotask(() => this.emit('exit', null, signal));
+    return true;
+  }
+  crash(code = 1): void {
+    this.emit('exit', code, null);
+  }
+}
+
+/** Lets promise continuations run (no time passes on the clock). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const running: NodeDaemon[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((n) => n.stop()));
+});
+
+async function nodeOnManualClock(options: { ready?: boolean } = {}) {
+  const clock = new ManualClock(1_000_000);
+  const forked: FakeWorker[] = [];
+  const warnings: string[] = [];
+  const fork: ForkWorker = () => {
+    const child = new FakeWorker(1000 + forked.length);
+    forked.push(child);
+    if (options.ready !== false) queueMicrotask(() => child.emit('message', { type: 'ready' }));
+    return child as unknown as ChildProcess;
+  };
+  const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) };
+  const startup = startNode({
+    id: 'n1',
+    cluster: 'node-daemon-test',
+    workers: 1,
+    clock,
+    fork,
+    logger,
+    adapters: { transport: new MemoryNetwork({ clock }).connect(), registry: new MemoryRegistry({ clock }) },
+    workerEntry: fileURLToPath(import.meta.url),
+    workerExecArgv: [],
+  });
+  return { clock, forked, warnings, startup };
+}
+
+async function startedNode() {
+  const setup = await nodeOnManualClock();
+  const node = await setup.startup;
+  running.push(node);
+  return { ...setup, node };
+}
+
+/** Advances the clock to one millisecond before `ms`, checks no worker was forked, then to `ms`. */
+async function expectRestartAfter(clock: ManualClock, forked: FakeWorker[], ms: number): Promise<void> {
+  const before = forked.length;
+  clock.advance(ms - 1);
+  await settle();
+  expect(forked.length, `no replacement before ${ms} ms`).toBe(before);
+  clock.advance(1);
+  await settle();
+  expect(forked.length, `a replacement at ${ms} ms`).toBe(before + 1);
+}
+
+describe('the node daemon on a manual clock', () => {
+  it('replaces a worker that keeps crashing after 100 ms, then 200 ms, 400 ms..., doubling up to 10 s', async () => {
+    const { clock, forked, node } = await startedNode();
+    expect(forked).toHaveLength(1);
+    for (const ms of [100, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]) {
+      forked.at(-1)!.crash();
+      await expectRestartAfter(clock, forked, ms);
+    }
+    expect(node.status().workers).toMatchObject([{ slot: 1, restarts: 9 }]);
+  });
+
+  it('starts the backoff again from 100 ms once a replacement stayed up for 30 s', async () => {
+    const { clock, forked } = await startedNode();
+    forked.at(-1)!.crash();
+    await expectRestartAfter(clock, forked, 100);
+    forked.at(-1)!.crash();
+    await expectRestartAfter(clock, forked, 200);
+    clock.advance(30_000);
+    forked.at(-1)!.crash();
+    await expectRestartAfter(clock, forked, 100);
+  });
+
+  it('gives every replacement a new worker id in the same slot', async () => {
+    const { clock, forked, node } = await startedNode();
+    const first = node.status().workers[0]!.id;
+    forked.at(-1)!.crash();
+    clock.advance(100);
+    await settle();
+    const second = node.status().workers[0]!;
+    expect(second.slot).toBe(1);
+    expect(second.id).not.toBe(first);
+  });
+
+  it('does not replace a worker that exits with code 0 by itself (it was drained)', async () => {
+    const { clock, forked, node } = await startedNode();
+    forked[0]!.crash(0);
+    clock.advance(60_000);
+    await settle();
+    expect(forked).toHaveLength(1);
+    expect(node.status().workers).toEqual([]);
+  });
+
+  it('sends SIGKILL to a worker being removed only when it has not exited 15 s after SIGTERM', async () => {
+    const { clock, forked, node, warnings } = await startedNode();
+    const worker = forked[0]!;
+    worker.stubborn = true;
+    let removed: boolean | undefined;
+    void node.removeWorker(node.status().workers[0]!.id).then((r) => (removed = r));
+    await settle();
+    expect(worker.signals).toEqual(['SIGTERM']);
+    clock.advance(14_999);
+    await settle();
+    expect(worker.signals).toEqual(['SIGTERM']);
+    clock.advance(1);
+    await settle();
+    expect(worker.signals).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(removed).toBe(true);
+    expect(warnings.some((w) => w.includes('did not stop within 15 s of SIGTERM; killing it'))).toBe(true);
+    expect(node.status().workers).toEqual([]);
+  });
+
+  it('removes a worker that exits on SIGTERM without ever sending SIGKILL, and does not replace it', async () => {
+    const { clock, forked, node } = await startedNode();
+    expect(await node.removeWorker(node.status().workers[0]!.id)).toBe(true);
+    clock.advance(60_000);
+    await settle();
+    expect(forked[0]!.signals).toEqual(['SIGTERM']);
+    expect(forked).toHaveLength(1);
+  });
+
+  it('starts anyway, with a warning, when a new worker has not said it is ready within 30 s', async () => {
+    const { clock, warnings, startup, forked } = await nodeOnManualClock({ ready: false });
+    let node: NodeDaemon | undefined;
+    void startup.then((n) => (node = n));
+    while (forked.length === 0) await settle();
+    clock.advance(29_999);
+    await settle();
+    expect(node).toBeUndefined();
+    clock.advance(1);
+    await settle();
+    expect(node).toBeDefined();
+    running.push(node!);
+    expect(warnings.some((w) => w.includes('1 of 1 new workers did not come up within 30 s'))).toBe(true);
+    expect(node!.status().workers).toMatchObject([{ up: false }]);
+  });
+});
