@@ -1,20 +1,25 @@
 import { resolve as resolvePath } from 'node:path';
+import { builtinModules } from './builtins';
 import { systemClock, type Clock } from './clock';
+import { ClusterBase } from './cluster-base';
 import { copyData } from './codec';
+import { createWorkerRuntime } from './create-runtime';
 import { HypernodeError } from './errors';
-import { Inbox } from './inbox';
+import { listLoadedModules, moduleNotLoadedMessage, type LoadedModule } from './loaded-modules';
 import { consoleLogger, type Logger } from './logger';
 import { MemoryNetwork } from './memory-transport';
 import { MemoryRegistry } from './memory-registry';
-import { bundleModuleFile, evaluateModule, moduleNameOf } from './module-loader';
-import { ClassCatalog, ModuleTable } from './modules';
+import { moduleApi } from './module-api';
+import { bundleModuleFile, moduleNameOf } from './module-loader';
+import { ClassCatalog } from './modules';
+import { LoadPlacer } from './placement';
 import { isProcessClass, type ProcessClass } from './process';
 import type { Registry } from './registry';
 import { Root } from './root';
-import { builtinModules } from './builtins';
-import { LoadPlacer } from './placement';
-import { WorkerRuntime, type ProcessInfo, type WorkerStats } from './worker';
-import * as core from './index';
+import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
+
+export type { Cluster } from './cluster-base';
+export type { LoadedModule } from './loaded-modules';
 
 const builtinModuleNames = new Set(Object.keys(builtinModules()));
 
@@ -38,47 +43,6 @@ export interface ClusterOptions {
   stopTimeoutMs?: number;
 }
 
-/** A module as stored: name, version and content hash. */
-export interface LoadedModule {
-  name: string;
-  version: number;
-  hash: string;
-  origin?: string;
-}
-
-/**
- * A running cluster, seen from outside its processes. The embedded cluster and a client connected to a
- * distributed one share this surface.
- */
-export interface Cluster {
-  readonly name: string;
-  /** The root process's name. */
-  readonly root: string;
-  /**
-   * Loads (or reloads, as a new version) the module(s) of a source file, or a Process class. Running
-   * processes of a reloaded module switch to the new code from their next message.
-   */
-  load(source: string | ProcessClass): Promise<LoadedModule[]>;
-  /** Spawns a child of the root process; rejects with `MODULE_NOT_FOUND` for an unknown module. */
-  spawn(moduleName: string, initialState?: unknown): Promise<string>;
-  /** Sends a message from outside (the sender name is `from`, default the cluster's own outside name). */
-  send(to: string, message: unknown, from?: string): void;
-  /** Sends a message as a call and resolves with the reply. */
-  call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R>;
-  /** A mailbox outside any process that processes can send to by `inbox.name`. */
-  inbox(): Inbox;
-  /** Every process of the cluster. */
-  ps(): Promise<ProcessInfo[]>;
-  /** Ends a process as if it called `exit(reason)` (default `'killed'`); false when there is no such process. */
-  kill(name: string, reason?: unknown): Promise<boolean>;
-  /** The latest version of every loaded module. */
-  modules(): Promise<LoadedModule[]>;
-  /** Per-worker counters. */
-  stats(): Promise<(WorkerStats & { worker: string })[]>;
-  /** Ends every process (each runs `processWillExit`), then closes. Idempotent. */
-  stop(): Promise<void>;
-}
-
 const OUTSIDE = '$outside';
 const EMBEDDED_LOAD_HINT = 'Load it with cluster.load(<file or class>) (with hypernode-cli run, name its file on the command line).';
 
@@ -93,46 +57,45 @@ export async function createCluster(options: ClusterOptions = {}): Promise<Embed
 }
 
 /** The embedded cluster (see {@link createCluster}). */
-export class EmbeddedCluster implements Cluster {
-  readonly name: string;
+export class EmbeddedCluster extends ClusterBase {
   root = '';
   private readonly network: MemoryNetwork;
   private readonly registry: Registry;
   private readonly catalog = new ClassCatalog();
   private readonly workers: WorkerRuntime[] = [];
   private readonly logger: Logger;
-  private readonly clock: Clock;
   private readonly placer: LoadPlacer;
-  private stopping: Promise<void> | null = null;
   private readonly stopTimeoutMs: number;
-  private inboxes = new Set<Inbox>();
 
   constructor(options: ClusterOptions) {
+    const name = options.name ?? 'embedded';
+    const clock = options.clock ?? systemClock;
+    super(name, {
+      outsideName: OUTSIDE,
+      clock,
+      stoppedMessage: `Cluster '${name}' is stopped; create a new one with createCluster().`,
+    });
     const count = options.workers ?? 2;
     if (!Number.isInteger(count) || count < 1 || count > 256) {
       throw new HypernodeError('INVALID_OPTIONS', `createCluster() got workers: ${String(options.workers)}; give a whole number from 1 to 256.`);
     }
-    this.name = options.name ?? 'embedded';
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     if (!(this.stopTimeoutMs > 0)) {
       throw new HypernodeError('INVALID_OPTIONS', `createCluster() got stopTimeoutMs: ${String(options.stopTimeoutMs)}; give a number of milliseconds above 0.`);
     }
     this.logger = options.logger ?? consoleLogger;
-    this.clock = options.clock ?? systemClock;
-    this.network = new MemoryNetwork({ cluster: this.name, clock: this.clock });
-    this.registry = new MemoryRegistry({ clock: this.clock });
-    for (const [name, cls] of Object.entries(builtinModules())) this.catalog.add(name, cls);
+    this.network = new MemoryNetwork({ cluster: name, clock });
+    this.registry = new MemoryRegistry({ clock });
     this.placer = new LoadPlacer(() => this.workers.map((w) => ({ id: w.id, load: w.load() })));
-    const evaluate = (code: string, origin: string) => evaluateModule(code, origin, core) as Record<string, unknown>;
     for (let i = 1; i <= count; i++) {
       this.workers.push(
-        new WorkerRuntime({
+        createWorkerRuntime({
           id: `w${i}`,
-          cluster: this.name,
+          cluster: name,
           transport: this.network.connect(),
           registry: this.registry,
-          modules: new ModuleTable(this.catalog, this.registry, evaluate),
-          clock: this.clock,
+          catalog: this.catalog,
+          clock,
           logger: this.logger,
           place: (parentWorker) => this.placer.place(parentWorker),
           loadHint: EMBEDDED_LOAD_HINT,
@@ -150,17 +113,12 @@ export class EmbeddedCluster implements Cluster {
     }
     const rootName = moduleNameOf(undefined, rootClass);
     this.catalog.add(rootName, rootClass);
-    this.root = this.first.spawnRoot(rootName, options.rootState ?? {});
+    this.root = this.runtime.spawnRoot(rootName, options.rootState ?? {});
   }
 
-  private get first(): WorkerRuntime {
+  /** The first worker: it hosts the root process and the inboxes, and sends on behalf of the outside. */
+  protected get runtime(): WorkerRuntime {
     return this.workers[0]!;
-  }
-
-  private live(): void {
-    if (this.stopping) {
-      throw new HypernodeError('CLUSTER_STOPPED', `Cluster '${this.name}' is stopped; create a new one with createCluster().`);
-    }
   }
 
   async load(source: string | ProcessClass): Promise<LoadedModule[]> {
@@ -180,13 +138,13 @@ export class EmbeddedCluster implements Cluster {
         throw new HypernodeError('MODULE_INVALID', `Module '${name}' is built in and cannot be replaced; give the class another name (or a static moduleName).`);
       }
       const version = this.catalog.add(name, source);
-      this.first.announceModule(name, version);
+      this.runtime.announceModule(name, version);
       return [{ name, version, hash: this.catalog.get(name)!.hash }];
     }
     if (typeof source !== 'string' || source.length === 0) {
       throw new HypernodeError('INVALID_ARGUMENT', `cluster.load() needs a file path or a Process class; got ${typeof source}.`);
     }
-    const bundled = await bundleModuleFile(resolvePath(source), core);
+    const bundled = await bundleModuleFile(resolvePath(source), moduleApi);
     for (const m of bundled) {
       if (this.catalog.get(m.name)) {
         throw new HypernodeError(
@@ -200,7 +158,7 @@ export class EmbeddedCluster implements Cluster {
     const loaded: LoadedModule[] = [];
     for (const m of bundled) {
       const stored = await this.registry.addModuleVersion(m.name, { code: m.code, hash: m.hash, origin: m.origin });
-      this.first.announceModule(m.name, stored.version);
+      this.runtime.announceModule(m.name, stored.version);
       loaded.push({ name: m.name, version: stored.version, hash: stored.hash, origin: m.origin });
     }
     return loaded;
@@ -210,37 +168,13 @@ export class EmbeddedCluster implements Cluster {
     this.live();
     // Snapshot now: the caller may change its object while the module is looked up.
     const state = copyData(initialState === undefined ? {} : initialState, 'initialState');
-    const worker = this.first;
+    const worker = this.runtime;
     const entry = await worker.modules.fetch(moduleName);
     if (!entry) {
       const known = await worker.modules.known();
-      throw new HypernodeError(
-        'MODULE_NOT_FOUND',
-        `Module '${moduleName}' is not loaded in cluster '${this.name}'; loaded modules: ${known.join(', ') || '(none)'}. ${EMBEDDED_LOAD_HINT}`,
-      );
+      throw new HypernodeError('MODULE_NOT_FOUND', moduleNotLoadedMessage(moduleName, this.name, known, EMBEDDED_LOAD_HINT));
     }
     return worker.spawnAsChild(this.root, moduleName, state);
-  }
-
-  send(to: string, message: unknown, from: string = OUTSIDE): void {
-    this.live();
-    this.first.sendFrom(from, to, message, null);
-    this.first.flushNow();
-  }
-
-  async call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R> {
-    this.live();
-    const inbox = this.inbox();
-    const done = this.first.call(inbox.name, to, message, timeoutMs) as Promise<R>;
-    this.first.flushNow();
-    return done.finally(() => inbox.close());
-  }
-
-  inbox(): Inbox {
-    this.live();
-    const inbox = new Inbox(this.first, this.clock, () => this.inboxes.delete(inbox));
-    this.inboxes.add(inbox);
-    return inbox;
   }
 
   async ps(): Promise<ProcessInfo[]> {
@@ -256,14 +190,8 @@ export class EmbeddedCluster implements Cluster {
     return false;
   }
 
-  async modules(): Promise<LoadedModule[]> {
-    const out = new Map<string, LoadedModule>();
-    for (const name of this.catalog.names()) {
-      const c = this.catalog.get(name)!;
-      out.set(name, { name, version: c.version, hash: c.hash });
-    }
-    for (const m of await this.registry.listModules()) out.set(m.name, { name: m.name, version: m.version, hash: m.hash, origin: m.origin });
-    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  modules(): Promise<LoadedModule[]> {
+    return listLoadedModules(this.catalog, this.registry);
   }
 
   async stats(): Promise<(WorkerStats & { worker: string })[]> {
@@ -275,14 +203,10 @@ export class EmbeddedCluster implements Cluster {
     return this.workers.map((w) => w.id);
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
-    return this.stopping;
-  }
-
-  private async shutdown(): Promise<void> {
-    this.first.kill(this.root, 'shutdown');
-    this.first.flushNow();
+  /** Kills the root with `'shutdown'` and waits (up to `stopTimeoutMs`) for every process to end. */
+  protected override async endProcesses(): Promise<void> {
+    this.runtime.kill(this.root, 'shutdown');
+    this.runtime.flushNow();
     const empty = Promise.all(this.workers.map((w) => w.whenEmpty()));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<'late'>((resolve) => {
@@ -295,7 +219,10 @@ export class EmbeddedCluster implements Cluster {
       );
     }
     clearTimeout(timer);
-    for (const inbox of [...this.inboxes]) inbox.close();
+  }
+
+  /** Closes the workers, then the registry. */
+  protected async release(): Promise<void> {
     for (const w of this.workers) await w.close();
     await this.registry.close();
   }

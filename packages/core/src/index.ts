@@ -18,6 +18,7 @@ export { Inbox } from './inbox';
 export type { Received } from './inbox';
 export { createCluster, EmbeddedCluster } from './cluster';
 export type { Cluster, ClusterOptions, LoadedModule } from './cluster';
+export { ClusterBase, listLoadedModules, moduleNotLoadedMessage, type ClusterBaseOptions } from './cluster-base';
 export { WorkerRuntime } from './worker';
 export type { ProcessInfo, WorkerStats, WorkerOptions } from './worker';
 export { ModuleTable, ClassCatalog } from './modules';

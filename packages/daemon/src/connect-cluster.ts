@@ -2,18 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import * as core from '@hypernode/core';
 import {
-  ClassCatalog,
+  ClusterBase,
+  createWorkerRuntime,
   HypernodeError,
-  Inbox,
-  ModuleTable,
   silentLogger,
   systemClock,
-  WorkerRuntime,
   type Cluster,
   type LoadedModule,
   type Logger,
   type ProcessClass,
   type ProcessInfo,
+  type WorkerRuntime,
   type WorkerStats,
 } from '@hypernode/core';
 import { connectAdapters, type Adapters } from './adapters';
@@ -91,34 +90,32 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   return client;
 }
 
-class RemoteCluster implements ClusterClient {
+/** A client of a distributed cluster (see {@link connectCluster}): admin commands through the cluster daemon. */
+class RemoteCluster extends ClusterBase implements ClusterClient {
   readonly root = ROOT_NAME;
+  /** The client's own runtime: it hosts inboxes (never processes) and sends on behalf of the outside. */
   readonly runtime: WorkerRuntime;
-  private readonly outside: string;
-  private readonly inboxes = new Set<Inbox>();
-  private stopping: Promise<void> | null = null;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly adapters: Adapters,
     logger: Logger,
     private readonly timeoutMs: number,
   ) {
     const id = `client-${randomUUID().slice(0, 8)}`;
-    this.outside = `${id}:outside`;
-    this.runtime = new WorkerRuntime({
+    super(name, {
+      outsideName: `${id}:outside`,
+      clock: systemClock,
+      stoppedMessage: `This client of cluster '${name}' is stopped; connect again with connectCluster().`,
+    });
+    this.runtime = createWorkerRuntime({
+      role: 'client',
       id,
       cluster: name,
       transport: adapters.transport,
       registry: adapters.registry,
-      // A client hosts inboxes, never processes.
-      modules: new ModuleTable(new ClassCatalog(), undefined, undefined),
       logger,
     });
-  }
-
-  private live(): void {
-    if (this.stopping) throw new HypernodeError('CLUSTER_STOPPED', `This client of cluster '${this.name}' is stopped; connect again with connectCluster().`);
   }
 
   private async admin<T>(op: string, args: unknown = null, timeoutMs = this.timeoutMs): Promise<T> {
@@ -157,31 +154,6 @@ class RemoteCluster implements ClusterClient {
     if (initialState !== undefined) args.state = initialState;
     if (options.worker !== undefined) args.worker = options.worker;
     return this.admin<string>('spawn', args);
-  }
-
-  send(to: string, message: unknown, from: string = this.outside): void {
-    this.live();
-    this.runtime.sendFrom(from, to, message, null);
-    this.runtime.flushNow();
-  }
-
-  async call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R> {
-    this.live();
-    const inbox = this.inbox();
-    try {
-      const reply = this.runtime.call(inbox.name, to, message, timeoutMs) as Promise<R>;
-      this.runtime.flushNow();
-      return await reply;
-    } finally {
-      inbox.close();
-    }
-  }
-
-  inbox(): Inbox {
-    this.live();
-    const inbox = new Inbox(this.runtime, systemClock, () => this.inboxes.delete(inbox));
-    this.inboxes.add(inbox);
-    return inbox;
   }
 
   ps(): Promise<ProcessInfo[]> {
@@ -224,13 +196,8 @@ class RemoteCluster implements ClusterClient {
     return this.admin('tree');
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
-    return this.stopping;
-  }
-
-  private async shutdown(): Promise<void> {
-    for (const inbox of [...this.inboxes]) inbox.close();
+  /** Closes the client's runtime, then its transport and registry connections. */
+  protected async release(): Promise<void> {
     await this.runtime.close();
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);

@@ -1,0 +1,131 @@
+import type { Clock } from './clock';
+import { HypernodeError } from './errors';
+import { Inbox } from './inbox';
+import type { LoadedModule } from './loaded-modules';
+import type { ProcessClass } from './process';
+import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
+
+export { listLoadedModules, moduleNotLoadedMessage } from './loaded-modules';
+export type { LoadedModule } from './loaded-modules';
+
+/**
+ * A running cluster, seen from outside its processes. The embedded cluster and a client connected to a
+ * distributed one share this surface.
+ */
+export interface Cluster {
+  readonly name: string;
+  /** The root process's name. */
+  readonly root: string;
+  /**
+   * Loads (or reloads, as a new version) the module(s) of a source file, or a Process class. Running
+   * processes of a reloaded module switch to the new code from their next message.
+   */
+  load(source: string | ProcessClass): Promise<LoadedModule[]>;
+  /** Spawns a child of the root process; rejects with `MODULE_NOT_FOUND` for an unknown module. */
+  spawn(moduleName: string, initialState?: unknown): Promise<string>;
+  /** Sends a message from outside (the sender name is `from`, default the cluster's own outside name). */
+  send(to: string, message: unknown, from?: string): void;
+  /** Sends a message as a call and resolves with the reply. */
+  call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R>;
+  /** A mailbox outside any process that processes can send to by `inbox.name`. */
+  inbox(): Inbox;
+  /** Every process of the cluster. */
+  ps(): Promise<ProcessInfo[]>;
+  /** Ends a process as if it called `exit(reason)` (default `'killed'`); false when there is no such process. */
+  kill(name: string, reason?: unknown): Promise<boolean>;
+  /** The latest version of every loaded module. */
+  modules(): Promise<LoadedModule[]>;
+  /** Per-worker counters. */
+  stats(): Promise<(WorkerStats & { worker: string })[]>;
+  /** Ends every process (each runs `processWillExit`), then closes. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** What {@link ClusterBase} needs from its subclass at construction. */
+export interface ClusterBaseOptions {
+  /** The sender name `send` uses when the caller gives none. */
+  outsideName: string;
+  /** The clock the inboxes' `receive` timeouts run on. */
+  clock: Clock;
+  /** The `CLUSTER_STOPPED` sentence for an operation after `stop()`: what is stopped and how to get a new one. */
+  stoppedMessage: string;
+}
+
+/**
+ * The part of a {@link Cluster} that is the same whether its workers run in this Node process (the embedded
+ * cluster) or elsewhere (a client from `connectCluster`): messages from outside (`send`, `call`, `inbox`) go
+ * through one outside runtime, the subclass's `runtime`; every open inbox is closed on `stop()`; `stop()` runs
+ * once however often it is called; and, once stopping, every operation that checks `live()` throws
+ * `CLUSTER_STOPPED`.
+ *
+ * A subclass supplies `runtime` (started by the subclass), `load`, `spawn`, `ps`, `kill`, `modules` and `stats`,
+ * and the two steps of stopping: {@link ClusterBase.endProcesses} (before the inboxes close; default: none) and
+ * {@link ClusterBase.release} (after). It does not: start or own the runtime, place processes, or know any
+ * transport.
+ */
+export abstract class ClusterBase implements Cluster {
+  abstract readonly root: string;
+  /** The runtime that hosts this cluster's inboxes and sends on behalf of the outside. */
+  protected abstract readonly runtime: WorkerRuntime;
+  private readonly inboxes = new Set<Inbox>();
+  private stopping: Promise<void> | null = null;
+
+  protected constructor(
+    readonly name: string,
+    private readonly base: ClusterBaseOptions,
+  ) {}
+
+  abstract load(source: string | ProcessClass): Promise<LoadedModule[]>;
+  abstract spawn(moduleName: string, initialState?: unknown): Promise<string>;
+  abstract ps(): Promise<ProcessInfo[]>;
+  abstract kill(name: string, reason?: unknown): Promise<boolean>;
+  abstract modules(): Promise<LoadedModule[]>;
+  abstract stats(): Promise<(WorkerStats & { worker: string })[]>;
+
+  /** Throws `CLUSTER_STOPPED` once `stop()` has been called. */
+  protected live(): void {
+    if (this.stopping) throw new HypernodeError('CLUSTER_STOPPED', this.base.stoppedMessage);
+  }
+
+  send(to: string, message: unknown, from: string = this.base.outsideName): void {
+    this.live();
+    this.runtime.sendFrom(from, to, message, null);
+    this.runtime.flushNow();
+  }
+
+  async call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R> {
+    this.live();
+    const inbox = this.inbox();
+    try {
+      const reply = this.runtime.call(inbox.name, to, message, timeoutMs) as Promise<R>;
+      this.runtime.flushNow();
+      return await reply;
+    } finally {
+      inbox.close();
+    }
+  }
+
+  inbox(): Inbox {
+    this.live();
+    const inbox = new Inbox(this.runtime, this.base.clock, () => this.inboxes.delete(inbox));
+    this.inboxes.add(inbox);
+    return inbox;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** The first step of stopping, while inboxes still receive (e.g. ending every process). Default: none. */
+  protected async endProcesses(): Promise<void> {}
+
+  /** The last step of stopping, after every inbox is closed: close runtimes and connections. */
+  protected abstract release(): Promise<void>;
+
+  private async shutdown(): Promise<void> {
+    await this.endProcesses();
+    for (const inbox of [...this.inboxes]) inbox.close();
+    await this.release();
+  }
+}
