@@ -11,7 +11,7 @@ export { MemoryNetwork } from './memory-transport';
 export { Process, isProcessClass } from './process';
 export type { ProcessClass, ExitReason, ErrorData, SystemMessage } from './process';
 export type { Context } from './context';
-export type { ProcessName, ModuleMap, ModuleRef, StateOf, MessageOf, ReplyOf, SpawnArgs, SpawnedName, MessageTo, ReplyFrom } from './typed-names';
+export type { ProcessName, ModuleMap, ModuleRef, StateOf, InitialStateOf, MessageOf, ReplyOf, SpawnArgs, SpawnedName, MessageTo, ReplyFrom } from './typed-names';
 export type { Lifecycle } from './coroutine';
 export { Root } from './root';
 export { Inbox } from './inbox';

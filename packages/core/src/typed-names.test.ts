@@ -2,8 +2,8 @@
 // `pnpm test`) fails when a call marked `@ts-expect-error` compiles, so each such line proves that a wrong
 // message, state or reply is refused, and the lines without it prove that the right ones are accepted.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { createCluster, Process, silentLogger, type Context, type ProcessName } from './index';
-import type { MessageOf, ReplyFrom, ReplyOf, SpawnedName, StateOf } from './typed-names';
+import { createCluster, Process, silentLogger, Supervisor, type Context, type ProcessName, type SupervisorSpec } from './index';
+import type { InitialStateOf, MessageOf, ReplyFrom, ReplyOf, SpawnedName, StateOf } from './typed-names';
 
 type CounterMessage = { type: 'ADD'; n: number } | { type: 'GET' };
 
@@ -41,6 +41,12 @@ async function contextChecks(ctx: Context) {
   // @ts-expect-error the state is required when State does not accept {}
   ctx.spawn(TypedCounter);
   ctx.spawn(Optional);
+  // A module whose processWillRun takes something else than its State is spawned with that.
+  ctx.spawn(Supervisor, { strategy: 'oneForAll', children: [{ id: 'a', module: 'TypedNamesCounter', state: { count: 0 } }] });
+  // @ts-expect-error not a restart strategy
+  ctx.spawn(Supervisor, { strategy: 'allForNone', children: [] });
+  // @ts-expect-error a supervisor is spawned with a SupervisorSpec, which needs children
+  ctx.spawn(Supervisor, { strategy: 'oneForAll' });
 
   ctx.send(counter, { type: 'ADD', n: 1 });
   // @ts-expect-error not a message of TypedCounter
@@ -124,6 +130,8 @@ function replyChecks(ctx: Context<{ count: number }, number>) {
 describe('typed names', () => {
   it('derive state, messages and reply from a module class or a declared module name', () => {
     expectTypeOf<StateOf<typeof TypedCounter>>().toEqualTypeOf<{ count: number }>();
+    expectTypeOf<InitialStateOf<typeof TypedCounter>>().toEqualTypeOf<{ count: number }>();
+    expectTypeOf<InitialStateOf<typeof Supervisor>>().toEqualTypeOf<SupervisorSpec>();
     expectTypeOf<MessageOf<'TypedNamesCounter'>>().toEqualTypeOf<CounterMessage>();
     expectTypeOf<ReplyOf<typeof TypedCounter>>().toEqualTypeOf<number>();
     expectTypeOf<MessageOf<'NotDeclared'>>().toEqualTypeOf<unknown>();

@@ -70,14 +70,26 @@ export type MessageOf<M> = [ModuleTypes<M>] extends [never] ? unknown : ModuleTy
 export type ReplyOf<M> = [ModuleTypes<M>] extends [never] ? unknown : ModuleTypes<M> extends { reply: infer R } ? R : unknown;
 
 /**
- * The arguments after the module in `spawn(module, ...)`: the initial state, checked against the module's
- * `State`. It may be left out when `State` accepts `{}` (the default initial state) or the module is untyped.
+ * What `spawn` of a module class or declared module name takes as initial state: the first parameter of its
+ * `processWillRun` when it declares one (`Supervisor` takes a `SupervisorSpec` and makes its `State` from it),
+ * else its `State`; `unknown` for an untyped module.
+ */
+export type InitialStateOf<M> = [ModuleTypes<M>] extends [never]
+  ? unknown
+  : InstanceOfModule<M> extends { processWillRun?(state: infer I, ...rest: never[]): unknown }
+    ? I
+    : StateOf<M>;
+
+/**
+ * The arguments after the module in `spawn(module, ...)`: the initial state, checked against
+ * {@link InitialStateOf}. It may be left out when that accepts `{}` (the default initial state) or the module
+ * is untyped.
  */
 export type SpawnArgs<M> = [ModuleTypes<M>] extends [never]
   ? [initialState?: unknown]
-  : {} extends StateOf<M>
-    ? [initialState?: StateOf<M>]
-    : [initialState: StateOf<M>];
+  : {} extends InitialStateOf<M>
+    ? [initialState?: InitialStateOf<M>]
+    : [initialState: InitialStateOf<M>];
 
 /** The name `spawn(module, ...)` returns: typed with the module's `Message` and `Reply` (untyped modules give `ProcessName<unknown, unknown>`, which is just a string). */
 export type SpawnedName<M> = ProcessName<MessageOf<M>, ReplyOf<M>>;

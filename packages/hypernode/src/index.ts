@@ -21,6 +21,7 @@ export type {
   ModuleMap,
   ModuleRef,
   StateOf,
+  InitialStateOf,
   MessageOf,
   ReplyOf,
   SpawnArgs,
