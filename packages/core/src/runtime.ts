@@ -39,3 +39,7 @@ export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, Loa
 export { MemoryNetwork } from './memory-transport';
 export { MemoryRegistry } from './memory-registry';
 export * as registryArguments from './registry-arguments';
+
+// What the embedded cluster and connectCluster's client share (send, call, inbox, stop, the module listing).
+export { ClusterBase, listLoadedModules, moduleNotLoadedMessage } from './cluster-base';
+export type { ClusterBaseOptions } from './cluster-base';
