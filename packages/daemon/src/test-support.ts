@@ -19,6 +19,22 @@ const tsx = createRequire(import.meta.url).resolve('tsx');
 export const amqpUrl = process.env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL;
 export const redisUrl = process.env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL;
 
+/**
+ * Where a test cluster's daemons and clients connect, and how to run `rabbitmqctl` against its broker: the
+ * machine's servers ({@link amqpUrl}, {@link redisUrl}, plain `rabbitmqctl`) for whatever is not given. Tests that
+ * stop, restart, cut or flush a server pass the private ones of own-servers.ts here.
+ */
+export interface TestServers {
+  amqpUrl?: string;
+  redisUrl?: string;
+  /** Runs rabbitmqctl with these arguments against the broker at `amqpUrl` and resolves with its stdout. */
+  rabbitmqctl?: (args: string[]) => Promise<string>;
+}
+
+function rabbitmqctlOf(servers: TestServers): (args: string[]) => Promise<string> {
+  return servers.rabbitmqctl ?? (async (args) => (await run('rabbitmqctl', args)).stdout);
+}
+
 /** A fresh cluster name for one test. */
 export function clusterName(): string {
   return `t-${randomUUID().slice(0, 8)}`;
@@ -118,20 +134,20 @@ export class DaemonProcess {
 }
 
 /** Environment that points a daemon at the test cluster. */
-export function daemonEnv(cluster: string): Record<string, string> {
-  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: amqpUrl, HYPERNODE_REDIS_URL: redisUrl };
+export function daemonEnv(cluster: string, servers: TestServers = {}): Record<string, string> {
+  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl };
 }
 
 /** Starts `hypernode-cluster` and resolves once it says it is up. */
-export async function startClusterProcess(cluster: string): Promise<DaemonProcess> {
-  const p = new DaemonProcess('cluster', [], daemonEnv(cluster));
+export async function startClusterProcess(cluster: string, servers: TestServers = {}): Promise<DaemonProcess> {
+  const p = new DaemonProcess('cluster', [], daemonEnv(cluster, servers));
   await p.waitFor(/cluster daemon of cluster .* is up/);
   return p;
 }
 
 /** Starts `hypernode-node` with `workers` workers and resolves once it says it is up. */
-export async function startNodeProcess(cluster: string, id: string, workers: number, extra: string[] = []): Promise<DaemonProcess> {
-  const p = new DaemonProcess('node', ['--id', id, '--workers', String(workers), ...extra], daemonEnv(cluster));
+export async function startNodeProcess(cluster: string, id: string, workers: number, extra: string[] = [], servers: TestServers = {}): Promise<DaemonProcess> {
+  const p = new DaemonProcess('node', ['--id', id, '--workers', String(workers), ...extra], daemonEnv(cluster, servers));
   await p.waitFor(/node daemon .* is up with/, 40_000);
   return p;
 }
@@ -140,11 +156,11 @@ export async function startNodeProcess(cluster: string, id: string, workers: num
  * Deletes everything the cluster left in RabbitMQ (its inbox and RPC queues, found with rabbitmqctl, and its
  * events exchange) and in Redis. Run after its daemons stopped.
  */
-export async function deleteTestCluster(cluster: string): Promise<void> {
-  const { stdout } = await run('rabbitmqctl', ['list_queues', 'name', '-q']);
+export async function deleteTestCluster(cluster: string, servers: TestServers = {}): Promise<void> {
+  const stdout = await rabbitmqctlOf(servers)(['list_queues', 'name', '-q']);
   const prefix = `hypernode.${cluster}.`;
   const queues = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(prefix));
-  const transport = await AmqpTransport.connect({ url: amqpUrl, cluster, logger: { info() {}, warn() {} } });
+  const transport = await AmqpTransport.connect({ url: servers.amqpUrl ?? amqpUrl, cluster, logger: { info() {}, warn() {} } });
   // Declaring a queue through listen/serve makes this transport delete it in deleteClusterTopology().
   for (const q of queues) {
     const rest = q.slice(prefix.length);
@@ -157,19 +173,20 @@ export async function deleteTestCluster(cluster: string): Promise<void> {
   }
   await transport.close();
   await transport.deleteClusterTopology();
-  const registry = await RedisRegistry.connect({ url: redisUrl, cluster });
+  const registry = await RedisRegistry.connect({ url: servers.redisUrl ?? redisUrl, cluster });
   await registry.deleteCluster();
   await registry.close();
 }
 
 /** Closes, from the broker's side, every connection of `cluster` (as a broker outage would). */
-export async function dropBrokerConnections(cluster: string): Promise<number> {
-  const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
+export async function dropBrokerConnections(cluster: string, servers: TestServers = {}): Promise<number> {
+  const rabbitmqctl = rabbitmqctlOf(servers);
+  const stdout = await rabbitmqctl(['list_connections', 'pid', 'client_properties', '-q']);
   const pids = stdout
     .split('\n')
     .filter((line) => line.includes(`"hypernode.${cluster}.`))
     .map((line) => line.split('\t')[0]!);
-  await Promise.all(pids.map((pid) => run('rabbitmqctl', ['close_connection', pid, 'hypernode test: simulated broker outage'])));
+  await Promise.all(pids.map((pid) => rabbitmqctl(['close_connection', pid, 'hypernode test: simulated broker outage'])));
   return pids.length;
 }
 
@@ -201,16 +218,22 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startTestCluster}: the servers to use, and flags added to every `hypernode-node`. */
+export interface TestClusterOptions extends TestServers {
+  /** Flags after `--affinity-slack 0`, e.g. `['--placement-cost', '100000']`. */
+  nodeArgs?: string[];
+}
+
 /** Registers an `afterEach` that stops the test cluster the running test started with `start` (see {@link startTestCluster}). */
-export function testClusterPerTest(): { start(nodes: { id: string; workers: number }[]): Promise<TestCluster> } {
+export function testClusterPerTest(): { start(nodes: { id: string; workers: number }[], options?: TestClusterOptions): Promise<TestCluster> } {
   let current: TestCluster | undefined;
   afterEach(async () => {
     await current?.stop();
     current = undefined;
   }, 60_000);
   return {
-    async start(nodes) {
-      current = await startTestCluster(nodes);
+    async start(nodes, options) {
+      current = await startTestCluster(nodes, options);
       return current;
     },
   };
@@ -220,27 +243,27 @@ export function testClusterPerTest(): { start(nodes: { id: string; workers: numb
  * Starts `hypernode-cluster` and one `hypernode-node` per entry (affinity slack 0, so spawns spread by
  * load), connects a client and waits until every worker is up and its scheduler knows every other worker.
  */
-export async function startTestCluster(nodes: { id: string; workers: number }[]): Promise<TestCluster> {
+export async function startTestCluster(nodes: { id: string; workers: number }[], servers: TestClusterOptions = {}): Promise<TestCluster> {
   const { connectCluster } = await import('./connect-cluster');
   const cluster = clusterName();
   const started: DaemonProcess[] = [];
   const stop = async (client?: { stop(): Promise<void> }) => {
     await client?.stop();
     for (const p of started.reverse()) await p.stop();
-    await deleteTestCluster(cluster);
+    await deleteTestCluster(cluster, servers);
   };
   try {
-    const clusterDaemon = await startClusterProcess(cluster);
+    const clusterDaemon = await startClusterProcess(cluster, servers);
     started.push(clusterDaemon);
     const nodeMap = new Map<string, DaemonProcess>();
     await Promise.all(
       nodes.map(async (n) => {
-        const p = await startNodeProcess(cluster, n.id, n.workers, ['--affinity-slack', '0']);
+        const p = await startNodeProcess(cluster, n.id, n.workers, ['--affinity-slack', '0', ...(servers.nodeArgs ?? [])], servers);
         started.push(p);
         nodeMap.set(n.id, p);
       }),
     );
-    const client = await connectCluster({ cluster });
+    const client = await connectCluster({ cluster, amqp: servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl });
     const total = nodes.reduce((sum, n) => sum + n.workers, 0);
     const status = await eventually(async () => {
       const s = await client.status();
