@@ -64,7 +64,7 @@ export async function crossWorker(messages: number, roundTrips: number, spawns: 
   const { runtime: a, transport } = await startRuntime('a', cluster, () => 'b');
   const results: string[] = [];
   let wake: () => void = () => {};
-  const inbox = a.createSink((_from, message) => {
+  const inbox = a.openInbox((_from, message) => {
     results.push(message as string);
     wake();
   });

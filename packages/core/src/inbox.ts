@@ -1,6 +1,13 @@
 import type { Clock, TimerHandle } from './clock';
 import { HypernodeError } from './errors';
-import type { WorkerRuntime } from './worker';
+
+/** What an {@link Inbox} needs of the worker it lives on (a `WorkerRuntime` is one). */
+export interface InboxHost {
+  /** Opens an inbox whose messages go to `handler`; returns its name, which no process shares. */
+  openInbox(handler: (from: string, message: unknown, token: string | null) => void): string;
+  /** Closes the inbox `name`: later messages to it are dead letters. */
+  closeInbox(name: string): void;
+}
 
 /** A message as an {@link Inbox} receives it. */
 export interface Received<M = unknown> {
@@ -20,11 +27,11 @@ export class Inbox<M = unknown> {
   private closed = false;
 
   constructor(
-    private readonly worker: WorkerRuntime,
+    private readonly worker: InboxHost,
     private readonly clock: Clock,
     private readonly onClose: () => void,
   ) {
-    this.name = worker.createSink((from, message) => {
+    this.name = worker.openInbox((from, message) => {
       const item = { message: message as M, from };
       const waiter = this.waiters.shift();
       if (waiter) {
@@ -95,7 +102,7 @@ export class Inbox<M = unknown> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.worker.removeSink(this.name);
+    this.worker.closeInbox(this.name);
     for (const w of this.waiters.splice(0)) {
       this.clock.clearTimeout(w.timer);
       w.reject(new HypernodeError('CLUSTER_STOPPED', `Inbox '${this.name}' was closed while waiting; nothing more will arrive.`));

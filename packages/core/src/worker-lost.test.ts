@@ -54,7 +54,7 @@ async function twoWorkers(resilientWorkers: string[] = []) {
 function collector(worker: WorkerRuntime) {
   const queue: { from: string; message: any }[] = [];
   const waiting: ((m: { from: string; message: any }) => void)[] = [];
-  const name = worker.createSink((from, message) => {
+  const name = worker.openInbox((from, message) => {
     const w = waiting.shift();
     if (w) w({ from, message });
     else queue.push({ from, message });

@@ -1,0 +1,496 @@
+/**
+ * The kernel of a worker: the process table, spawning, the run loop, and sending and receiving messages,
+ * locally and to and from other workers. The features (exits, links, calls, names, timers) sit beside it and
+ * use it through {@link KernelPort}; `WorkerRuntime` (worker.ts) extends it and wires them in.
+ *
+ * The local send path (`sendFrom`'s fast path, `enqueue`) and the run loop (`runLoop`, `turn`) are hot (designs
+ * 009 and 010): keep them here, monomorphic, free of closures and of extra lookups per message.
+ */
+import type { Clock } from './clock';
+import { systemClock } from './clock';
+import { checkData, copyData, encodeTrusted } from './codec';
+import { PENDING, settle } from './coroutine';
+import { describeArg } from './describe-arg';
+import { HypernodeError } from './errors';
+import { hypernodeReason } from './exit-reason';
+import type { EnvelopeHandler, EventHandler, KernelPort, WorkerCounters } from './kernel-port';
+import type { Logger } from './logger';
+import { adoptMessages, CallFrom, pushMessage, shiftMessage, type Sender } from './mailbox';
+import { moduleNameOf } from './module-loader';
+import type { ModuleTable } from './modules';
+import { isProcessClass, type ExitReason, type Process, type ProcessClass } from './process';
+import type { ProcessContext } from './process-context';
+import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner } from './process-record';
+import type { Registry } from './registry';
+import type { Transport } from './transport';
+import { Unborn } from './unborn';
+import type { WorkerOptions } from './worker-options';
+import { FrameRouter } from './frame-router';
+import { Outgoing } from './outgoing';
+import { E_MSG, E_SPAWN, EV_MODULE, processName } from './wire';
+
+/** Messages one process may handle in one turn before others get theirs. */
+const TURN = 64;
+/** Messages handled in one run of the loop before yielding to I/O and timers. */
+const BUDGET = 20_000;
+
+/**
+ * The kernel of a worker runtime. Abstract: what it needs of the features (ending a process, failing a call,
+ * looking a registered name up, a process's context) is given by `WorkerRuntime`.
+ */
+export abstract class Kernel implements KernelPort, RecordOwner {
+  readonly id: string;
+  readonly cluster: string;
+  readonly modules: ModuleTable;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly registry: Registry | undefined;
+  readonly counters: WorkerCounters = { spawned: 0, exited: 0, crashed: 0, delivered: 0, deadLetters: 0, badFrames: 0, backlog: 0 };
+  /** The process table: every process and outside inbox of this worker, by full name. */
+  protected readonly procs = new Map<string, ProcRecord>();
+  /** The local process `sendFrom` found last (by its full name), until it ends: `sendFrom`'s fast path. */
+  private lastPid = '';
+  private lastRec: ProcRecord | null = null;
+  private readonly transport: Transport;
+  private readonly place: (parentWorker: string) => string;
+  /** `<id>:`, the start of every name of a process here. */
+  protected readonly prefix: string;
+  private seq: number;
+  private runq: ProcRecord[] = [];
+  private runqHead = 0;
+  /** A run of the loop is queued or running (read by the benchmarks to wait for a burst of spawns). */
+  protected scheduled = false;
+  private running = false;
+  /** Envelopes waiting to leave for other workers. */
+  private readonly outgoing: Outgoing;
+  /** Messages that arrived before their process's spawn envelope. */
+  protected readonly unborn = new Unborn();
+  /** Called when a process ends or the loop goes idle (see `whenEmpty`). */
+  protected readonly idleWaiters = new Set<() => void>();
+  private readonly router: FrameRouter;
+  private readonly prefetch: number;
+  private readonly loadHint: string;
+
+  constructor(options: WorkerOptions) {
+    if (!options.id || options.id.includes(':')) {
+      throw new HypernodeError('INVALID_OPTIONS', `Worker id '${options.id}' is not valid; use a non-empty id without ':'.`);
+    }
+    this.id = options.id;
+    this.cluster = options.cluster;
+    this.prefix = `${options.id}:`;
+    this.transport = options.transport;
+    this.registry = options.registry;
+    this.modules = options.modules;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.place = options.place ?? (() => this.id);
+    this.outgoing = new Outgoing(options.transport, this.id);
+    this.seq = options.seqStart ?? 0;
+    this.prefetch = options.prefetch ?? 256;
+    this.loadHint = options.loadHint ?? "Load it with 'hypernode-cli load <file>' (or connectCluster().load).";
+    this.router = new FrameRouter(this.id, this.counters, this.clock, this.logger);
+    this.onEnvelope(E_MSG, (env) => this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null));
+    this.onEnvelope(E_SPAWN, (env) => {
+      this.createLocal(env[1] as string, env[2] as string, env[3] as string | null, env[4], true);
+    });
+    this.onEvent(EV_MODULE, (ev) => this.modules.invalidate(ev[1] as string, ev[2] as number));
+  }
+
+  /** Ends `rec` with `reason` (the exit rules). */
+  abstract endProcess(rec: ProcRecord, reason: ExitReason): void;
+  /** A lifecycle function of `rec` failed with `err`. */
+  protected abstract endOnCrash(rec: ProcRecord, err: unknown): void;
+  abstract endSettled(rec: ProcRecord, err: unknown): void;
+  /** Fails the call of `token` with `reason`. */
+  protected abstract failCall(token: string, reason: ExitReason): void;
+  /** The process registered under `name`, as this worker last heard. */
+  abstract whereis(name: string): string | undefined;
+  abstract context(rec: ProcRecord): ProcessContext;
+
+  /** Starts listening to this worker's queue and to cluster events. */
+  async start(): Promise<void> {
+    await this.transport.listen(this.id, (frame) => this.onFrame(frame), { prefetch: this.prefetch });
+    await this.transport.subscribe((frame) => this.router.receiveEvent(frame));
+  }
+
+  // ---------------------------------------------------------------- the process table
+
+  lookup(name: string): ProcRecord | undefined {
+    return this.procs.get(name);
+  }
+
+  processes(): ProcRecord[] {
+    return [...this.procs.values()];
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  resolve(name: string): string | undefined {
+    if (name.includes(':')) return name;
+    return this.whereis(name);
+  }
+
+  forget(rec: ProcRecord): void {
+    this.procs.delete(rec.name);
+    if (this.lastRec === rec) {
+      this.lastPid = '';
+      this.lastRec = null;
+    }
+  }
+
+  checkIdle(): void {
+    if (this.idleWaiters.size > 0) for (const w of [...this.idleWaiters]) w();
+  }
+
+  onEnvelope(kind: number, handler: EnvelopeHandler): void {
+    this.router.onEnvelope(kind, handler);
+  }
+
+  onEvent(kind: string, handler: EventHandler): void {
+    this.router.onEvent(kind, handler);
+  }
+
+  // ---------------------------------------------------------------- spawning
+
+  protected nextName(target: string): string {
+    return processName(target, this.id, ++this.seq);
+  }
+
+  /**
+   * Spawns a child of `parent` (a process of this worker) and returns its name at once. `module` is a module's
+   * name or a module's class (its module name is used). The child lives on `target` when given, else where
+   * `place` says.
+   */
+  spawnChild(parent: ProcRecord, module: string | ProcessClass, initialState: unknown, target?: string): string {
+    if (parent.status === ENDED) {
+      throw new HypernodeError(
+        'PROCESS_EXITED',
+        `Process '${parent.name}' has ended and cannot spawn '${typeof module === 'string' ? module : describeArg(module)}'; spawn from a living process.`,
+      );
+    }
+    const moduleName = typeof module === 'function' && isProcessClass(module) ? moduleNameOf(undefined, module) : module;
+    if (typeof moduleName !== 'string' || moduleName.length === 0) {
+      throw new TypeError(`spawn() needs a module name (a non-empty string) as its first argument; got ${describeArg(moduleName)}.`);
+    }
+    const state = initialState === undefined ? {} : initialState;
+    const worker = target ?? this.place(this.id);
+    if (worker === this.id) {
+      const copy = copyData(state, 'initialState');
+      const name = this.nextName(worker);
+      (parent.children ??= new Map()).set(name, moduleName);
+      this.createLocal(name, moduleName, parent.name, copy, false);
+      return name;
+    }
+    const maps = checkData(state, 'initialState');
+    const name = this.nextName(worker);
+    (parent.children ??= new Map()).set(name, moduleName);
+    this.push(worker, encodeTrusted([E_SPAWN, name, moduleName, parent.name, state], maps));
+    return name;
+  }
+
+  protected createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean): ProcRecord {
+    const rec = new ProcRecord(this, name, this.modules.resolveNow(moduleName) ?? null, moduleName, state, parent);
+    this.procs.set(name, rec);
+    this.counters.spawned++;
+    const parked = remote ? this.unborn.spawned(name) : undefined;
+    if (parked) {
+      adoptMessages(rec, parked);
+      this.counters.backlog += parked.length / 2;
+    }
+    this.schedule(rec);
+    return rec;
+  }
+
+  /** Runs `processWillRun`; when it finishes at once, messages that waited for it are scheduled. */
+  private runInit(rec: ProcRecord): void {
+    this.startInit(rec);
+    if (rec.status === WAITING && rec.mailboxHead) this.schedule(rec);
+  }
+
+  private startInit(rec: ProcRecord): void {
+    rec.status = RUNNING;
+    const mod = rec.module;
+    if (!mod) {
+      this.modules.fetch(rec.moduleName).then(
+        (entry) => {
+          if (rec.status !== RUNNING) return;
+          if (entry) {
+            rec.module = entry;
+            this.runInit(rec);
+            this.flushSoon();
+          } else {
+            void this.failUnknownModule(rec);
+          }
+        },
+        (err) => this.endOnCrash(rec, err),
+      );
+      return;
+    }
+    let value: unknown;
+    try {
+      const inst = (rec.instance = new (mod.cls as unknown as new () => Process)());
+      const fn = inst.processWillRun;
+      if (!fn) return this.finish(rec, undefined);
+      value = settle(fn.call(inst, rec.state, this.context(rec)), onSettled, rec, isLive);
+    } catch (err) {
+      return this.endOnCrash(rec, err);
+    }
+    if (value !== PENDING) this.finish(rec, value);
+  }
+
+  private async failUnknownModule(rec: ProcRecord): Promise<void> {
+    const known = await this.modules.known();
+    this.endProcess(
+      rec,
+      hypernodeReason(
+        'MODULE_NOT_FOUND',
+        `Module '${rec.moduleName}' is not loaded in cluster '${this.cluster}'; loaded modules: ${known.join(', ') || '(none)'}. ${this.loadHint}`,
+      ),
+    );
+    this.flushSoon();
+  }
+
+  // ---------------------------------------------------------------- the run loop
+
+  private schedule(rec: ProcRecord): void {
+    if (rec.inRunQueue) return;
+    rec.inRunQueue = true;
+    this.runq.push(rec);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      if (!this.running) queueMicrotask(this.runLoop);
+    }
+  }
+
+  private readonly runLoop = (): void => {
+    this.running = this.outgoing.held = true;
+    let budget = BUDGET;
+    const runq = this.runq;
+    while (this.runqHead < runq.length && budget > 0) {
+      const rec = runq[this.runqHead]!;
+      runq[this.runqHead++] = undefined as unknown as ProcRecord;
+      rec.inRunQueue = false;
+      budget -= this.turn(rec);
+    }
+    if (this.runqHead >= runq.length) {
+      runq.length = 0;
+      this.runqHead = 0;
+    } else if (this.runqHead > 4096) {
+      this.runq = runq.slice(this.runqHead);
+      this.runqHead = 0;
+    }
+    this.running = this.outgoing.held = false;
+    this.outgoing.flush();
+    if (this.runqHead < this.runq.length) {
+      setImmediate(this.runLoop);
+    } else {
+      this.scheduled = false;
+      this.checkIdle();
+    }
+  };
+
+  /** Gives `rec` up to TURN messages (or starts it); returns how much of the loop's budget that used. */
+  private turn(rec: ProcRecord): number {
+    if (rec.status === STARTING) {
+      this.runInit(rec);
+      return 1;
+    }
+    let n = 0;
+    let ctx: ProcessContext | undefined;
+    while (rec.status === WAITING && n < TURN) {
+      const chunk = rec.mailboxHead;
+      if (!chunk) break;
+      if (rec.module!.superseded) {
+        this.upgrade(rec);
+        break;
+      }
+      const i = rec.mailboxIndex;
+      const sender = chunk[i] as Sender;
+      const message = chunk[i + 1];
+      shiftMessage(rec, chunk, i);
+      this.counters.backlog--;
+      ctx ??= this.context(rec);
+      if (typeof sender === 'string') this.handle(rec, sender, message, null, ctx);
+      else this.handle(rec, sender.from, message, sender.token, ctx);
+      n++;
+    }
+    if (rec.status === WAITING && rec.mailboxHead) this.schedule(rec);
+    return n || 1;
+  }
+
+  private handle(rec: ProcRecord, from: string, message: unknown, token: string | null, ctx: ProcessContext): void {
+    this.counters.delivered++;
+    const inst = rec.instance!;
+    const fn = inst.processDidReceiveMessage;
+    if (!fn) {
+      if (token !== null) {
+        this.failCall(token, hypernodeReason('INVALID_ARGUMENT', `Module '${rec.moduleName}' has no processDidReceiveMessage, so '${rec.name}' cannot answer calls.`));
+      }
+      return;
+    }
+    rec.status = RUNNING;
+    rec.currentCall = token;
+    let value: unknown;
+    try {
+      value = settle(fn.call(inst, rec.state, message, from, ctx), onSettled, rec, isLive);
+    } catch (err) {
+      return this.endOnCrash(rec, err);
+    }
+    if (value !== PENDING) this.finish(rec, value);
+  }
+
+  /** A lifecycle function returned `value` (the next state, or undefined to keep it). */
+  private finish(rec: ProcRecord, value: unknown): void {
+    if (rec.status !== RUNNING) return;
+    if (value !== undefined) rec.state = value;
+    rec.currentCall = null;
+    rec.status = WAITING;
+    if (rec.pendingEnd !== undefined) this.endProcess(rec, rec.pendingEnd);
+  }
+
+  /** An asynchronous lifecycle function of `rec` settled. */
+  settled(rec: ProcRecord, err: unknown, value: unknown): void {
+    if (err !== null) this.endOnCrash(rec, err);
+    else {
+      this.finish(rec, value);
+      if (rec.status === WAITING && rec.mailboxHead) this.schedule(rec);
+    }
+    this.flushSoon();
+  }
+
+  /** Switches `rec` to the newest version of its module (its instance keeps its fields), then runs `processWillUpgrade`. */
+  private upgrade(rec: ProcRecord): void {
+    const from = rec.module!;
+    rec.status = RUNNING;
+    this.modules.fetch(rec.moduleName).then(
+      (entry) => {
+        if (rec.status !== RUNNING) return;
+        if (!entry) {
+          rec.module = { ...from, superseded: false };
+          this.settled(rec, null, undefined);
+          return;
+        }
+        rec.module = entry;
+        let value: unknown;
+        try {
+          Object.setPrototypeOf(rec.instance, entry.cls.prototype);
+          const fn = rec.instance!.processWillUpgrade;
+          value = fn ? settle(fn.call(rec.instance, rec.state, from.version, this.context(rec)), onSettled, rec, isLive) : undefined;
+        } catch (err) {
+          this.endOnCrash(rec, err);
+          this.flushSoon();
+          return;
+        }
+        if (value !== PENDING) this.settled(rec, null, value);
+      },
+      (err) => this.endOnCrash(rec, err),
+    );
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** `ctx.send` of process `rec`. */
+  send(rec: ProcRecord, to: string, message: unknown): void {
+    if (rec.status === ENDED) {
+      // An ended process's leftover callback (a timer, a socket) speaks into the void.
+      checkData(message, 'message');
+      this.counters.deadLetters++;
+      return;
+    }
+    this.sendFrom(rec.name, to, message, null);
+  }
+
+  /** Sends from any name (a process, an inbox, the outside); `token` marks a call. */
+  sendFrom(from: string, to: string, message: unknown, token: string | null): void {
+    // A burst of sends usually goes to one process: the local one found last is tried before any lookup.
+    let pid = to;
+    let target = to === this.lastPid ? this.lastRec : null;
+    if (target === null) {
+      if (typeof to !== 'string') {
+        throw new TypeError(`send() needs a process name (a string) as its first argument; got ${describeArg(to)}.`);
+      }
+      let colon = to.indexOf(':');
+      if (colon < 0) {
+        const found = this.whereis(to);
+        if (found === undefined) {
+          checkData(message, 'message');
+          return this.deadLetter(from, to, token);
+        }
+        pid = found;
+        colon = pid.indexOf(':');
+      }
+      if (colon !== this.id.length || !pid.startsWith(this.prefix)) {
+        const maps = checkData(message, 'message');
+        this.push(pid.slice(0, colon), encodeTrusted(token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token], maps));
+        return;
+      }
+      target = this.procs.get(pid) ?? null;
+    }
+    const copy = copyData(message, 'message');
+    if (target === null || target.status >= ENDING) return this.deadLetter(from, pid, token);
+    this.lastPid = pid;
+    this.lastRec = target;
+    this.enqueue(target, from, copy, token);
+  }
+
+  enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
+    if (rec.inbox !== null) return rec.inbox(from, message, token);
+    pushMessage(rec, token === null ? from : new CallFrom(from, token), message);
+    this.counters.backlog++;
+    if (rec.status === WAITING && !rec.inRunQueue) this.schedule(rec);
+  }
+
+  private deadLetter(from: string, to: string, token: string | null): void {
+    this.counters.deadLetters++;
+    this.logger.debug(`dead letter from '${from}' to '${to}' (no such process)`);
+    if (token !== null) this.failCall(token, hypernodeReason('NO_PROCESS', `No process named '${to}' is running (it has ended or never existed); check the name.`));
+  }
+
+  push(worker: string, envelope: Uint8Array): void {
+    this.outgoing.push(worker, envelope);
+  }
+
+  flushSoon(): void {
+    this.outgoing.soon();
+  }
+
+  /** Sends the queued envelopes now: one frame per destination worker. */
+  protected flush(): void {
+    this.outgoing.flush();
+  }
+
+  /** Sends what is queued, then nothing more. */
+  protected stopSending(): void {
+    this.outgoing.flush();
+    this.outgoing.closed = true;
+  }
+
+  publish(event: unknown[]): void {
+    this.outgoing.publish(event);
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  /** Handles one frame from the transport: an array of a header, then envelopes. Garbage is counted and logged. */
+  onFrame(frame: Uint8Array): void {
+    this.router.receiveFrame(frame);
+    this.flush();
+  }
+
+  private receiveMessage(to: string, from: string, message: unknown, token: string | null): void {
+    const rec = this.procs.get(to);
+    if (rec !== undefined && rec.status < ENDING) return this.enqueue(rec, from, message, token);
+    if (rec === undefined && this.unborn.isUnborn(to)) return this.unborn.park(to, token === null ? from : new CallFrom(from, token), message);
+    this.deadLetter(from, to, token);
+  }
+}
+
+function onSettled(rec: ProcRecord, err: unknown, value: unknown): void {
+  rec.owner.settled(rec, err, value);
+}
+
+function isLive(rec: ProcRecord): boolean {
+  return rec.status < ENDING;
+}

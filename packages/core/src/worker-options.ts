@@ -1,0 +1,38 @@
+import type { Clock } from './clock';
+import type { Logger } from './logger';
+import type { ModuleTable } from './modules';
+import type { Registry } from './registry';
+import type { Transport } from './transport';
+
+/** How to make a `WorkerRuntime`. */
+export interface WorkerOptions {
+  /** Unique in the cluster; must not contain ':'. */
+  id: string;
+  transport: Transport;
+  registry?: Registry;
+  modules: ModuleTable;
+  clock?: Clock;
+  logger: Logger;
+  /** Chooses the worker of a new process (its parent lives on `parentWorker`). Default: this worker. */
+  place?: (parentWorker: string) => string;
+  /** Cluster name, for messages. */
+  cluster: string;
+  /**
+   * First sequence number for names this worker makes. A worker whose id survives restarts (the cluster
+   * daemon's) starts from a number that only grows, such as the start time, so names are never reused.
+   */
+  seqStart?: number;
+  /** How to load a module, for `MODULE_NOT_FOUND` messages (default: the distributed CLI's way). */
+  loadHint?: string;
+  /**
+   * Frames of this worker's queue (its queue on the broker) handed over before the first is acknowledged
+   * (default 256). The transport acknowledges in batches, at the latest once half of this window is
+   * outstanding: a wider window means fewer acks, each of which costs the broker work on the round trip's path
+   * (design 012).
+   */
+  prefetch?: number;
+  /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
+  resilientWorkers?: string[];
+  /** Called when the transport reports that a worker is lost, after the local consequences ran. */
+  onWorkerLost?: (worker: string) => void;
+}
