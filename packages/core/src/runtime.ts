@@ -13,7 +13,7 @@
  */
 
 // The worker runtime and its assembly.
-export { WorkerRuntime } from './worker';
+export { WorkerRuntime, workerLostEvent } from './worker';
 export type { WorkerOptions } from './worker';
 export { createWorkerRuntime } from './create-runtime';
 export type { WorkerRuntimeSetup } from './create-runtime';

@@ -28,6 +28,7 @@ import type { WorkerOptions } from './worker-options';
 import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST } from './wire';
 
 export { ProcRecord };
+export { workerLostEvent } from './wire';
 export type { WorkerOptions };
 
 /** What `ps` shows of one process. */
