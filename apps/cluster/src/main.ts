@@ -1,18 +1,13 @@
 /** hypernode-cluster: hosts the root process and answers admin commands; one per cluster. */
-import { failStartup, parseClusterArgs, startCluster, stopOnSignals } from '@hypernode/daemon';
+import { configOrExit, connectAdapters, daemonLogger, failStartup, parseClusterArgs, startCluster, stopOnSignals } from '@hypernode/daemon';
 
 const command = 'hypernode-cluster';
-let parsed: ReturnType<typeof parseClusterArgs>;
-try {
-  parsed = parseClusterArgs(process.argv.slice(2));
-} catch (err) {
-  failStartup(command, err);
-}
-if (parsed.help) {
-  process.stdout.write(`${parsed.text}\n`);
-  process.exit(0);
-}
-const cluster = await startCluster(parsed.config).catch((err: unknown) => failStartup(command, err));
+const fail = (err: unknown) => failStartup(command, err);
+
+const config = configOrExit(command, () => parseClusterArgs(process.argv.slice(2)));
+const logger = daemonLogger(`cluster ${config.cluster}`);
+const adapters = await connectAdapters(config, logger).catch(fail);
+const cluster = await startCluster({ ...config, logger, adapters }).catch(fail);
 stopOnSignals(() => cluster.stop());
 await cluster.stopped;
 process.exit(0);

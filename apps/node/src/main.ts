@@ -1,19 +1,14 @@
 /** hypernode-node: one per machine; forks the workers, restarts those that die, drains on SIGTERM. */
 import { availableParallelism } from 'node:os';
-import { failStartup, parseNodeArgs, startNode, stopOnSignals } from '@hypernode/daemon';
+import { configOrExit, connectAdapters, daemonLogger, failStartup, parseNodeArgs, startNode, stopOnSignals } from '@hypernode/daemon';
 
 const command = 'hypernode-node';
-let parsed: ReturnType<typeof parseNodeArgs>;
-try {
-  parsed = parseNodeArgs(process.argv.slice(2), process.env, availableParallelism());
-} catch (err) {
-  failStartup(command, err);
-}
-if (parsed.help) {
-  process.stdout.write(`${parsed.text}\n`);
-  process.exit(0);
-}
-const node = await startNode(parsed.config).catch((err: unknown) => failStartup(command, err));
+const fail = (err: unknown) => failStartup(command, err);
+
+const config = configOrExit(command, () => parseNodeArgs(process.argv.slice(2), process.env, availableParallelism()));
+const logger = daemonLogger(`node ${config.id}`);
+const adapters = await connectAdapters(config, logger).catch(fail);
+const node = await startNode({ ...config, logger, adapters }).catch(fail);
 stopOnSignals((signal) => node.stop(`got ${signal}`));
 await node.stopped;
 process.exit(0);

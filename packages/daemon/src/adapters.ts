@@ -1,4 +1,5 @@
-import { systemClock, type Clock, type Logger, type Registry, type TimerHandle, type Transport } from '@hypernode/core';
+import { systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
+import type { Registry, Transport } from '@hypernode/core/runtime';
 import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';

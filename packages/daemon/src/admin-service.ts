@@ -1,16 +1,6 @@
 import { hostname } from 'node:os';
-import {
-  HypernodeError,
-  Inbox,
-  type ClassCatalog,
-  type Clock,
-  type LoadedModule,
-  type Logger,
-  type MemberInfo,
-  type ProcessInfo,
-  type WorkerRuntime,
-  type WorkerStats,
-} from '@hypernode/core';
+import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessInfo, type WorkerStats } from '@hypernode/core';
+import type { ClassCatalog, MemberInfo, WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
 import type { ClusterMembership } from './cluster-membership';
 import type { ModuleUpload, ModuleUploads } from './module-uploads';

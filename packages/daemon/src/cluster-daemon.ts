@@ -1,4 +1,5 @@
-import { ClassCatalog, createWorkerRuntime, HypernodeError, systemClock, type Clock, type Logger, type Subscription, type WorkerRuntime } from '@hypernode/core';
+import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
+import { ClassCatalog, createWorkerRuntime, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { AdminService } from './admin-service';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { ClusterMembership } from './cluster-membership';

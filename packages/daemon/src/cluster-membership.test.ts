@@ -1,6 +1,7 @@
 /** The cluster daemon's liveness checks on a ManualClock with an in-memory registry. */
 import { describe, expect, it } from 'vitest';
-import { ClassCatalog, ManualClock, MemoryRegistry, silentLogger } from '@hypernode/core';
+import { ManualClock, silentLogger } from '@hypernode/core';
+import { ClassCatalog, MemoryRegistry } from '@hypernode/core/runtime';
 import { ClusterMembership } from './cluster-membership';
 import { ModuleUploads } from './module-uploads';
 

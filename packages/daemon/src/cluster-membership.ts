@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { decode, encode, type Clock, type Logger, type MemberInfo, type Registry, type WorkerRuntime } from '@hypernode/core';
+import type { Clock, Logger } from '@hypernode/core';
+import { decode, encode, type MemberInfo, type Registry, type WorkerRuntime } from '@hypernode/core/runtime';
 import { Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { Heartbeat, MEMBER_TTL_MS } from './heartbeat';
 import type { ModuleUploads } from './module-uploads';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, MemoryRegistry, type Logger, type MemberInfo } from '@hypernode/core';
+import { ManualClock, type Logger } from '@hypernode/core';
+import { MemoryRegistry, type MemberInfo } from '@hypernode/core/runtime';
 import { Heartbeat } from './heartbeat';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

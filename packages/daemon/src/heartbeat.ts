@@ -1,4 +1,5 @@
-import { systemClock, type Clock, type Logger, type MemberInfo, type Registry, type TimerHandle } from '@hypernode/core';
+import { systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
+import type { MemberInfo, Registry } from '@hypernode/core/runtime';
 
 /** How often members heartbeat and placers re-read loads. */
 export const HEARTBEAT_MS = 1000;

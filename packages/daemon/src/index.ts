@@ -25,5 +25,5 @@ export {
 } from './config';
 export type { ClusterConfig, Connection, NodeConfig, Parsed, WorkerConfig } from './config';
 export { daemonLogger } from './logger';
-export { exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
+export { configOrExit, exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
 export { runWorkerProgram } from './worker-program';

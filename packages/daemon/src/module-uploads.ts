@@ -1,5 +1,6 @@
 import * as core from '@hypernode/core';
-import { HypernodeError, type ClassCatalog, type LoadedModule, type Logger, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core';
+import { HypernodeError, type LoadedModule, type Logger } from '@hypernode/core';
+import { evaluateModule, hashCode, type ClassCatalog, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 
 /** A module as the client sends it for `load`: made by core's `bundleModuleFile`. */
 export interface ModuleUpload {
@@ -61,14 +62,14 @@ export class ModuleUploads {
       if (this.catalog.get(m.name)) {
         throw new HypernodeError('MODULE_INVALID', `Module '${m.name}' is built in and cannot be replaced; rename the class (or its '@hypernode-module' comment).`);
       }
-      if (core.hashCode(m.code) !== m.hash) {
+      if (hashCode(m.code) !== m.hash) {
         throw new HypernodeError('MODULE_INVALID', `Module '${m.name}' arrived with a hash that does not match its code; bundle it again with bundleModuleFile.`);
       }
       const origin = m.origin ?? `${m.name}.js`;
       let classes = evaluated.get(m.hash);
       if (!classes) {
         try {
-          classes = core.evaluateModule(m.code, origin, core) as Record<string, unknown>;
+          classes = evaluateModule(m.code, origin, core) as Record<string, unknown>;
         } catch (err) {
           throw new HypernodeError('MODULE_LOAD_FAILED', `Module '${m.name}' from '${origin}' failed to load in the cluster daemon: ${(err as Error).message} Nothing was stored.`, { cause: err });
         }

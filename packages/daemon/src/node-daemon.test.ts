@@ -6,7 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, MemoryNetwork, MemoryRegistry, type Logger } from '@hypernode/core';
+import { ManualClock, type Logger } from '@hypernode/core';
+import { MemoryNetwork, MemoryRegistry } from '@hypernode/core/runtime';
 import { startNode, type ForkWorker, type NodeDaemon } from './node-daemon';
 
 /** A worker process as the node daemon sees it: it says it is ready, and exits when told to unless stubborn. */

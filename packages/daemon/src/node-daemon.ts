@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encode, HypernodeError, systemClock, type Clock, type Logger, type MemberInfo, type Subscription, type TimerHandle } from '@hypernode/core';
+import { HypernodeError, systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
+import { workerLostEvent, type MemberInfo, type Subscription } from '@hypernode/core/runtime';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, defaultNodeId, type Connection } from './config';
 import { Heartbeat } from './heartbeat';
@@ -318,7 +319,7 @@ class NodeDaemonImpl implements NodeDaemon {
     slot.backoffMs = upFor >= RESTART_BACKOFF.resetAfterMs || slot.backoffMs === 0 ? RESTART_BACKOFF.firstMs : Math.min(slot.backoffMs * 2, RESTART_BACKOFF.maxMs);
     this.logger.warn(`worker '${slot.id}' (pid ${child.pid}) ${why}; its processes are lost; starting a replacement in ${slot.backoffMs} ms`);
     // Every worker learns it now, rather than when its heartbeat expires.
-    this.adapters.transport.publish(encode(['worker-lost', slot.id, why]));
+    this.adapters.transport.publish(workerLostEvent(slot.id, why));
     this.adapters.registry.removeMember(slot.id).catch((err: Error) => this.logger.warn(`could not remove member '${slot.id}': ${err.message}`));
     slot.restartTimer = this.clock.setTimeout(() => {
       slot.restartTimer = null;

@@ -1,4 +1,5 @@
-import { decode, encode, HypernodeError, type HypernodeErrorJSON, type Subscription, type Transport } from '@hypernode/core';
+import { HypernodeError, type HypernodeErrorJSON } from '@hypernode/core';
+import { decode, encode, type Subscription, type Transport } from '@hypernode/core/runtime';
 
 /** A handler of one RPC operation: gets the request's arguments, returns data (or a promise of it). */
 export type RpcHandler = (args: any) => unknown;

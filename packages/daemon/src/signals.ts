@@ -1,3 +1,5 @@
+import type { Parsed } from './config';
+
 /** How long a daemon program may take to stop gracefully before it exits anyway. */
 export const HARD_STOP_MS = 30_000;
 
@@ -45,4 +47,23 @@ export function failStartup(command: string, err: unknown): never {
   const message = (err as Error)?.message ?? String(err);
   process.stderr.write(message.startsWith(`${command}:`) ? `${message}\n` : `${command}: ${message}\n`);
   process.exit(code === 'INVALID_OPTIONS' ? 2 : 1);
+}
+
+/**
+ * A daemon program's settings from `parse` (one of the `parse*Args` functions): prints the help text and exits
+ * with code 0 when `--help` was given, prints the error and exits with code 2 when an option is bad (see
+ * {@link failStartup}); otherwise returns the settings.
+ */
+export function configOrExit<C>(command: string, parse: () => Parsed<C>): C {
+  let parsed: Parsed<C>;
+  try {
+    parsed = parse();
+  } catch (err) {
+    return failStartup(command, err);
+  }
+  if (parsed.help) {
+    process.stdout.write(`${parsed.text}\n`);
+    return process.exit(0);
+  }
+  return parsed.config;
 }

@@ -1,4 +1,5 @@
-import { createWorkerRuntime, encode, HypernodeError, systemClock, type Clock, type Logger, type MemberInfo, type Subscription, type WorkerRuntime } from '@hypernode/core';
+import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
+import { createWorkerRuntime, workerLostEvent, type MemberInfo, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
@@ -218,7 +219,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     }
     await this.server?.close().catch(() => undefined);
     // Tell everyone at once (rather than after the heartbeat expires) that nothing lives here any more.
-    this.adapters.transport.publish(encode(['worker-lost', this.id, `it was stopped: ${why}`]));
+    this.adapters.transport.publish(workerLostEvent(this.id, `it was stopped: ${why}`));
     await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
     await this.runtime.close();
     await this.adapters.transport.close().catch(() => undefined);

@@ -1,5 +1,7 @@
+import { connectAdapters } from './adapters';
 import { parseWorkerArgs } from './config';
-import { exitIfStuck, failStartup, stopOnSignals } from './signals';
+import { daemonLogger } from './logger';
+import { configOrExit, exitIfStuck, failStartup, stopOnSignals } from './signals';
 import { startWorker } from './worker-daemon';
 
 /**
@@ -10,18 +12,12 @@ import { startWorker } from './worker-daemon';
  * (the node daemon died). Resolves never: it exits the process when the worker has stopped.
  */
 export async function runWorkerProgram(): Promise<never> {
-  const parsed = (() => {
-    try {
-      return parseWorkerArgs(process.argv.slice(2));
-    } catch (err) {
-      return failStartup('hypernode-worker', err);
-    }
-  })();
-  if (parsed.help) {
-    process.stdout.write(`${parsed.text}\n`);
-    process.exit(0);
-  }
-  const worker = await startWorker(parsed.config).catch((err: unknown) => failStartup('hypernode-worker', err));
+  const command = 'hypernode-worker';
+  const fail = (err: unknown) => failStartup(command, err);
+  const config = configOrExit(command, () => parseWorkerArgs(process.argv.slice(2)));
+  const logger = daemonLogger(`worker ${config.id}`);
+  const adapters = await connectAdapters(config, logger).catch(fail);
+  const worker = await startWorker({ ...config, logger, adapters }).catch(fail);
   stopOnSignals((signal) => worker.stop(`got ${signal}`));
   if (process.send) {
     process.send({ type: 'ready', id: worker.id });
@@ -33,4 +29,3 @@ export async function runWorkerProgram(): Promise<never> {
   await worker.stopped;
   return process.exit(0);
 }
-
