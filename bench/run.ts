@@ -2,6 +2,8 @@
  * `pnpm bench`: hypernode's throughput and memory beside raw baselines measured in the same run.
  * Throughput figures are the best of several interleaved runs (these machines are noisy); ratios compare bests.
  * The cross-worker round trip is the p50 of all its measured round trips, over all runs.
+ * The HTTP workload (the example server beside a plain `node:http` server, driven by autocannon) runs last, in
+ * processes of its own (see `http.ts`); its rounds take turns between the two servers.
  * Run with `--quick` for a short smoke run.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import { bytesPerProcess, oneWay, pingPong, spawnRate } from './local';
 import { rawOneWay } from './amqp-baseline';
 import { crossWorker, p50Us } from './cross-worker';
 import { createConnection } from 'node:net';
+import { describeHttp, httpBench, httpOptions, ratioRange, summarize } from './http';
 
 if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
   const self = fileURLToPath(import.meta.url);
@@ -66,7 +69,7 @@ async function interleaved(ours: () => Promise<number> | number, base: () => Pro
  * interleaved in it): what one benchmark leaves in the heap, and V8's pretenuring decisions, otherwise carry
  * over into the next and move both its figures by up to 3×.
  */
-const localGroups: Record<string, () => Promise<Row>> = {
+const localGroups: Record<string, () => Promise<Row | Row[]>> = {
   'ping-pong': async () => {
     const n = Math.round(1_000_000 * scale);
     const [ours, base] = await interleaved(() => pingPong(n), () => microtaskPingPong(n));
@@ -87,13 +90,29 @@ const localGroups: Record<string, () => Promise<Row>> = {
     const ours = await best(() => bytesPerProcess(n), false);
     return { name: `idle process (${fmt(n)})`, unit: 'heap bytes', ours, base: 0, baseName: '', target: '≤ 1024 B', ok: (o) => o <= 1024, higherIsBetter: false };
   },
+  // This process is the load generator (autocannon); each server runs in a process of its own.
+  http: async () => {
+    const o = httpOptions(process.argv);
+    console.error(describeHttp(o));
+    const all = summarize(await httpBench({ ...o, log: (line) => console.error(line) }));
+    const { plain: p, hypernode: h } = all;
+    const none = { target: '', ok: () => true };
+    return [
+      { name: `http example, ${o.workers ?? 2} workers (${o.connections} conns; rounds ${ratioRange(all.ratios)})`, unit: 'req/s', ours: h.reqPerSec, base: p.reqPerSec, baseName: 'plain node:http, same text', target: '≥ 0.60×', ok: (ours, base) => ours >= 0.6 * base, higherIsBetter: true },
+      { name: 'http latency p50', unit: 'ms', ours: h.p50, base: p.p50, baseName: 'plain node:http', ...none, higherIsBetter: false },
+      { name: 'http latency p99', unit: 'ms', ours: h.p99, base: p.p99, baseName: 'plain node:http', ...none, higherIsBetter: false },
+      { name: 'http server CPU per request', unit: 'µs', ours: h.cpuUsPerReq, base: p.cpuUsPerReq, baseName: 'plain node:http', ...none, higherIsBetter: false },
+    ];
+  },
 };
 
 const only = process.argv.indexOf('--group');
 if (only >= 0) {
   // A child of the run below: measures one group and hands its row back on stdout.
-  const row = await localGroups[process.argv[only + 1]!]!();
-  process.stdout.write(`${GROUP_RESULT}${JSON.stringify({ ...row, met: row.ok(row.ours, row.base) })}\n`);
+  const got = await localGroups[process.argv[only + 1]!]!();
+  for (const row of Array.isArray(got) ? got : [got]) {
+    process.stdout.write(`${GROUP_RESULT}${JSON.stringify({ ...row, met: row.ok(row.ours, row.base) })}\n`);
+  }
   process.exit(0);
 }
 
@@ -135,13 +154,16 @@ if (!brokerUp || process.argv.includes('--local')) {
 for (const group of Object.keys(localGroups)) {
   const args = ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--group', group, ...process.argv.slice(2)];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = r.stdout.split('\n').find((l) => l.startsWith(GROUP_RESULT));
-  if (r.status !== 0 || !line) throw new Error(`the '${group}' benchmark failed (exit code ${r.status}): ${r.stdout}`);
-  const row = JSON.parse(line.slice(GROUP_RESULT.length)) as Row & { met: boolean };
-  rows.push({ ...row, ok: () => row.met });
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith(GROUP_RESULT));
+  if (r.status !== 0 || lines.length === 0) throw new Error(`the '${group}' benchmark failed (exit code ${r.status}): ${r.stdout}`);
+  for (const line of lines) {
+    const row = JSON.parse(line.slice(GROUP_RESULT.length)) as Row & { met: boolean };
+    rows.push({ ...row, ok: () => row.met });
+  }
 }
 
-console.log(`\nhypernode benchmarks (node ${process.version}; ${rounds} rounds: throughput is the best round, the round trip p50 is over all rounds)\n`);
+console.log(`\nhypernode benchmarks (node ${process.version}; ${rounds} rounds: throughput is the best round, the round trip p50 is over all rounds;`);
+console.log(`${describeHttp(httpOptions(process.argv))} (latencies: the median of the rounds'))\n`);
 if (quick) console.log('--quick: one short round without the full warm-up, to check that everything runs; the targets apply to a full run.\n');
 const remote = (r: Row) => /^(cross|remote)/.test(r.name);
 const table = [...rows.filter((r) => !remote(r)), ...rows.filter(remote)].map((r) => ({
@@ -149,7 +171,7 @@ const table = [...rows.filter((r) => !remote(r)), ...rows.filter(remote)].map((r
   hypernode: `${fmt(r.ours)} ${r.unit}`,
   baseline: r.base ? `${fmt(r.base)} (${r.baseName})` : '-',
   ratio: r.base ? `${(r.ours / r.base).toFixed(2)}×` : '-',
-  target: r.target,
-  met: r.ok(r.ours, r.base) ? 'yes' : 'NO',
+  target: r.target || '-',
+  met: !r.target ? '-' : r.ok(r.ours, r.base) ? 'yes' : 'NO',
 }));
 console.table(table);

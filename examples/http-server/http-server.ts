@@ -30,7 +30,8 @@ type Incoming =
 
 /**
  * An HTTP server that spawns one `HttpServerRequestHandler` process per request and answers with what the
- * handler replies. A handler that ends without replying (a crash) gets the request a 500 naming the reason.
+ * handler replies. Each handler ends after replying; one that ends without replying (a crash) gets the request a
+ * 500 naming the reason.
  */
 export default class HttpServer extends Process<HttpServerState, Incoming> {
   // Non-data stays on the instance, which is private to this process; the state stays plain data.
@@ -46,10 +47,11 @@ export default class HttpServer extends Process<HttpServerState, Incoming> {
         res.end('server shutting down\n');
         return;
       }
+      // spawn copies the initial state (the handler gets its own), so req.headers need not be copied here.
       const request: RequestData = {
         method: req.method ?? 'GET',
         url: req.url ?? '/',
-        headers: { ...req.headers },
+        headers: req.headers,
         remoteAddress: req.socket.remoteAddress ?? '',
       };
       const handler = spawn('HttpServerRequestHandler', { request });
@@ -71,13 +73,13 @@ export default class HttpServer extends Process<HttpServerState, Incoming> {
     return { ...state, port };
   }
 
-  override *processDidReceiveMessage(state: HttpServerState, message: Incoming, sender: string, { send }: Context<HttpServerState>) {
+  override *processDidReceiveMessage(state: HttpServerState, message: Incoming, sender: string) {
     if (message.type === 'HTTP_RESPONSE') {
       const { response, status = 200 } = message.payload;
       this.respond(sender, status, response);
-      send(sender, { type: 'PROCESS_EXIT', payload: { err: 'normal' } });
-    } else if (message.type === 'CHILD_PROCESS_EXIT') {
-      // Only a handler that ended before replying still has a pending request.
+    } else if (message.type === 'CHILD_PROCESS_EXIT' && this.pending.has(sender)) {
+      // A handler's exit comes after its reply (messages between two processes keep their order), so only a
+      // handler that ended before replying (a crash) still has a pending request.
       this.respond(sender, 500, `request handler failed: ${describe(message.payload.err)}\n`);
     }
     return state;
