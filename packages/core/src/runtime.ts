@@ -21,7 +21,16 @@ export { ModuleTable, ClassCatalog } from './modules';
 export type { ModuleEntry } from './modules';
 export { builtinModules } from './builtins';
 export { LoadPlacer } from './placement';
+export type { LoadPlacerOptions, WorkerLoadInfo } from './placement';
 export { LoadMeter } from './load-meter';
+
+// The placement policy: one implementation for the embedded cluster (LoadPlacer) and @hypernode/scheduler,
+// which re-exports it (docs/design/013).
+export { LOAD_WEIGHTS, loadScore } from './load-score';
+export { Placer } from './placer';
+export { placeSpawn } from './place-spawn';
+export type { WorkerLoad, ScoringOptions, PlacementOptions, PlacerOptions } from './placement-rules';
+export * as placementRules from './placement-rules';
 
 // Module code: bundling, evaluation, naming, and the API module code is given.
 export { bundleModuleFile, evaluateModule, moduleNameOf, hashCode } from './module-loader';

@@ -1,6 +1,7 @@
-import { HypernodeError, type LoadReport } from '@hypernode/core';
+import { HypernodeError } from '@hypernode/core';
+import type { LoadReport } from '@hypernode/core/runtime';
 import { describe, expect, it } from 'vitest';
-import { LOAD_WEIGHTS, loadScore } from './load-score';
+import { LOAD_WEIGHTS, loadScore } from './index';
 
 const report = (fields: Partial<LoadReport> = {}): LoadReport => ({
   processes: 0,

@@ -1,7 +1,7 @@
 import { HypernodeError } from '@hypernode/core';
 import { describe, expect, it } from 'vitest';
-import { placeSpawn } from './place-spawn';
-import type { WorkerLoad } from './worker-load';
+import { placeSpawn } from './index';
+import type { WorkerLoad } from './index';
 import { NOW, worker } from './test-support';
 
 const busy = (id: string, eventLoopDelayMs: number, extra: Partial<WorkerLoad> = {}) =>

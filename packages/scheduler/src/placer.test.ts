@@ -1,6 +1,7 @@
-import { HypernodeError, ManualClock, type LoadReport, type MemberInfo } from '@hypernode/core';
+import { HypernodeError, ManualClock } from '@hypernode/core';
+import type { LoadReport, MemberInfo } from '@hypernode/core/runtime';
 import { describe, expect, it } from 'vitest';
-import { placeSpawn } from './place-spawn';
+import { placeSpawn } from './index';
 import { Placer } from './placer';
 import { workerLoadsFromMembers } from './worker-load';
 import { NOW, prng, worker } from './test-support';

@@ -1,6 +1,6 @@
 import { HypernodeError } from '@hypernode/core';
 import { describe, expect, it } from 'vitest';
-import { loadScore } from './load-score';
+import { loadScore } from './index';
 import { planRelocations } from './plan-relocations';
 import { NOW, prng, worker } from './test-support';
 

@@ -1,14 +1,7 @@
-import { loadScore } from './load-score';
-import {
-  SCHEDULER_DEFAULTS,
-  duplicateWorkerError,
-  ineligibility,
-  numberOption,
-  placedCount,
-  resolveScoring,
-  type ScoringOptions,
-} from './options';
-import type { WorkerLoad } from './worker-load';
+import { placementRules, type ScoringOptions, type WorkerLoad } from '@hypernode/core/runtime';
+import { SCHEDULER_DEFAULTS } from './options';
+
+const { eligibleEstimate, numberOption, resolveScoring } = placementRules;
 
 /** Options of {@link planRelocations}. */
 export interface RelocationOptions extends ScoringOptions {
@@ -57,7 +50,7 @@ interface Candidate {
  *   `INVALID_OPTIONS` for a bad option.
  */
 export function planRelocations(workers: readonly WorkerLoad[], options?: RelocationOptions): Relocation[] {
-  const { now, staleAfterMs, placementCost } = resolveScoring(options);
+  const scoring = resolveScoring(options);
   const threshold = numberOption('imbalanceThreshold', options?.imbalanceThreshold, SCHEDULER_DEFAULTS.imbalanceThreshold, {
     min: 0,
   });
@@ -71,12 +64,9 @@ export function planRelocations(workers: readonly WorkerLoad[], options?: Reloca
   const eligible: Candidate[] = [];
   let total = 0;
   for (const w of workers) {
-    if (seen.has(w.id)) throw duplicateWorkerError(w.id);
-    seen.add(w.id);
-    const placed = placedCount(w.id, w.placedSinceReport);
-    const estimate = loadScore(w.load) + placed * placementCost;
-    if (ineligibility(w.id, w.draining, w.load.at, now, staleAfterMs) !== undefined) continue;
-    eligible.push({ id: w.id, estimate, units: w.load.processes + placed, gap: 0 });
+    const estimate = eligibleEstimate(w, seen, scoring);
+    if (estimate === undefined) continue;
+    eligible.push({ id: w.id, estimate, units: w.load.processes + (w.placedSinceReport ?? 0), gap: 0 });
     total += estimate;
   }
   if (eligible.length < 2 || budget === 0) return [];

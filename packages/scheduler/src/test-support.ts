@@ -1,6 +1,5 @@
 /** Support for the scheduler's tests (not exported from the package): made-up load reports. */
-import type { LoadReport } from '@hypernode/core';
-import type { WorkerLoad } from './worker-load';
+import type { LoadReport, WorkerLoad } from '@hypernode/core/runtime';
 
 /** The clock's time in the tests, and the time of every made-up load report. */
 export const NOW = 1_000_000;

@@ -1,26 +1,13 @@
-import { loadScore } from './load-score';
 import {
-  SCHEDULER_DEFAULTS,
-  duplicateWorkerError,
-  ineligibility,
+  PLACEMENT_DEFAULTS,
+  eligibleEstimate,
   noEligibleError,
   noWorkersError,
   numberOption,
-  placedCount,
   resolveScoring,
-  type ScoringOptions,
-} from './options';
-import type { WorkerLoad } from './worker-load';
-
-/** Options of {@link placeSpawn} and of the `Placer`. */
-export interface PlacementOptions extends ScoringOptions {
-  /**
-   * How many load-score points busier than the least-loaded eligible worker the parent's worker may be
-   * and still receive the child. Default 5 (about 5 ms of event-loop delay). `0` keeps a child with its
-   * parent only on a tie; `Infinity` always keeps it (while the parent's worker is eligible).
-   */
-  affinitySlack?: number;
-}
+  type PlacementOptions,
+  type WorkerLoad,
+} from './placement-rules';
 
 /**
  * Chooses the worker a new process should run on.
@@ -31,8 +18,10 @@ export interface PlacementOptions extends ScoringOptions {
  * goes to the worker with the lowest estimate, ties broken by fewer `placedSinceReport`, then by the
  * smaller id. The answer depends only on the arguments: there is no hidden pointer and no randomness.
  *
- * Does not: record the placement (the caller bumps `placedSinceReport`, or uses `Placer`, which does),
- * know about placements other callers made since the reports, or look at `node`.
+ * The same rule as `Placer.place` (which keeps the reports and counts between calls) and so as the
+ * embedded cluster's `LoadPlacer`. Does not: record the placement (the caller bumps `placedSinceReport`,
+ * or uses `Placer`, which does), know about placements other callers made since the reports, or look at
+ * `node`.
  *
  * @param parentWorker the worker hosting the parent, or `undefined` for a process without one (or
  *   whose worker is unknown); an id not in `workers` is treated like `undefined`.
@@ -46,8 +35,8 @@ export function placeSpawn(
   parentWorker?: string,
   options?: PlacementOptions,
 ): string {
-  const { now, staleAfterMs, placementCost } = resolveScoring(options);
-  const slack = numberOption('affinitySlack', options?.affinitySlack, SCHEDULER_DEFAULTS.affinitySlack, {
+  const scoring = resolveScoring(options);
+  const slack = numberOption('affinitySlack', options?.affinitySlack, PLACEMENT_DEFAULTS.affinitySlack, {
     min: 0,
     allowInfinity: true,
   });
@@ -59,11 +48,9 @@ export function placeSpawn(
   let bestPlaced = 0;
   let parentEstimate: number | undefined;
   for (const w of workers) {
-    if (seen.has(w.id)) throw duplicateWorkerError(w.id);
-    seen.add(w.id);
-    const placed = placedCount(w.id, w.placedSinceReport);
-    const estimate = loadScore(w.load) + placed * placementCost;
-    if (ineligibility(w.id, w.draining, w.load.at, now, staleAfterMs) !== undefined) continue;
+    const estimate = eligibleEstimate(w, seen, scoring);
+    if (estimate === undefined) continue;
+    const placed = w.placedSinceReport ?? 0;
     if (w.id === parentWorker) parentEstimate = estimate;
     if (
       best === undefined ||
@@ -78,8 +65,8 @@ export function placeSpawn(
   if (best === undefined) {
     throw noEligibleError(
       workers.map((w) => ({ id: w.id, draining: w.draining, at: w.load.at })),
-      now,
-      staleAfterMs,
+      scoring.now,
+      scoring.staleAfterMs,
     );
   }
   if (parentEstimate !== undefined && parentEstimate <= bestEstimate + slack) return parentWorker as string;

@@ -1,4 +1,8 @@
-import { HypernodeError, type LoadReport } from '@hypernode/core';
+import { HypernodeError } from './errors';
+import type { LoadReport } from './registry';
+
+// The placement policy's score, shared by the embedded cluster (`LoadPlacer`) and the distributed
+// scheduler (`@hypernode/scheduler` re-exports it): see docs/design/004 and 013.
 
 /**
  * The weights {@link loadScore} applies to each field of a {@link LoadReport}. One point is about one
@@ -9,7 +13,8 @@ import { HypernodeError, type LoadReport } from '@hypernode/core';
  * - `processes`: 0.01 point per process: an idle process costs almost nothing (100 of them ≈ 1 ms).
  * - `rssBytes`: 1 point per 256 MiB: memory matters only when it is large.
  *
- * The weights are fixed so that every worker in a cluster ranks loads the same way; they are not options.
+ * The weights are fixed so that every worker in a cluster, and the embedded cluster alike, ranks loads the
+ * same way; they are not options.
  */
 export const LOAD_WEIGHTS: Readonly<{
   eventLoopDelayMs: number;
