@@ -17,8 +17,9 @@ export interface Received<M = unknown> {
 }
 
 /**
- * A mailbox outside any process, for tests, scripts and tools: processes send to `inbox.name` like to any
- * process. Messages wait in order until `receive()` takes them.
+ * A name outside any process that processes can send to, for tests, scripts and tools: processes send to
+ * `inbox.name` as to any process. Messages wait in order until `receive()` takes them. Its name never equals a
+ * process's name. (A process's own queue is its mailbox; a worker's queue on the broker is its worker queue.)
  */
 export class Inbox<M = unknown> {
   readonly name: string;

@@ -107,7 +107,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   abstract whereis(name: string): string | undefined;
   abstract context(rec: ProcRecord): ProcessContext;
 
-  /** Starts listening to this worker's queue and to cluster events. */
+  /** Starts listening to the worker queue (this worker's queue on the broker, `Transport.listen`) and to cluster events. */
   async start(): Promise<void> {
     await this.transport.listen(this.id, (frame) => this.onFrame(frame), { prefetch: this.prefetch });
     await this.transport.subscribe((frame) => this.router.receiveEvent(frame));

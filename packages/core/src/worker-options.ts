@@ -25,7 +25,7 @@ export interface WorkerOptions {
   /** How to load a module, for `MODULE_NOT_FOUND` messages (default: the distributed CLI's way). */
   loadHint?: string;
   /**
-   * Frames of this worker's queue (its queue on the broker) handed over before the first is acknowledged
+   * Frames of the worker queue (this worker's queue on the broker) handed over before the first is acknowledged
    * (default 256). The transport acknowledges in batches, at the latest once half of this window is
    * outstanding: a wider window means fewer acks, each of which costs the broker work on the round trip's path
    * (design 012).

@@ -85,7 +85,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     this.onEvent(EV_WORKER_LOST, (ev) => this.workerLost(ev[1] as string, (ev[2] as string | undefined) ?? 'it stopped answering'));
   }
 
-  /** Starts listening to this worker's queue and to cluster events, then reads the registered names. */
+  /** Starts listening to the worker queue and to cluster events, then reads the registered names. */
   override async start(): Promise<void> {
     await super.start();
     await this.names.load();
@@ -311,6 +311,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     this.flush();
   }
 
+  /** A snapshot of every process of this worker (outside inboxes excluded). */
   ps(): ProcessInfo[] {
     const out: ProcessInfo[] = [];
     for (const rec of this.procs.values()) {
@@ -330,6 +331,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     return out;
   }
 
+  /** This worker's counters since it started, and how many processes it hosts now. */
   stats(): WorkerStats {
     let processes = 0;
     for (const rec of this.procs.values()) if (!rec.inbox) processes++;
