@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
-import { encode } from '../packages/core/src/index';
+import { encode } from '../packages/core/src/runtime';
 
 const URL_ = process.env.HYPERNODE_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** The payload hypernode carries in the benchmarks, encoded the same way. */

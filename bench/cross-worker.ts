@@ -7,7 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AmqpTransport } from '../packages/transport-amqp/src/index';
-import { ClassCatalog, MemoryRegistry, ModuleTable, silentLogger, WorkerRuntime } from '../packages/core/src/index';
+import { silentLogger } from '../packages/core/src/index';
+import { ClassCatalog, MemoryRegistry, ModuleTable, WorkerRuntime } from '../packages/core/src/runtime';
 import { benchModules } from './cross-worker-modules';
 import { startRawEcho, type RawEcho } from './amqp-baseline';
 

@@ -1,5 +1,5 @@
 import { builtinModules } from './builtins';
-import * as core from './index';
+import { moduleApi } from './module-api';
 import { evaluateModule } from './module-loader';
 import { ClassCatalog, ModuleTable } from './modules';
 import { WorkerRuntime, type WorkerOptions } from './worker';
@@ -35,6 +35,6 @@ export function createWorkerRuntime(setup: WorkerRuntimeSetup): WorkerRuntime {
   for (const [name, cls] of Object.entries(builtinModules())) {
     if (!catalog.get(name)) catalog.add(name, cls);
   }
-  const evaluate = (code: string, origin: string) => evaluateModule(code, origin, core) as Record<string, unknown>;
+  const evaluate = (code: string, origin: string) => evaluateModule(code, origin, moduleApi) as Record<string, unknown>;
   return new WorkerRuntime({ ...options, modules: new ModuleTable(catalog, options.registry, evaluate) });
 }

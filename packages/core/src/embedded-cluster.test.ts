@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { clusterPerTest, has } from './test-support';
 import { assembleArray, encode } from './codec';
+import { ClassCatalog, MemoryNetwork, MemoryRegistry, ModuleTable, WorkerRuntime } from './runtime';
 import {
-  ClassCatalog,
   HypernodeError,
   Inbox,
-  MemoryNetwork,
-  MemoryRegistry,
-  ModuleTable,
   Process,
   silentLogger,
   systemClock,
-  WorkerRuntime,
   type Context,
   type EmbeddedCluster,
   type Logger,

@@ -1,13 +1,17 @@
+/**
+ * `@hypernode/core`: what a module author and a program that embeds a cluster use. Processes and their context,
+ * supervision, the embedded cluster and its outside `Inbox`, errors, the data rules, clocks and loggers.
+ *
+ * The pieces hypernode's own packages are built from (the worker runtime, the module table, the placement
+ * policy, the codec's byte forms, the transport and registry contracts and their in-memory implementations) are
+ * in `@hypernode/core/runtime`; the adapter contract suites are in `@hypernode/core/testing`.
+ */
 export { HypernodeError } from './errors';
 export type { HypernodeErrorCode, HypernodeErrorJSON } from './errors';
-export { copyData, checkData, encode, decode, decodeMany } from './codec';
+export { copyData, checkData } from './codec';
 export type { Data } from './codec';
-export type { Transport, FrameHandler, ListenOptions, Subscription, TransportStats } from './transport';
-export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, LoadReport } from './registry';
 export { systemClock, ManualClock } from './clock';
 export type { Clock, TimerHandle } from './clock';
-export { MemoryRegistry } from './memory-registry';
-export { MemoryNetwork } from './memory-transport';
 export { Process, isProcessClass } from './process';
 export type { ProcessClass, ExitReason, ErrorData, SystemMessage } from './process';
 export type { Context } from './context';
@@ -18,21 +22,8 @@ export { Inbox } from './inbox';
 export type { Received } from './inbox';
 export { createCluster, EmbeddedCluster } from './cluster';
 export type { Cluster, ClusterOptions, LoadedModule } from './cluster';
-export { ClusterBase, listLoadedModules, moduleNotLoadedMessage, type ClusterBaseOptions } from './cluster-base';
-export { WorkerRuntime } from './worker';
-export type { ProcessInfo, WorkerStats, WorkerOptions } from './worker';
-export { ModuleTable, ClassCatalog } from './modules';
-export type { ModuleEntry } from './modules';
-export { LoadPlacer } from './placement';
+export type { ProcessInfo, WorkerStats } from './worker';
 export { consoleLogger, silentLogger } from './logger';
 export type { Logger } from './logger';
-export { bundleModuleFile, evaluateModule, moduleNameOf, hashCode } from './module-loader';
-export type { BundledModule, ModuleClass } from './module-loader';
-export { toExitReason } from './exit-reason';
 export { Supervisor } from './supervisor';
 export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, SupervisorReply, RestartStrategy, RestartType } from './supervisor';
-export * as registryArguments from './registry-arguments';
-export { builtinModules } from './builtins';
-export { LoadMeter } from './load-meter';
-export { createWorkerRuntime } from './create-runtime';
-export type { WorkerRuntimeSetup } from './create-runtime';

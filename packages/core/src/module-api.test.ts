@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import * as core from './index';
 import { moduleApi } from './module-api';
+import * as runtime from './runtime';
 import { bundleModuleFile, evaluateModule } from './module-loader';
 import { Process } from './process';
 
@@ -57,3 +59,17 @@ describe('moduleApi', () => {
     expect(files).not.toContain('index.ts');
   });
 });
+
+describe("@hypernode/core's root export", () => {
+  it('is the module API plus starting an embedded cluster, and no runtime internals', () => {
+    expect(Object.keys(core).sort()).toEqual([...Object.keys(moduleApi), 'createCluster', 'EmbeddedCluster'].sort());
+  });
+
+  it('leaves the runtime internals to @hypernode/core/runtime, which shares its classes', () => {
+    for (const name of ['WorkerRuntime', 'createWorkerRuntime', 'ModuleTable', 'ClassCatalog', 'LoadPlacer', 'MemoryNetwork', 'MemoryRegistry', 'encode', 'ClusterBase']) {
+      expect(core).not.toHaveProperty(name);
+      expect(runtime).toHaveProperty(name);
+    }
+  });
+});
+

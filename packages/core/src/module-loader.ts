@@ -365,7 +365,7 @@ function processClassOf(core: CoreObject): Function {
   if (typeof Process !== 'function') {
     throw new HypernodeError(
       'INVALID_ARGUMENT',
-      `The core object has no 'Process' class (got ${describeValue(core)}); pass the @hypernode/core module itself, e.g. 'import * as core from '@hypernode/core''.`,
+      `The core object has no 'Process' class (got ${describeValue(core)}); pass the API module code is given: 'import { moduleApi } from '@hypernode/core/runtime'' (or the @hypernode/core module itself).`,
     );
   }
   return Process;

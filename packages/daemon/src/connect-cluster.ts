@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
-import * as core from '@hypernode/core';
 import {
-  ClusterBase,
-  createWorkerRuntime,
   HypernodeError,
   silentLogger,
   systemClock,
@@ -12,9 +9,9 @@ import {
   type Logger,
   type ProcessClass,
   type ProcessInfo,
-  type WorkerRuntime,
   type WorkerStats,
 } from '@hypernode/core';
+import { bundleModuleFile, ClusterBase, createWorkerRuntime, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
 import { connectAdapters, type Adapters } from './adapters';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL } from './config';
 import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
@@ -144,7 +141,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
         `A connected cluster loads modules from source files, since workers run in other processes; got ${what}. Pass the path of the file that defines the module.`,
       );
     }
-    const bundled = await core.bundleModuleFile(resolvePath(source), core);
+    const bundled = await bundleModuleFile(resolvePath(source), moduleApi);
     const uploads: ModuleUpload[] = bundled.map((m) => ({ name: m.name, code: m.code, hash: m.hash, origin: m.origin }));
     return this.admin<LoadedModule[]>('load', { modules: uploads }, Math.max(this.timeoutMs, 30_000));
   }

@@ -1,6 +1,5 @@
-import * as core from '@hypernode/core';
 import { HypernodeError, type LoadedModule, type Logger } from '@hypernode/core';
-import { evaluateModule, hashCode, type ClassCatalog, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
+import { evaluateModule, hashCode, moduleApi, type ClassCatalog, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 
 /** A module as the client sends it for `load`: made by core's `bundleModuleFile`. */
 export interface ModuleUpload {
@@ -69,7 +68,7 @@ export class ModuleUploads {
       let classes = evaluated.get(m.hash);
       if (!classes) {
         try {
-          classes = evaluateModule(m.code, origin, core) as Record<string, unknown>;
+          classes = evaluateModule(m.code, origin, moduleApi) as Record<string, unknown>;
         } catch (err) {
           throw new HypernodeError('MODULE_LOAD_FAILED', `Module '${m.name}' from '${origin}' failed to load in the cluster daemon: ${(err as Error).message} Nothing was stored.`, { cause: err });
         }
