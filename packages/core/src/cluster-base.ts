@@ -1,8 +1,11 @@
 import type { Clock } from './clock';
+import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { Inbox } from './inbox';
 import type { LoadedModule } from './loaded-modules';
-import type { ProcessClass } from './process';
+import { moduleNameOf } from './module-loader';
+import { isProcessClass, type ProcessClass } from './process';
+import type { MessageTo, ModuleRef, ReplyFrom, SpawnArgs, SpawnedName } from './typed-names';
 import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
 
 export { listLoadedModules, moduleNotLoadedMessage } from './loaded-modules';
@@ -21,12 +24,22 @@ export interface Cluster {
    * processes of a reloaded module switch to the new code from their next message.
    */
   load(source: string | ProcessClass): Promise<LoadedModule[]>;
-  /** Spawns a child of the root process; rejects with `MODULE_NOT_FOUND` for an unknown module. */
-  spawn(moduleName: string, initialState?: unknown): Promise<string>;
-  /** Sends a message from outside (the sender name is `from`, default the cluster's own outside name). */
-  send(to: string, message: unknown, from?: string): void;
-  /** Sends a message as a call and resolves with the reply. */
-  call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R>;
+  /**
+   * Spawns a child of the root process; rejects with `MODULE_NOT_FOUND` for a module that is not loaded.
+   * `module` is a module's name or its class (loaded first with `load`); with a class, or a name declared in
+   * `ModuleMap`, the initial state is checked and the returned name is typed, as for `ctx.spawn`.
+   */
+  spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
+  /**
+   * Sends a message from outside (the sender name is `from`, default the cluster's own outside name). To a
+   * typed name (from `spawn`) the message is checked against the module's message type.
+   */
+  send<To extends string>(to: To, message: MessageTo<To>, from?: string): void;
+  /**
+   * Sends a message as a call and resolves with the reply: typed by the module of a typed name, else `unknown`
+   * or the `R` given.
+   */
+  call<R extends ReplyFrom<To>, To extends string = string>(to: To, message: MessageTo<To>, timeoutMs?: number): Promise<R>;
   /** A mailbox outside any process that processes can send to by `inbox.name`. */
   inbox(): Inbox;
   /** Every process of the cluster. */
@@ -76,7 +89,7 @@ export abstract class ClusterBase implements Cluster {
   ) {}
 
   abstract load(source: string | ProcessClass): Promise<LoadedModule[]>;
-  abstract spawn(moduleName: string, initialState?: unknown): Promise<string>;
+  abstract spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
   abstract ps(): Promise<ProcessInfo[]>;
   abstract kill(name: string, reason?: unknown): Promise<boolean>;
   abstract modules(): Promise<LoadedModule[]>;
@@ -87,13 +100,29 @@ export abstract class ClusterBase implements Cluster {
     if (this.stopping) throw new HypernodeError('CLUSTER_STOPPED', this.base.stoppedMessage);
   }
 
-  send(to: string, message: unknown, from: string = this.base.outsideName): void {
+  /**
+   * The module name `spawn` was given: a name as is, a class by its module name (its static `moduleName`, else
+   * its class name). Throws `INVALID_ARGUMENT` for anything else.
+   */
+  protected spawnedModuleName(module: ModuleRef): string {
+    const given: unknown = module;
+    if (typeof given === 'function' && isProcessClass(given)) return moduleNameOf(undefined, given);
+    if (typeof given === 'string' && given.length > 0) return given;
+    const got =
+      typeof given === 'string' ? "''" : typeof given === 'function' ? `a function that does not extend Process ('${given.name || 'anonymous'}')` : describeArg(given);
+    throw new HypernodeError(
+      'INVALID_ARGUMENT',
+      `spawn() needs a module's name (a non-empty string) or its Process class as its first argument; got ${got}. Load the module with load(), then spawn it by name or class.`,
+    );
+  }
+
+  send<To extends string>(to: To, message: MessageTo<To>, from: string = this.base.outsideName): void {
     this.live();
     this.runtime.sendFrom(from, to, message, null);
     this.runtime.flushNow();
   }
 
-  async call<R = unknown>(to: string, message: unknown, timeoutMs?: number): Promise<R> {
+  async call<R extends ReplyFrom<To>, To extends string = string>(to: To, message: MessageTo<To>, timeoutMs?: number): Promise<R> {
     this.live();
     const inbox = this.inbox();
     try {

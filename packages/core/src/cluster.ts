@@ -17,6 +17,7 @@ import { isProcessClass, type ProcessClass } from './process';
 import type { Registry } from './registry';
 import { Root } from './root';
 import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
+import type { ModuleRef, SpawnArgs, SpawnedName } from './typed-names';
 
 export type { Cluster } from './cluster-base';
 export type { LoadedModule } from './loaded-modules';
@@ -164,8 +165,10 @@ export class EmbeddedCluster extends ClusterBase {
     return loaded;
   }
 
-  async spawn(moduleName: string, initialState?: unknown): Promise<string> {
+  async spawn<M extends ModuleRef>(module: M, ...args: SpawnArgs<M>): Promise<SpawnedName<M>> {
     this.live();
+    const moduleName = this.spawnedModuleName(module);
+    const initialState: unknown = args[0];
     // Snapshot now: the caller may change its object while the module is looked up.
     const state = copyData(initialState === undefined ? {} : initialState, 'initialState');
     const worker = this.runtime;
@@ -174,7 +177,7 @@ export class EmbeddedCluster extends ClusterBase {
       const known = await worker.modules.known();
       throw new HypernodeError('MODULE_NOT_FOUND', moduleNotLoadedMessage(moduleName, this.name, known, EMBEDDED_LOAD_HINT));
     }
-    return worker.spawnAsChild(this.root, moduleName, state);
+    return worker.spawnAsChild(this.root, moduleName, state) as SpawnedName<M>;
   }
 
   async ps(): Promise<ProcessInfo[]> {

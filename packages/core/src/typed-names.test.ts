@@ -2,7 +2,7 @@
 // `pnpm test`) fails when a call marked `@ts-expect-error` compiles, so each such line proves that a wrong
 // message, state or reply is refused, and the lines without it prove that the right ones are accepted.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { createCluster, Process, silentLogger, Supervisor, type Context, type ProcessName, type SupervisorSpec } from './index';
+import { createCluster, HypernodeError, Process, silentLogger, Supervisor, type Cluster, type Context, type ProcessName, type SupervisorSpec } from './index';
 import type { InitialStateOf, MessageOf, ReplyFrom, ReplyOf, SpawnedName, StateOf } from './typed-names';
 
 type CounterMessage = { type: 'ADD'; n: number } | { type: 'GET' };
@@ -120,6 +120,30 @@ async function untypedChecks(ctx: Context, moduleName: string, someone: string) 
   return [name, fromContext];
 }
 
+/** Compiled, never run: the same checks from outside, on a cluster. */
+async function clusterChecks(cluster: Cluster, someone: string) {
+  const counter = await cluster.spawn(TypedCounter, { count: 0 });
+  expectTypeOf(counter).toEqualTypeOf<ProcessName<CounterMessage, number>>();
+  // @ts-expect-error the state does not match the module's State
+  await cluster.spawn(TypedCounter, { count: 'oops' });
+  // @ts-expect-error the state is required when State does not accept {}
+  await cluster.spawn(TypedCounter);
+  const byName = await cluster.spawn('TypedNamesCounter', { count: 1 });
+  cluster.send(byName, { type: 'ADD', n: 1 });
+  // @ts-expect-error not a message of TypedCounter
+  cluster.send(counter, { type: 'NOT_A_COUNTER_MESSAGE' });
+  expectTypeOf(cluster.call(counter, { type: 'GET' })).toEqualTypeOf<Promise<number>>();
+  // @ts-expect-error the reply is a number
+  const wrong: string = await cluster.call(counter, { type: 'GET' });
+  // Untyped names stay as before.
+  const any = await cluster.spawn('NotDeclared', 'any state');
+  const name: string = any;
+  cluster.send(someone, { whatever: 1 }, 'outside-sender');
+  const list: string[] = await cluster.call(someone, 'list');
+  expectTypeOf(cluster.call<number[]>(someone, 1)).toEqualTypeOf<Promise<number[]>>();
+  return [wrong, name, list];
+}
+
 /** Compiled, never run: the receiving side's reply type. */
 function replyChecks(ctx: Context<{ count: number }, number>) {
   ctx.reply(1);
@@ -137,7 +161,7 @@ describe('typed names', () => {
     expectTypeOf<MessageOf<'NotDeclared'>>().toEqualTypeOf<unknown>();
     expectTypeOf<ReplyFrom<SpawnedName<typeof TypedLog>>>().toEqualTypeOf<unknown>();
     expectTypeOf<ReplyFrom<string>>().toEqualTypeOf<unknown>();
-    expect([contextChecks, untypedChecks, replyChecks]).toHaveLength(3);
+    expect([contextChecks, untypedChecks, clusterChecks, replyChecks]).toHaveLength(4);
   });
 
   it('are plain strings at run time: a process spawns a declared module by name, then sends to and calls it', async () => {
@@ -156,6 +180,24 @@ describe('typed names', () => {
       const spawner = await cluster.spawn('TypedNamesSpawner');
       expect(typeof spawner).toBe('string');
       expect(await cluster.call(spawner, { type: 'START' })).toBe(42);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('are taken from outside too: a cluster spawns a loaded class by its class, and refuses one not loaded', async () => {
+    const cluster = await createCluster({ logger: silentLogger, modules: [TypedCounter] });
+    try {
+      const counter = await cluster.spawn(TypedCounter, { count: 1 });
+      cluster.send(counter, { type: 'ADD', n: 2 });
+      expect(await cluster.call(counter, { type: 'GET' })).toBe(3);
+      const error = await cluster.spawn(TypedLog, { lines: [] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HypernodeError);
+      expect((error as HypernodeError).code).toBe('MODULE_NOT_FOUND');
+      expect((error as Error).message).toContain("'TypedLog'");
+      const notAModule = await cluster.spawn((() => 1) as never).catch((e: unknown) => e);
+      expect((notAModule as HypernodeError).code).toBe('INVALID_ARGUMENT');
+      expect((notAModule as Error).message).toMatch(/module's name .* or its Process class/);
     } finally {
       await cluster.stop();
     }

@@ -7,8 +7,11 @@ import {
   type Cluster,
   type LoadedModule,
   type Logger,
+  type ModuleRef,
   type ProcessClass,
   type ProcessInfo,
+  type SpawnArgs,
+  type SpawnedName,
   type WorkerStats,
 } from '@hypernode/core';
 import { bundleModuleFile, ClusterBase, createWorkerRuntime, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
@@ -45,8 +48,10 @@ export interface SpawnOptions {
  * the cluster daemon restarts.
  */
 export interface ClusterClient extends Cluster {
-  /** Spawns a child of the root process, on `options.worker` when given. */
-  spawn(moduleName: string, initialState?: unknown, options?: SpawnOptions): Promise<string>;
+  /** Spawns a child of the root process, where the scheduler places it (see {@link Cluster.spawn}). */
+  spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
+  /** Spawns a child of the root process on `options.worker` when given (state `undefined` for the default `{}`). */
+  spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: SpawnOptions): Promise<SpawnedName<M>>;
   /** Members, per-worker load and counters. */
   status(): Promise<ClusterStatus>;
   /** Node daemons and their workers. */
@@ -146,8 +151,10 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     return this.admin<LoadedModule[]>('load', { modules: uploads }, Math.max(this.timeoutMs, 30_000));
   }
 
-  spawn(moduleName: string, initialState?: unknown, options: SpawnOptions = {}): Promise<string> {
-    const args: { module: string; state?: unknown; worker?: string } = { module: moduleName };
+  spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
+  spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: SpawnOptions): Promise<SpawnedName<M>>;
+  async spawn(module: ModuleRef, initialState?: unknown, options: SpawnOptions = {}): Promise<string> {
+    const args: { module: string; state?: unknown; worker?: string } = { module: this.spawnedModuleName(module) };
     if (initialState !== undefined) args.state = initialState;
     if (options.worker !== undefined) args.worker = options.worker;
     return this.admin<string>('spawn', args);
