@@ -16,6 +16,7 @@ import { hypernodeReason } from './exit-reason';
 import type { EnvelopeHandler, EventHandler, KernelPort, WorkerCounters } from './kernel-port';
 import type { Logger } from './logger';
 import { adoptMessages, CallFrom, pushMessage, shiftMessage, type Sender } from './mailbox';
+import { DISTRIBUTED_LOAD_HINT, moduleNotLoadedMessage } from './loaded-modules';
 import { moduleNameOf } from './module-loader';
 import type { ModuleTable } from './modules';
 import { isProcessClass, type ExitReason, type Process, type ProcessClass } from './process';
@@ -87,7 +88,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.outgoing = new Outgoing(options.transport, this.id);
     this.seq = options.seqStart ?? 0;
     this.prefetch = options.prefetch ?? 256;
-    this.loadHint = options.loadHint ?? "Load it with 'hypernode-cli load <file>' (or connectCluster().load).";
+    this.loadHint = options.loadHint ?? DISTRIBUTED_LOAD_HINT;
     this.router = new FrameRouter(this.id, this.counters, this.clock, this.logger);
     this.onEnvelope(E_MSG, (env) => this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null));
     this.onEnvelope(E_SPAWN, (env) => {
@@ -244,10 +245,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     const known = await this.modules.known();
     this.endProcess(
       rec,
-      hypernodeReason(
-        'MODULE_NOT_FOUND',
-        `Module '${rec.moduleName}' is not loaded in cluster '${this.cluster}'; loaded modules: ${known.join(', ') || '(none)'}. ${this.loadHint}`,
-      ),
+      hypernodeReason('MODULE_NOT_FOUND', moduleNotLoadedMessage(rec.moduleName, this.cluster, known, this.loadHint)),
     );
     this.flushSoon();
   }

@@ -9,6 +9,9 @@ export interface LoadedModule {
   origin?: string;
 }
 
+/** The closing sentence of {@link moduleNotLoadedMessage} in a distributed cluster (a daemon's worker or admin service). */
+export const DISTRIBUTED_LOAD_HINT = "Load it with 'hypernode-cli load <file>' (or connectCluster().load(file)).";
+
 /**
  * The sentence of a `MODULE_NOT_FOUND` error, the same wherever a module is looked up and missing (an embedded
  * or connected cluster's `spawn`, a worker starting a process):

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessInfo, type WorkerStats } from '@hypernode/core';
-import type { ClassCatalog, MemberInfo, WorkerRuntime } from '@hypernode/core/runtime';
+import { DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
 import type { ClusterMembership } from './cluster-membership';
 import type { ModuleUpload, ModuleUploads } from './module-uploads';
@@ -134,19 +134,8 @@ export class AdminService {
     return nodeSummaries(await this.registry.listMembers());
   }
 
-  private async modules(): Promise<LoadedModule[]> {
-    const { catalog } = this.setup;
-    const out = new Map<string, LoadedModule>();
-    for (const name of catalog.names()) {
-      const c = catalog.get(name)!;
-      out.set(name, { name, version: c.version, hash: c.hash });
-    }
-    for (const m of await this.registry.listModules()) {
-      const entry: LoadedModule = { name: m.name, version: m.version, hash: m.hash };
-      if (m.origin !== undefined) entry.origin = m.origin;
-      out.set(m.name, entry);
-    }
-    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  private modules(): Promise<LoadedModule[]> {
+    return listLoadedModules(this.setup.catalog, this.registry);
   }
 
   /**
@@ -177,10 +166,7 @@ export class AdminService {
     const entry = await runtime.modules.fetch(moduleName);
     if (!entry) {
       const known = await runtime.modules.known();
-      throw new HypernodeError(
-        'MODULE_NOT_FOUND',
-        `Module '${moduleName}' is not loaded in cluster '${cluster}'; loaded modules: ${known.join(', ') || '(none)'}. Load it with 'hypernode-cli load <file>' or cluster.load().`,
-      );
+      throw new HypernodeError('MODULE_NOT_FOUND', moduleNotLoadedMessage(moduleName, cluster, known, DISTRIBUTED_LOAD_HINT));
     }
     let live = membership.liveWorkers();
     if (live.length === 0 || (worker !== undefined && !live.some((w) => w.id === worker))) {
