@@ -99,6 +99,7 @@ export class EmbeddedCluster extends ClusterBase {
           clock,
           logger: this.logger,
           place: (parentWorker) => this.placer.place(parentWorker),
+          processEnded: (worker) => this.placer.ended(worker),
           loadHint: EMBEDDED_LOAD_HINT,
         }),
       );

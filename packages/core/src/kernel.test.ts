@@ -148,4 +148,34 @@ describe('spawning', () => {
     expect(w1.has(local)).toBe(true);
     expect(() => w1.spawnAsChild(parent, 'Idle', {}, 'w2:bad')).toThrow(/worker id/);
   });
+
+  it("tells processEnded (the embedded placer's count) of each of its processes that ended, once, after its parent", async () => {
+    const ended: string[] = [];
+    const network = new MemoryNetwork({ cluster: 'kernel-ended' });
+    const catalog = new ClassCatalog();
+    for (const cls of [Idle, Spawner]) catalog.add(cls.moduleName!, cls);
+    const w1 = new WorkerRuntime({
+      id: 'w1',
+      cluster: 'kernel-ended',
+      transport: network.connect(),
+      modules: new ModuleTable(catalog, undefined, undefined),
+      logger: silentLogger,
+      processEnded: (worker) => ended.push(worker),
+    });
+    await w1.start();
+    stop = () => w1.close();
+    const inbox = collector(w1);
+    const parent = w1.spawnRoot('Spawner', { report: inbox.name });
+    const children = [w1.spawnAsChild(parent, 'Idle', {}), w1.spawnAsChild(parent, 'Idle', {})];
+    expect(w1.kill(children[0]!, 'done')).toBe(true);
+    w1.kill(children[0]!, 'again');
+    await new Promise<void>((resolve) => {
+      const poll = () => (ended.length === 1 ? resolve() : setImmediate(poll));
+      poll();
+    });
+    expect(w1.kill(children[0]!, 'after')).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(ended).toEqual(['w1']);
+    expect(w1.has(children[1]!)).toBe(true);
+  });
 });

@@ -96,6 +96,27 @@ describe('LoadPlacer (embedded placement)', () => {
     expect(h.placer.place('w1')).toBe('w1');
   });
 
+  it('counts a process that ended off its worker, so a stream of short-lived children stays with its parent', () => {
+    const h = embedded([worker('w1'), worker('w2')]);
+    // 1000 children that each end before the next is spawned (one per request): all stay on w1.
+    for (let i = 0; i < 1000; i++) {
+      expect(h.placer.place('w1')).toBe('w1');
+      h.placer.ended('w1');
+    }
+    // Without the ends, the same stream leaves w1 after 101 placements.
+    const kept = embedded([worker('w1'), worker('w2')]);
+    expect(placeMany(kept.placer, 'w1', 102)[101]).toBe('w2');
+  });
+
+  it('never counts an ended process below the report, and ignores a worker it does not hold', () => {
+    const h = embedded([worker('w1', { eventLoopDelayMs: 2 }), worker('w2')]);
+    h.placer.refresh();
+    // Processes placed before the report ended: nothing placed since, so w1 stays 2 points busier.
+    for (let i = 0; i < 50; i++) h.placer.ended('w1');
+    h.placer.ended('elsewhere');
+    expect(placeMany(h.placer, 'elsewhere', 41)).toEqual([...Array(40).fill('w2'), 'w1']);
+  });
+
   it('reads the reports on its first placement, then on the first placement once refreshMs has passed since the read, without reading the time', () => {
     const clock = new ManualClock(0);
     let timeReads = 0;

@@ -45,7 +45,7 @@ const unreferencedTimers: Pick<Clock, 'setTimeout' | 'clearTimeout'> = {
  * placement was measured as costly), a burst of spawns made in one synchronous run is placed on one read
  * (no timer fires inside it, so the counted placements are not replaced halfway by a report that weighs
  * them as idle processes), and on a slow stream of spawns the reports can be older than `refreshMs` (its
- * own placements since then are counted, processes that ended are not). No timer is pending unless a
+ * own placements since then are counted, less the processes that ended since). No timer is pending unless a
  * read happened in the last `refreshMs`.
  *
  * Embedded workers are never draining and their reports never stale (they are read in-process, so their
@@ -89,6 +89,11 @@ export class LoadPlacer {
   place(parentWorker: string): string {
     if (this.due) this.refresh();
     return this.only ?? this.placer.place(parentWorker);
+  }
+
+  /** A process on `worker` has ended: count it off the placements since the last read (see `Placer.ended`). */
+  ended(worker: string): void {
+    this.placer.ended(worker);
   }
 
   /**

@@ -143,6 +143,23 @@ export class Placer {
   }
 
   /**
+   * Counts a process that ended on worker `id` off the placements made there since its report, so that a
+   * stream of short-lived processes (one per HTTP request, say) does not push the worker's estimate up
+   * until the next report. Never below the report itself: with no placement counted, nothing changes.
+   * Unknown ids are ignored.
+   *
+   * The ended process may have been placed before the report (the report counts it, and this takes off a
+   * newer placement instead): the estimate is then low by one `placementCost` per such process until the
+   * next report, which replaces it.
+   */
+  ended(id: string): void {
+    const slot = this.byId.get(id);
+    if (slot === undefined || slot.placed === 0) return;
+    slot.placed--;
+    slot.estimate = slot.base + slot.placed * this.placementCost;
+  }
+
+  /**
    * Chooses the worker for a new process and counts the placement against it. Same rule as
    * `placeSpawn`: the parent's worker while its estimate is within `affinitySlack` of the lowest eligible
    * estimate, else the lowest estimate, ties by fewer placements since the report, then by smaller id.

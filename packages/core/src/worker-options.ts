@@ -33,6 +33,11 @@ export interface WorkerOptions {
   prefetch?: number;
   /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
   resilientWorkers?: string[];
+  /**
+   * Called with this worker's id each time one of its processes has ended (after its parent was told). The
+   * embedded cluster's placer uses it to count the process off its worker's estimate.
+   */
+  processEnded?: (worker: string) => void;
   /** Called when the transport reports that a worker is lost, after the local consequences ran. */
   onWorkerLost?: (worker: string) => void;
 }

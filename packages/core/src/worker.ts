@@ -16,6 +16,7 @@ import { HypernodeError } from './errors';
 import { Exits } from './exits';
 import { Kernel } from './kernel';
 import { Links } from './links';
+import type { EndHooks } from './kernel-port';
 import { LoadMeter } from './load-meter';
 import { mailboxSize } from './mailbox';
 import { Names } from './names';
@@ -78,7 +79,10 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     this.names = new Names(this);
     this.links = new Links(this);
     // The end-of-process hooks, in the order they run.
-    this.exits = new Exits(this, [this.unborn, this.calls, this.timers, this.names, this.links], {
+    const hooks: EndHooks[] = [this.unborn, this.calls, this.timers, this.names, this.links];
+    const { processEnded } = options;
+    if (processEnded) hooks.push({ ended: () => processEnded(this.id) });
+    this.exits = new Exits(this, hooks, {
       resilientWorkers: options.resilientWorkers,
       onWorkerLost: options.onWorkerLost,
     });
