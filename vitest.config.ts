@@ -31,7 +31,8 @@ export default defineConfig({
         },
       },
       {
-        // Integration tests share the machine's RabbitMQ and Redis (and some restart or cut them): one file at a time.
+        // Integration tests use the machine's RabbitMQ and Redis (each under a cluster name of its own) and, to cut or
+        // restart a server, servers of their own (packages/daemon/src/own-servers.ts): one file at a time.
         extends: true,
         test: {
           name: 'integration',

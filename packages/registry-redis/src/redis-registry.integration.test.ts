@@ -1,5 +1,6 @@
-// Needs Redis on 127.0.0.1:6379: `redis-server --daemonize yes --port 6379`. The restart test also
-// starts its own throwaway redis-server on a free port (skipped when the binary is not on PATH).
+// Uses the Redis at HYPERNODE_REDIS_URL (default redis://127.0.0.1:6379), each test under a cluster name of its
+// own, removed after. The restart test starts its own throwaway redis-server on a free port (skipped when the
+// binary is not on PATH) and never touches that Redis.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -12,12 +13,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRegistry } from './redis-registry';
 
+const url = process.env.HYPERNODE_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const clusterName = () => `t-${randomUUID().slice(0, 8)}`;
 const worker = (id: string): MemberInfo => ({ id, role: 'worker', startedAt: 1 });
 
 let raw: Redis;
 beforeAll(() => {
-  raw = new Redis('redis://127.0.0.1:6379');
+  raw = new Redis(url);
 });
 afterAll(async () => {
   await raw.quit();
@@ -35,7 +37,7 @@ async function keysOf(cluster: string): Promise<string[]> {
 }
 
 async function removeCluster(cluster: string): Promise<void> {
-  const admin = await RedisRegistry.connect({ cluster });
+  const admin = await RedisRegistry.connect({ url, cluster });
   await admin.deleteCluster();
   await admin.close();
   expect(await keysOf(cluster)).toEqual([]);
@@ -51,7 +53,7 @@ async function fill(registry: RedisRegistry): Promise<void> {
 
 registryContract('RedisRegistry', async () => {
   const cluster = clusterName();
-  const registry = await RedisRegistry.connect({ cluster });
+  const registry = await RedisRegistry.connect({ url, cluster });
   return {
     registry,
     cleanup: async () => {
@@ -64,8 +66,8 @@ registryContract('RedisRegistry', async () => {
 describe('RedisRegistry', () => {
   it('keeps two clusters on one Redis apart', async () => {
     const [a, b] = [clusterName(), clusterName()];
-    const ra = await RedisRegistry.connect({ cluster: a });
-    const rb = await RedisRegistry.connect({ cluster: b });
+    const ra = await RedisRegistry.connect({ url, cluster: a });
+    const rb = await RedisRegistry.connect({ url, cluster: b });
     try {
       await fill(ra);
       expect(await rb.listModules()).toEqual([]);
@@ -89,7 +91,7 @@ describe('RedisRegistry', () => {
 
   it('keeps every key of a cluster under hypernode:<cluster>: and deleteCluster removes them all', async () => {
     const cluster = clusterName();
-    const registry = await RedisRegistry.connect({ cluster });
+    const registry = await RedisRegistry.connect({ url, cluster });
     try {
       await fill(registry);
       expect(await keysOf(cluster)).toEqual(
@@ -106,7 +108,7 @@ describe('RedisRegistry', () => {
 
   it('stores values as raw bytes in Redis, not as text', async () => {
     const cluster = clusterName();
-    const registry = await RedisRegistry.connect({ cluster });
+    const registry = await RedisRegistry.connect({ url, cluster });
     try {
       await registry.setValue('blob', Uint8Array.from([0xff, 0x00, 0xc3]));
       const stored = await raw.hgetBuffer(`hypernode:${cluster}:values`, 'blob');
@@ -119,7 +121,7 @@ describe('RedisRegistry', () => {
 
   it('reports a Redis error reply as REGISTRY_DOWN that quotes the reply and keeps it as the cause', async () => {
     const cluster = clusterName();
-    const registry = await RedisRegistry.connect({ cluster });
+    const registry = await RedisRegistry.connect({ url, cluster });
     try {
       await raw.set(`hypernode:${cluster}:names`, 'not a hash');
       const err = await registry.lookupName('svc').catch((e: unknown) => e);
@@ -137,7 +139,7 @@ describe('RedisRegistry', () => {
     const cluster = clusterName();
     const logs: string[] = [];
     const logger = { info: (m: string) => logs.push(`info ${m}`), warn: (m: string) => logs.push(`warn ${m}`) };
-    const registry = await RedisRegistry.connect({ cluster, logger });
+    const registry = await RedisRegistry.connect({ url, cluster, logger });
     try {
       await registry.registerName('svc', 'pid-1');
       const before = await registryConnectionId(cluster);
@@ -168,7 +170,7 @@ describe('RedisRegistry', () => {
 
   it('refuses a cluster name that could reach into another cluster with INVALID_OPTIONS', async () => {
     for (const cluster of ['', 'a:b', 'x*', 'has space']) {
-      const err = await RedisRegistry.connect({ cluster }).catch((e: unknown) => e);
+      const err = await RedisRegistry.connect({ url, cluster }).catch((e: unknown) => e);
       expect(HypernodeError.is(err, 'INVALID_OPTIONS'), cluster).toBe(true);
     }
   });
