@@ -8,57 +8,29 @@
  * Layout (docs/design/002-rabbitmq-layout.md): everything under `hypernode.<cluster>.`; one queue per inbox
  * (`inbox.<inbox>`, fed through the default exchange); a fanout exchange `events` with one exclusive queue
  * per subscriber; RPC through `rpc.<service>` queues and direct reply-to.
+ *
+ * Beside this file: `acks.ts` (batched acknowledgements of handled frames), `outbox.ts` (frames kept while the
+ * connection is down), `requests.ts` (requests waiting for replies), `direct-publish.ts` (the socket fast
+ * path), `amqp-errors.ts` (every error it gives, with its fix) and `amqp-url.ts`.
  */
 import { randomUUID } from 'node:crypto';
 import { connect as amqpConnect } from 'amqplib';
+import { Acks } from './acks';
+import { AmqpErrors, codeOf } from './amqp-errors';
+import { hostOf, withHeartbeat } from './amqp-url';
 import { DirectPublisher } from './direct-publish';
+import { Outbox, type Outgoing } from './outbox';
+import { ERROR_HEADER, PendingRequests } from './requests';
 import type { Channel, ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
 import { HypernodeError, systemClock } from '@hypernode/core';
 import type { Clock } from '@hypernode/core';
+import type { AmqpLogger, AmqpTransportOptions } from './amqp-options';
 import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from '@hypernode/core/runtime';
 
-/** Where {@link AmqpTransport} writes what operators should know (reconnections, dropped redeliveries). */
-export interface AmqpLogger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
-
-/** Options of {@link AmqpTransport.connect}. */
-export interface AmqpTransportOptions {
-  /** Broker URL; default `amqp://guest:guest@127.0.0.1:5672`. Its password is never logged. */
-  url?: string;
-  /** Cluster name: every queue and exchange is named `hypernode.<cluster>.…`; `[A-Za-z0-9][A-Za-z0-9._-]{0,99}`. */
-  cluster: string;
-  /** Default: `console` with a `[hypernode]` prefix. */
-  logger?: AmqpLogger;
-  /** Default `prefetch` of `listen` when its options omit it; default 1. */
-  prefetch?: number;
-  /** An inbox or RPC queue without a consumer for this long is deleted by the broker; default 60,000 ms. */
-  queueExpiresMs?: number;
-  /** Bytes of frames kept in memory while the connection is down or the socket pushes back; default 64 MiB. */
-  maxBufferedBytes?: number;
-  /** Time for request timeouts and reconnection backoff; default the system clock. */
-  clock?: Clock;
-  /**
-   * Writes `send`'s frames to the socket directly, past amqplib's publish path, whenever amqplib holds
-   * nothing unsent for the publisher channel (see docs/design/011-direct-publish.md); default true. Set
-   * false to publish every frame through amqplib.
-   */
-  directPublish?: boolean;
-}
-
 const REPLY_TO = 'amq.rabbitmq.reply-to';
-const ERROR_HEADER = 'x-hypernode-error';
 const SERVE_PREFETCH = 16;
 const MAX_BACKOFF_MS = 5000;
 const CLOSE_FLUSH_MS = 5000;
-/**
- * The longest an inbox's acknowledgement waits to be batched with later ones while the prefetch window has room.
- * Each ack costs the broker work on every delivery it covers; at a round trip's pace, 20 ms batches ~100 frames
- * per ack where 5 ms batched ~25, and took the broker's share off the round trip (design 012).
- */
-const ACK_DELAY_MS = 20;
-const HEARTBEAT_S = 10;
 /** The cluster names the Redis registry accepts too, so one name serves both. */
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const noop = (): void => {};
@@ -68,62 +40,8 @@ type Rec =
   | { kind: 'subscribe'; handler: (frame: Uint8Array) => void; ch?: Channel; closed: boolean }
   | { kind: 'serve'; name: string; queue: string; handler: (body: Uint8Array) => Promise<Uint8Array>; ch?: Channel; closed: boolean };
 
-interface Outgoing {
-  exchange: string;
-  key: string;
-  body: Buffer;
-  opts: Options.Publish;
-}
-
-interface Unacked {
-  rec: Rec;
-  msg: ConsumeMessage;
-  count: number;
-  timer: unknown;
-  soon: boolean;
-}
-
-interface Pending {
-  service: string;
-  timeoutMs: number;
-  timer: unknown;
-  resolve(reply: Uint8Array): void;
-  reject(err: Error): void;
-}
-
-/** The password of `url` replaced by `***`, for logs and error messages. */
-function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || (u.protocol === 'amqps:' ? 5671 : 5672)}`;
-  } catch {
-    return '<unparsable url>';
-  }
-}
-
-/** Adds `heartbeat=10` (seconds) unless the URL sets one: a silently dead TCP connection is noticed in ~20 s. */
-function withHeartbeat(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(HEARTBEAT_S));
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
-const codeOf = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
 
 /**
  * A {@link Transport} over RabbitMQ. It keeps every promise of that interface (see its TSDoc) against a
@@ -143,13 +61,11 @@ export class AmqpTransport implements Transport {
   /** Writes `send`'s frames straight to the socket while it can (see direct-publish.ts). */
   private direct?: DirectPublisher;
   private blocked = false;
-  private readonly outbox: Outgoing[] = [];
-  private outboxHead = 0;
-  private outboxBytes = 0;
+  private readonly outbox: Outbox;
   private readonly recs = new Set<Rec>();
   private readonly inboxes = new Map<string, Rec>();
   private readonly services = new Map<string, Rec>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly requests: PendingRequests;
   private readonly events = { down: new Set<(cause?: Error) => void>(), up: new Set<(cause?: Error) => void>() };
   private readonly counters: TransportStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, dropped: 0 };
   private readonly declaredQueues = new Set<string>();
@@ -157,8 +73,9 @@ export class AmqpTransport implements Transport {
   private readonly prefix: string;
   private readonly exchange: string;
   private readonly host: string;
+  private readonly errors: AmqpErrors;
+  private readonly acks = new Acks();
   private readonly connectionName: string;
-  private requestSeq = 0;
   private attempt = 0;
   private reconnectTimer: unknown;
   /** Called once the outbox is empty or the connection is lost: `close()` waits for it. */
@@ -177,6 +94,9 @@ export class AmqpTransport implements Transport {
     this.prefix = `hypernode.${cluster}.`;
     this.exchange = `${this.prefix}events`;
     this.host = hostOf(url);
+    this.errors = new AmqpErrors(cluster, url, this.host);
+    this.outbox = new Outbox(maxBufferedBytes);
+    this.requests = new PendingRequests(clock, this.errors);
     this.connectionName = `${this.prefix}${process.pid}.${randomUUID().slice(0, 8)}`;
   }
 
@@ -200,7 +120,7 @@ export class AmqpTransport implements Transport {
     try {
       await t.open();
     } catch (err) {
-      throw t.downError(err);
+      throw t.errors.down(err);
     }
     t.state = 'up';
     return t;
@@ -220,7 +140,7 @@ export class AmqpTransport implements Transport {
       throw new HypernodeError('INVALID_ARGUMENT', `Prefetch ${prefetch} for inbox '${inbox}' is not a positive integer; pass 1 or more.`);
     }
     const queue = this.queueName('inbox', inbox);
-    if (this.inboxes.has(inbox)) throw this.takenError('Inbox', inbox, 'listener');
+    if (this.inboxes.has(inbox)) throw this.errors.taken('Inbox', inbox, 'listener');
     const rec: Rec = { kind: 'listen', name: inbox, queue, handler, prefetch, closed: false };
     this.inboxes.set(inbox, rec);
     return this.start(rec, () => this.inboxes.delete(inbox));
@@ -236,26 +156,23 @@ export class AmqpTransport implements Transport {
 
   async serve(service: string, handler: (body: Uint8Array) => Promise<Uint8Array>): Promise<Subscription> {
     const queue = this.queueName('rpc', service);
-    if (this.services.has(service)) throw this.takenError('Service', service, 'server');
+    if (this.services.has(service)) throw this.errors.taken('Service', service, 'server');
     const rec: Rec = { kind: 'serve', name: service, queue, handler, closed: false };
     this.services.set(service, rec);
     return this.start(rec, () => this.services.delete(service));
   }
 
   request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    if (this.state === 'closed') return Promise.reject(this.closedError(`send a request to '${service}'`));
+    if (this.state === 'closed') return Promise.reject(this.errors.closed(`send a request to '${service}'`));
     let queue: string;
     try {
       queue = this.queueName('rpc', service);
     } catch (err) {
       return Promise.reject(err);
     }
-    const correlationId = String(++this.requestSeq);
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => this.finish(correlationId, this.timeoutError(service, timeoutMs, 'no answer')), timeoutMs);
-      this.pending.set(correlationId, { service, timeoutMs, timer, resolve, reject });
-      this.write('', queue, body, { mandatory: true, replyTo: REPLY_TO, correlationId, expiration: String(Math.max(1, Math.ceil(timeoutMs))) });
-    });
+    return this.requests.start(service, timeoutMs, (correlationId) =>
+      this.write('', queue, body, { mandatory: true, replyTo: REPLY_TO, correlationId, expiration: String(Math.max(1, Math.ceil(timeoutMs))) }),
+    );
   }
 
   on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
@@ -277,7 +194,7 @@ export class AmqpTransport implements Transport {
    */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.state === 'up' && this.outboxHead < this.outbox.length) {
+    if (this.state === 'up' && !this.outbox.empty) {
       let timer: unknown;
       await new Promise<void>((resolve) => {
         this.drained = resolve;
@@ -285,14 +202,14 @@ export class AmqpTransport implements Transport {
       });
       this.clock.clearTimeout(timer as never);
     }
-    for (const ch of [...this.lastUnacked.keys()]) this.flushAcks(ch);
+    this.acks.flushAll();
     this.state = 'closed';
     this.clock.clearTimeout(this.reconnectTimer as never);
     for (const rec of this.recs) rec.closed = true;
-    for (const id of [...this.pending.keys()]) this.finish(id, this.closedError('wait for a reply'));
+    this.requests.failAll(this.errors.closed('wait for a reply'));
     const { conn, pub } = this;
     this.conn = this.pub = this.direct = undefined;
-    this.outbox.length = this.outboxHead = this.outboxBytes = 0;
+    this.outbox.clear();
     if (pub) await pub.close().catch(noop);
     if (conn) await conn.close().catch(noop);
   }
@@ -303,7 +220,7 @@ export class AmqpTransport implements Transport {
    */
   async deleteClusterTopology(): Promise<void> {
     const conn = await amqpConnect(this.url).catch((err: unknown) => {
-      throw this.downError(err);
+      throw this.errors.down(err);
     });
     conn.on('error', noop);
     try {
@@ -326,14 +243,12 @@ export class AmqpTransport implements Transport {
   private write(exchange: string, key: string, frame: Uint8Array, opts: Options.Publish): void {
     if (this.state === 'closed') return void this.counters.dropped++;
     if (this.canPublishNow() && this.tryPublish(exchange, key, asBuffer(frame), opts)) return;
-    if (this.outboxBytes + frame.byteLength > this.maxBufferedBytes) return void this.counters.dropped++;
-    this.outbox.push({ exchange, key, body: Buffer.from(frame), opts });
-    this.outboxBytes += frame.byteLength;
+    if (!this.outbox.add(exchange, key, frame, opts)) this.counters.dropped++;
   }
 
   /** Whether a frame may be published at once: connected, not pushed back, nothing older waiting in the outbox. */
   private canPublishNow(): boolean {
-    return this.state === 'up' && !this.blocked && this.outboxHead === this.outbox.length;
+    return this.state === 'up' && !this.blocked && this.outbox.empty;
   }
 
   private sent(bytes: number): void {
@@ -360,51 +275,20 @@ export class AmqpTransport implements Transport {
 
   private readonly flush = (): void => {
     this.blocked = false;
-    const box = this.outbox;
-    while (this.state === 'up' && !this.blocked && this.outboxHead < box.length) {
-      const m = box[this.outboxHead]!;
-      if (!this.tryPublish(m.exchange, m.key, m.body, m.opts)) return;
-      box[this.outboxHead++] = undefined as never;
-      this.outboxBytes -= m.body.length;
-    }
-    if (this.outboxHead === box.length) {
-      box.length = this.outboxHead = 0;
-      this.drained?.();
-    }
+    const publish = (m: Outgoing): boolean => this.tryPublish(m.exchange, m.key, m.body, m.opts);
+    if (this.outbox.drain(publish, () => this.state === 'up' && !this.blocked)) this.drained?.();
   };
 
   private readonly onReturn = (msg: Message): void => {
-    const id = msg.properties.correlationId as string | undefined;
-    const p = id === undefined ? undefined : this.pending.get(id);
-    if (p) this.finish(id!, this.timeoutError(p.service, p.timeoutMs, 'no server'));
-    else this.counters.dropped++;
+    if (!this.requests.returned(msg)) this.counters.dropped++;
   };
-
-  private readonly onReply = (msg: ConsumeMessage | null): void => {
-    if (!msg) return;
-    const error = msg.properties.headers?.[ERROR_HEADER];
-    const id = msg.properties.correlationId as string;
-    const p = this.pending.get(id);
-    if (!p) return;
-    if (error === undefined) this.finish(id, null, msg.content);
-    else this.finish(id, new HypernodeError('REMOTE_ERROR', `Service '${p.service}' of cluster '${this.cluster}' failed: ${String(error)}`));
-  };
-
-  private finish(id: string, err: Error | null, reply?: Uint8Array): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    this.clock.clearTimeout(p.timer as never);
-    if (err) p.reject(err);
-    else p.resolve(reply!);
-  }
 
   // ---- consumers --------------------------------------------------------------------------------------
 
   private async start(rec: Rec, unregister: () => void): Promise<Subscription> {
     const close = async (): Promise<void> => {
       if (rec.closed) return;
-      if (rec.ch) this.flushAcks(rec.ch);
+      if (rec.ch) this.acks.flush(rec.ch);
       rec.closed = true;
       this.recs.delete(rec);
       unregister();
@@ -414,7 +298,7 @@ export class AmqpTransport implements Transport {
     };
     if (this.state === 'closed') {
       unregister();
-      throw this.closedError(rec.kind === 'subscribe' ? 'subscribe' : `${rec.kind} on '${rec.name}'`);
+      throw this.errors.closed(rec.kind === 'subscribe' ? 'subscribe' : `${rec.kind} on '${rec.name}'`);
     }
     this.recs.add(rec);
     if (this.state === 'up') {
@@ -424,7 +308,7 @@ export class AmqpTransport implements Transport {
         if (this.state === 'up' || codeOf(err) === 403 || codeOf(err) === 406) {
           this.recs.delete(rec);
           unregister();
-          throw this.establishError(rec, err);
+          throw this.errors.establish(rec.kind, rec.kind === 'subscribe' ? undefined : rec.name, rec.kind === 'subscribe' ? undefined : rec.queue, err);
         }
       }
     }
@@ -439,7 +323,7 @@ export class AmqpTransport implements Transport {
         resolve();
       };
       this.on('up', up);
-      if (this.state === 'closed') reject(this.closedError('wait for the connection'));
+      if (this.state === 'closed') reject(this.errors.closed('wait for the connection'));
     });
   }
 
@@ -499,22 +383,8 @@ export class AmqpTransport implements Transport {
       this.warnedRedelivery.add(ch);
       this.logger.warn(`dropping frames that RabbitMQ redelivered to '${rec.queue}' after a connection loss, since they may have been handled already (at most once); stats().dropped counts them`);
     }
-    this.ack(rec, ch, msg);
+    this.acks.one(rec, ch, msg);
     return true;
-  }
-
-  /** Per listening channel: the newest frame handled synchronously and not yet acknowledged, and how many. */
-  private readonly lastUnacked = new Map<Channel, Unacked>();
-  /** Per listening channel: frames whose handler's promise has not settled yet. */
-  private readonly asyncPending = new Map<Channel, number>();
-
-  private ack(rec: Rec, ch: Channel, msg: ConsumeMessage): void {
-    if (rec.ch !== ch || rec.closed) return;
-    try {
-      ch.ack(msg);
-    } catch {
-      // The channel died: the broker requeues the frame, and its next consumer drops it as redelivered.
-    }
   }
 
   private onFrame(rec: Rec & { kind: 'listen' }, ch: Channel) {
@@ -528,56 +398,8 @@ export class AmqpTransport implements Transport {
       } catch {
         result = undefined;
       }
-      if (result && typeof result.then === 'function') {
-        this.asyncPending.set(ch, (this.asyncPending.get(ch) ?? 0) + 1);
-        const done = (): void => {
-          this.asyncPending.set(ch, this.asyncPending.get(ch)! - 1);
-          this.ack(rec, ch, msg);
-        };
-        result.then(done, done);
-      } else if (this.asyncPending.get(ch)) {
-        this.ack(rec, ch, msg);
-      } else {
-        this.ackLater(rec, ch, msg);
-      }
+      this.acks.handled(rec, ch, msg, result);
     };
-  }
-
-  /**
-   * Acknowledges frames whose handler returned at once in batches (one `ack` with `allUpTo`): right after
-   * the tick once half the prefetch window is unacknowledged (at once with prefetch 1), otherwise after
-   * {@link ACK_DELAY_MS}. Replies the handlers queued leave before the ack, and a lone round trip does not
-   * pay for an ack write (on both sides) while it waits for its reply.
-   */
-  private ackLater(rec: Rec & { kind: 'listen' }, ch: Channel, msg: ConsumeMessage): void {
-    let u = this.lastUnacked.get(ch);
-    if (u === undefined) {
-      u = { rec, msg, count: 0, timer: undefined, soon: false };
-      this.lastUnacked.set(ch, u);
-    }
-    u.msg = msg;
-    if (++u.count * 2 >= rec.prefetch) {
-      if (u.soon) return;
-      u.soon = true;
-      setImmediate(() => this.flushAcks(ch));
-    } else if (u.timer === undefined) {
-      u.timer = setTimeout(() => this.flushAcks(ch), ACK_DELAY_MS);
-      (u.timer as { unref?: () => void }).unref?.();
-    }
-  }
-
-  /** Sends the batched acknowledgement of `ch`, if any. */
-  private flushAcks(ch: Channel): void {
-    const u = this.lastUnacked.get(ch);
-    if (u === undefined) return;
-    this.lastUnacked.delete(ch);
-    if (u.timer !== undefined) clearTimeout(u.timer as never);
-    if (u.rec.ch !== ch || u.rec.closed) return;
-    try {
-      ch.ack(u.msg, true);
-    } catch {
-      // The channel died: the broker requeues the frames, and their next consumer drops them as redelivered.
-    }
   }
 
   private onRequest(rec: Rec & { kind: 'serve' }, ch: Channel) {
@@ -587,7 +409,7 @@ export class AmqpTransport implements Transport {
       const { replyTo, correlationId } = msg.properties;
       const reply = (body: Uint8Array, headers?: Record<string, string>): void => {
         if (replyTo) this.write('', replyTo, body, { correlationId, headers });
-        this.ack(rec, ch, msg);
+        this.acks.one(rec, ch, msg);
       };
       Promise.resolve()
         .then(() => rec.handler(msg.content))
@@ -611,7 +433,7 @@ export class AmqpTransport implements Transport {
       const pub = await conn.createChannel();
       pub.on('error', noop);
       await pub.assertExchange(this.exchange, 'fanout', { durable: false, autoDelete: false });
-      await pub.consume(REPLY_TO, this.onReply, { noAck: true });
+      await pub.consume(REPLY_TO, this.requests.replied, { noAck: true });
       pub.on('return', this.onReturn);
       pub.on('drain', this.flush);
       pub.on('close', () => {
@@ -638,7 +460,7 @@ export class AmqpTransport implements Transport {
     for (const rec of this.recs) rec.ch = undefined;
     conn?.close().catch(noop);
     this.drained?.();
-    const err = new HypernodeError('TRANSPORT_DOWN', `Lost the connection to RabbitMQ at ${this.host} (cluster '${this.cluster}'): ${cause?.message ?? 'closed'}; reconnecting on its own, sends are buffered meanwhile.`, { cause });
+    const err = this.errors.lost(cause);
     this.logger.warn(err.message);
     for (const l of [...this.events.down]) l(err);
     this.reconnectLater();
@@ -675,41 +497,5 @@ export class AmqpTransport implements Transport {
       throw new HypernodeError('INVALID_ARGUMENT', `${kind === 'inbox' ? 'Inbox' : 'Service'} name '${name}' makes queue name '${queue}', which RabbitMQ refuses (empty or over 255 bytes); use a shorter name.`);
     }
     return queue;
-  }
-
-  private takenError(what: string, name: string, role: string): HypernodeError {
-    return new HypernodeError('INVALID_ARGUMENT', `${what} '${name}' of cluster '${this.cluster}' already has a ${role}; close that subscription first, or use another name.`);
-  }
-
-  private establishError(rec: Rec, err: unknown): HypernodeError {
-    const target = rec.kind === 'subscribe' ? `the events of cluster '${this.cluster}'` : `'${rec.queue}'`;
-    if (codeOf(err) === 403 && rec.kind !== 'subscribe') {
-      return this.takenError(rec.kind === 'listen' ? 'Inbox' : 'Service', rec.name, rec.kind === 'listen' ? 'listener' : 'server');
-    }
-    if (codeOf(err) === 406) {
-      return new HypernodeError('INVALID_OPTIONS', `Queue ${target} exists on RabbitMQ at ${this.host} with other properties (another 'queueExpiresMs'?); delete it or use the same options everywhere.`, { cause: err });
-    }
-    return new HypernodeError('TRANSPORT_DOWN', `Could not consume from ${target} on RabbitMQ at ${this.host}: ${(err as Error).message}; check the broker's log.`, { cause: err });
-  }
-
-  private downError(err: unknown): HypernodeError {
-    const code = codeOf(err);
-    const msg = (err as Error)?.message ?? String(err);
-    const where = `RabbitMQ at '${maskUrl(this.url)}'`;
-    const fix =
-      code === 'ECONNREFUSED'
-        ? `nothing listens on ${this.host}; start RabbitMQ with 'rabbitmq-server -detached' (or 'docker run -d -p 5672:5672 rabbitmq:3'), or pass the right url`
-        : /ACCESS.REFUSED|403/.test(msg)
-          ? 'the broker refused the login; check the user and password in the url'
-          : `${msg.replaceAll(this.url, maskUrl(this.url))}; check that the broker runs and the url is right`;
-    return new HypernodeError('TRANSPORT_DOWN', `Cannot connect to ${where} for cluster '${this.cluster}': ${fix}.`, { cause: err });
-  }
-
-  private timeoutError(service: string, timeoutMs: number, why: string): HypernodeError {
-    return new HypernodeError('REQUEST_TIMEOUT', `Request to service '${service}' of cluster '${this.cluster}' got no reply within ${timeoutMs} ms (${why}); check that a server for '${service}' runs, or raise the timeout.`);
-  }
-
-  private closedError(what: string): HypernodeError {
-    return new HypernodeError('TRANSPORT_DOWN', `Cannot ${what}: this RabbitMQ transport of cluster '${this.cluster}' is closed; connect a new one.`);
   }
 }

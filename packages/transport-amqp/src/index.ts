@@ -1,2 +1,2 @@
 export { AmqpTransport } from './amqp-transport';
-export type { AmqpTransportOptions, AmqpLogger } from './amqp-transport';
+export type { AmqpTransportOptions, AmqpLogger } from './amqp-options';

@@ -1,0 +1,34 @@
+/** How often, in seconds, the connection's heartbeat runs unless the URL sets it: a dead TCP connection is noticed in ~20 s. */
+const HEARTBEAT_S = 10;
+
+/** The password of `url` replaced by `***`, for logs and error messages. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+/** `host:port` of a broker URL (port 5672, or 5671 for `amqps:`, when the URL has none), for messages. */
+export function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || (u.protocol === 'amqps:' ? 5671 : 5672)}`;
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+/** Adds `heartbeat=10` (seconds) unless the URL sets one. */
+export function withHeartbeat(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(HEARTBEAT_S));
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
