@@ -9,9 +9,8 @@
  * (`inbox.<inbox>`, fed through the default exchange); a fanout exchange `events` with one exclusive queue
  * per subscriber; RPC through `rpc.<service>` queues and direct reply-to.
  *
- * Beside this file: `acks.ts` (batched acknowledgements of handled frames), `outbox.ts` (frames kept while the
- * connection is down), `requests.ts` (requests waiting for replies), `direct-publish.ts` (the socket fast
- * path), `amqp-errors.ts` (every error it gives, with its fix) and `amqp-url.ts`.
+ * Beside this file: `acks.ts` (batched acks of handled frames), `outbox.ts` (frames kept while disconnected),
+ * `requests.ts` (requests awaiting replies), `direct-publish.ts`, `amqp-errors.ts` and `amqp-url.ts`.
  */
 import { randomUUID } from 'node:crypto';
 import { connect as amqpConnect } from 'amqplib';
