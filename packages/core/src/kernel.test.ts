@@ -7,6 +7,7 @@ import { MemoryRegistry } from './memory-registry';
 import { ClassCatalog, ModuleTable } from './modules';
 import { Process } from './process';
 import { EV_WORKER_LOST, inboxName, processName, spawnerOf, spawnSeqOf, workerLostEvent, workerOf } from './wire';
+import { collector } from './test-support';
 import { WorkerRuntime } from './worker';
 
 class Idle extends Process {
@@ -46,24 +47,6 @@ async function workers(...ids: string[]) {
     for (const w of all) await w.close();
   };
   return all;
-}
-
-/** An outside inbox on `worker` whose messages can be awaited one by one. */
-function collector(worker: WorkerRuntime) {
-  const queue: { from: string; message: any }[] = [];
-  const waiting: ((m: { from: string; message: any }) => void)[] = [];
-  const name = worker.openInbox((from, message) => {
-    const w = waiting.shift();
-    if (w) w({ from, message });
-    else queue.push({ from, message });
-  });
-  const next = () =>
-    new Promise<{ from: string; message: any }>((resolve) => {
-      const m = queue.shift();
-      if (m) resolve(m);
-      else waiting.push(resolve);
-    });
-  return { name, next };
 }
 
 describe('names', () => {

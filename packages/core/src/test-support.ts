@@ -6,6 +6,7 @@ import { afterEach } from 'vitest';
 import { createCluster, type EmbeddedCluster } from './cluster';
 import { silentLogger, type Logger } from './logger';
 import type { ProcessClass } from './process';
+import type { WorkerRuntime } from './worker';
 
 /** Registers an `afterEach` that stops the cluster the running test started with `start`. */
 export function clusterPerTest(): {
@@ -32,3 +33,21 @@ export function clusterPerTest(): {
 /** Accepts an inbox message that is an object with the property `key`. */
 export const has = (key: string) => (r: { message: unknown }): boolean =>
   r.message !== null && typeof r.message === 'object' && key in (r.message as object);
+
+/** An outside inbox on `worker` (a bare runtime, no cluster) whose messages can be awaited one by one. */
+export function collector(worker: WorkerRuntime) {
+  const queue: { from: string; message: any }[] = [];
+  const waiting: ((m: { from: string; message: any }) => void)[] = [];
+  const name = worker.openInbox((from, message) => {
+    const w = waiting.shift();
+    if (w) w({ from, message });
+    else queue.push({ from, message });
+  });
+  const next = () =>
+    new Promise<{ from: string; message: any }>((resolve) => {
+      const m = queue.shift();
+      if (m) resolve(m);
+      else waiting.push(resolve);
+    });
+  return { name, next };
+}

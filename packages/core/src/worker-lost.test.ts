@@ -5,6 +5,7 @@ import { MemoryRegistry } from './memory-registry';
 import { silentLogger } from './logger';
 import { Process } from './process';
 import { WorkerRuntime } from './worker';
+import { collector } from './test-support';
 import type { Context } from './context';
 
 class Parent extends Process {
@@ -48,23 +49,6 @@ async function twoWorkers(resilientWorkers: string[] = []) {
     await w2.close();
   };
   return { w1, w2 };
-}
-
-/** A sink on `worker` whose messages can be awaited one by one. */
-function collector(worker: WorkerRuntime) {
-  const queue: { from: string; message: any }[] = [];
-  const waiting: ((m: { from: string; message: any }) => void)[] = [];
-  const name = worker.openInbox((from, message) => {
-    const w = waiting.shift();
-    if (w) w({ from, message });
-    else queue.push({ from, message });
-  });
-  const next = () => new Promise<{ from: string; message: any }>((resolve) => {
-    const m = queue.shift();
-    if (m) resolve(m);
-    else waiting.push(resolve);
-  });
-  return { name, next };
 }
 
 describe('losing a worker', () => {

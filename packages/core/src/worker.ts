@@ -16,7 +16,7 @@ import { HypernodeError } from './errors';
 import { Exits } from './exits';
 import { Kernel } from './kernel';
 import { Links } from './links';
-import type { EndHooks } from './kernel-port';
+import type { EndHooks, WorkerCounters } from './kernel-port';
 import { LoadMeter } from './load-meter';
 import { mailboxSize } from './mailbox';
 import { Names } from './names';
@@ -45,16 +45,9 @@ export interface ProcessInfo {
   names: string[];
 }
 
-/** Counters of one worker. */
-export interface WorkerStats {
+/** Counters of one worker: its kernel's counters, and how many processes it holds now. */
+export interface WorkerStats extends WorkerCounters {
   processes: number;
-  spawned: number;
-  exited: number;
-  crashed: number;
-  delivered: number;
-  deadLetters: number;
-  badFrames: number;
-  backlog: number;
 }
 
 /**
