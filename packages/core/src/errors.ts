@@ -35,6 +35,12 @@ export interface HypernodeErrorJSON {
  * ids) and what to do about it; its `code` is stable and meant for programs.
  */
 export class HypernodeError extends Error {
+  static {
+    // Set explicitly: a bundler may rename the class (esbuild's build names it `_HypernodeError`), and
+    // `HypernodeError.name`, like each error's `name`, must still read 'HypernodeError'.
+    Object.defineProperty(this, 'name', { value: 'HypernodeError' });
+  }
+
   override readonly name = 'HypernodeError';
   readonly code: HypernodeErrorCode;
   readonly details?: Record<string, unknown>;

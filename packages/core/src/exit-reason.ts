@@ -57,7 +57,12 @@ export function isCrash(reason: ExitReason): boolean {
 /** One line for logs. */
 export function describeReason(reason: ExitReason): string {
   if (typeof reason === 'string') return reason;
-  if (reason && typeof reason === 'object' && typeof (reason as ErrorData).message === 'string') return String(reason);
+  if (reason && typeof reason === 'object' && typeof (reason as ErrorData).message === 'string') {
+    // Formatted here, not by the reason's own toString: a plain `{ name, message }` (a supervisor's exit, data
+    // from another program) has none and would print as '[object Object]'.
+    const { name, message } = reason as ErrorData;
+    return typeof name === 'string' && name.length > 0 ? (message ? `${name}: ${message}` : name) : message;
+  }
   try {
     return JSON.stringify(reason);
   } catch {
