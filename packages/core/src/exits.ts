@@ -178,6 +178,23 @@ export class Exits {
     this.port.push(w, encodeTrusted([E_EXIT_REQ, pid, from, toExitReason(reason)]));
   }
 
+  /**
+   * A spawn envelope asked for a process `name` that already runs here (a duplicated or forged frame, or a
+   * worker restarted under the same id that reuses names): the running process is left as it is, the refusal is
+   * counted (`badFrames`) and logged, and the spawner (`parent`) gets `CHILD_PROCESS_EXIT` for `name` with a
+   * `NAME_TAKEN` error, unless the running process is already its child of that module (a duplicate of its spawn).
+   */
+  refuseSpawn(name: string, moduleName: string, parent: string | null): void {
+    const port = this.port;
+    const running = port.lookup(name)!;
+    port.counters.badFrames++;
+    const sentence = `Worker '${port.id}' refused to spawn '${moduleName}' as '${name}' for '${parent ?? 'nobody'}': a ${running.inbox ? 'outside inbox' : `process (${running.moduleName}, child of '${running.parent ?? 'nobody'}')`} of that name already runs there and was left running. Two workers may share one id, or another program writes to this cluster's queues; give each worker its own id.`;
+    port.logger.warn(sentence);
+    if (parent === null || (running.parent === parent && running.moduleName === moduleName)) return;
+    this.tellParent(parent, name, hypernodeReason('NAME_TAKEN', sentence));
+    port.flushSoon();
+  }
+
   private endChild(child: string, parent: string, reason: ExitReason): void {
     const w = workerOf(child);
     if (w === this.port.id) {

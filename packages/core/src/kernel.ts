@@ -92,6 +92,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.router = new FrameRouter(this.id, this.counters, this.clock, this.logger);
     this.onEnvelope(E_MSG, (env) => this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null));
     this.onEnvelope(E_SPAWN, (env) => {
+      if (this.procs.has(env[1] as string)) return this.refuseSpawn(env[1] as string, env[2] as string, env[3] as string | null);
       this.createLocal(env[1] as string, env[2] as string, env[3] as string | null, env[4], true);
     });
     this.onEvent(EV_MODULE, (ev) => this.modules.invalidate(ev[1] as string, ev[2] as number));
@@ -102,6 +103,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   /** A lifecycle function of `rec` failed with `err`. */
   protected abstract endOnCrash(rec: ProcRecord, err: unknown): void;
   abstract endSettled(rec: ProcRecord, err: unknown): void;
+  /** A spawn envelope named `name`, which a process or inbox here already has: refused, that one untouched. */
+  protected abstract refuseSpawn(name: string, moduleName: string, parent: string | null): void;
   /** Fails the call of `token` with `reason`. */
   protected abstract failCall(token: string, reason: ExitReason): void;
   /** The process registered under `name`, as this worker last heard. */

@@ -102,6 +102,10 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     this.exits.endSettled(rec, err);
   }
 
+  protected refuseSpawn(name: string, moduleName: string, parent: string | null): void {
+    this.exits.refuseSpawn(name, moduleName, parent);
+  }
+
   protected failCall(token: string, reason: ExitReason): void {
     this.calls.replyTo(token, undefined, reason);
   }
@@ -239,6 +243,9 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     const pid = name ?? this.nextName(this.id);
     if (!pid.startsWith(this.prefix)) {
       throw new HypernodeError('INVALID_ARGUMENT', `A root process of worker '${this.id}' must be named '${this.prefix}...'; got '${pid}'.`);
+    }
+    if (this.procs.has(pid)) {
+      throw new HypernodeError('NAME_TAKEN', `Cannot start a root process '${pid}' (${moduleName}) on worker '${this.id}': a process of that name already runs there; it was left running. Give another name, or end that process first.`);
     }
     this.createLocal(pid, moduleName, null, copyData(initialState ?? {}, 'initialState'), false);
     return pid;
