@@ -103,7 +103,7 @@ export class Calls implements EndHooks {
     if (w === this.port.id) this.settle(ref, ok, ok ? copyData(value, 'reply') : error);
     else {
       const maps = ok ? checkData(value, 'reply') : false;
-      this.port.push(w, encodeTrusted([E_REPLY, ref, ok, ok ? value : error], maps));
+      this.port.push(w, encodeTrusted([E_REPLY, ref, ok, ok ? value : error], maps), ok ? 'reply' : undefined, undefined, caller);
     }
   }
 

@@ -9,6 +9,7 @@ import { listLoadedModules, moduleNotLoadedMessage, type LoadedModule } from './
 import { consoleLogger, type Logger } from './logger';
 import { MemoryNetwork } from './memory-transport';
 import { MemoryRegistry } from './memory-registry';
+import { maxMessageBytesOf } from './message-size';
 import { moduleApi } from './module-api';
 import { bundleModuleFile, moduleNameOf } from './module-loader';
 import { ClassCatalog } from './modules';
@@ -40,6 +41,11 @@ export interface ClusterOptions {
   logger?: Logger;
   /** Time source (tests pass a `ManualClock`). */
   clock?: Clock;
+  /**
+   * The largest message between two workers, in bytes (default 64 MiB): a `send`, `call`, `spawn` initial state
+   * or `reply` too large for it throws `MESSAGE_TOO_LARGE` at the sender. Messages within one worker have no limit.
+   */
+  maxMessageBytes?: number;
   /** How long `stop()` waits for every `processWillExit` before closing anyway (with a warning). Default 10000. */
   stopTimeoutMs?: number;
 }
@@ -85,7 +91,8 @@ export class EmbeddedCluster extends ClusterBase {
       throw new HypernodeError('INVALID_OPTIONS', `createCluster() got stopTimeoutMs: ${String(options.stopTimeoutMs)}; give a number of milliseconds above 0.`);
     }
     this.logger = options.logger ?? consoleLogger;
-    this.network = new MemoryNetwork({ cluster: name, clock });
+    const maxMessageBytes = maxMessageBytesOf(options.maxMessageBytes, 'createCluster()');
+    this.network = new MemoryNetwork({ cluster: name, clock, maxFrameBytes: maxMessageBytes });
     this.registry = new MemoryRegistry({ clock });
     this.placer = new LoadPlacer(() => this.workers.map((w) => ({ id: w.id, load: w.load() })));
     for (let i = 1; i <= count; i++) {
@@ -101,6 +108,7 @@ export class EmbeddedCluster extends ClusterBase {
           place: (parentWorker) => this.placer.place(parentWorker),
           processEnded: (worker) => this.placer.ended(worker),
           loadHint: EMBEDDED_LOAD_HINT,
+          maxMessageBytes,
         }),
       );
     }

@@ -10,6 +10,7 @@ export type HypernodeErrorCode =
   | 'MODULE_INVALID'
   | 'MODULE_LOAD_FAILED'
   | 'NOT_SERIALIZABLE'
+  | 'MESSAGE_TOO_LARGE'
   | 'TRANSPORT_DOWN'
   | 'REGISTRY_DOWN'
   | 'DECODE_FAILED'

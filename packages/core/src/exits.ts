@@ -208,7 +208,14 @@ export class Exits {
   private tellParent(parent: string, child: string, reason: ExitReason): void {
     const w = workerOf(parent);
     if (w === this.port.id) this.childEnded(parent, child, copyReason(reason));
-    else this.port.push(w, encodeTrusted([E_EXITED, parent, child, reason]));
+    else {
+      try {
+        this.port.push(w, encodeTrusted([E_EXITED, parent, child, reason]), 'exit reason', child, parent);
+      } catch (err) {
+        // A reason too large for the wire: the parent is told all the same, with the MESSAGE_TOO_LARGE error instead.
+        this.port.push(w, encodeTrusted([E_EXITED, parent, child, toExitReason(err)]));
+      }
+    }
   }
 
   private childEnded(parent: string, child: string, reason: ExitReason): void {

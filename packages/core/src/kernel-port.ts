@@ -57,8 +57,12 @@ export interface KernelPort {
    * `rec`, a local process, and schedules it. The caller checks that `rec` is not ending.
    */
   enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null): void;
-  /** Queues an encoded envelope for `worker`; it leaves in one frame at the end of the tick. */
-  push(worker: string, envelope: Uint8Array): void;
+  /**
+   * Queues an encoded envelope for `worker`; it leaves in a frame at the end of the tick. One too large for a
+   * frame throws `MESSAGE_TOO_LARGE` naming `what` (`'message'`, `'reply'`), `from` and `to` when `what` is given,
+   * and is dropped (a logged dead letter) when not (see outgoing.ts).
+   */
+  push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void;
   /** Tells every worker of the cluster (this one included) a cluster event. */
   publish(event: unknown[]): void;
   /** Makes queued envelopes leave soon (at the end of the current tick); call after work done outside the run loop. */

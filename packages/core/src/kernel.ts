@@ -85,7 +85,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.place = options.place ?? (() => this.id);
-    this.outgoing = new Outgoing(options.transport, this.id);
+    this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this.counters);
     this.seq = options.seqStart ?? 0;
     this.prefetch = options.prefetch ?? 256;
     this.loadHint = options.loadHint ?? DISTRIBUTED_LOAD_HINT;
@@ -189,8 +189,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     }
     const maps = checkData(state, 'initialState');
     const name = this.nextName(worker);
+    this.push(worker, encodeTrusted([E_SPAWN, name, moduleName, parent.name, state], maps), 'initial state', parent.name, name);
     (parent.children ??= new Map()).set(name, moduleName);
-    this.push(worker, encodeTrusted([E_SPAWN, name, moduleName, parent.name, state], maps));
     return name;
   }
 
@@ -424,7 +424,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       }
       if (colon !== this.id.length || !pid.startsWith(this.prefix)) {
         const maps = checkData(message, 'message');
-        this.push(pid.slice(0, colon), encodeTrusted(token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token], maps));
+        this.push(pid.slice(0, colon), encodeTrusted(token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token], maps), 'message', from, pid);
         return;
       }
       target = this.procs.get(pid) ?? null;
@@ -449,8 +449,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     if (token !== null) this.failCall(token, hypernodeReason('NO_PROCESS', `No process named '${to}' is running (it has ended or never existed); check the name.`));
   }
 
-  push(worker: string, envelope: Uint8Array): void {
-    this.outgoing.push(worker, envelope);
+  push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void {
+    this.outgoing.push(worker, envelope, what, from, to);
   }
 
   flushSoon(): void {

@@ -66,6 +66,7 @@ export class MemoryNetwork {
   readonly cluster: string;
   /** @internal */ readonly clock: Clock;
   /** @internal */ readonly maxBuffered: number;
+  /** @internal */ readonly maxFrameBytes: number;
   /** @internal */ readonly inboxes = new Map<string, Box>();
   /** @internal */ readonly subscribers = new Set<Box>();
   /** @internal */ readonly services = new Map<string, { owner: MemoryTransport; handler: (body: Uint8Array) => Promise<Uint8Array> }>();
@@ -74,11 +75,16 @@ export class MemoryNetwork {
   private readonly ready: Box[] = [];
   private immediate = false;
 
-  /** `maxBuffered` bounds the frames a disconnected transport keeps (default 100,000); beyond it they are dropped. */
-  constructor(options: { cluster?: string; clock?: Clock; maxBuffered?: number } = {}) {
+  /**
+   * `maxBuffered` bounds the frames a disconnected transport keeps (default 100,000); beyond it they are dropped.
+   * `maxFrameBytes` is the largest frame `send` and `publish` pass on (default: no limit); a larger one is
+   * dropped and counted, as the AMQP transport does with a frame over the broker's limit.
+   */
+  constructor(options: { cluster?: string; clock?: Clock; maxBuffered?: number; maxFrameBytes?: number } = {}) {
     this.cluster = options.cluster ?? 'embedded';
     this.clock = options.clock ?? systemClock;
     this.maxBuffered = options.maxBuffered ?? 100_000;
+    this.maxFrameBytes = options.maxFrameBytes ?? Infinity;
   }
 
   /** A new Transport on this network, one per simulated worker or client. */
@@ -191,6 +197,7 @@ class MemoryTransport implements Transport {
   constructor(readonly net: MemoryNetwork) {}
 
   send(inbox: string, frame: Uint8Array): void {
+    if (frame.length > this.net.maxFrameBytes) return void this.counters.dropped++;
     const copy = copyFrame(frame);
     if (this.up) this.deliver(inbox, copy);
     else this.buffer(() => this.deliver(inbox, copy));
@@ -220,6 +227,7 @@ class MemoryTransport implements Transport {
   }
 
   publish(frame: Uint8Array): void {
+    if (frame.length > this.net.maxFrameBytes) return void this.counters.dropped++;
     const copy = copyFrame(frame);
     if (this.up) this.broadcast(copy);
     else this.buffer(() => this.broadcast(copy));

@@ -1,15 +1,37 @@
 /**
  * Frames out: envelopes for other workers wait here during a tick and leave as one frame per destination
  * worker (its header, then the envelopes, each encoded once), at the end of the run loop or in a microtask.
+ *
+ * No frame is larger than the worker's `maxMessageBytes` (message-size.ts): when the next envelope for a
+ * worker would make its frame larger, the frame waiting for that worker leaves at once (order is kept) and a new
+ * one starts. An envelope that cannot fit any frame is refused: with `what` given (a user's message, initial
+ * state or reply) {@link Outgoing.push} throws `MESSAGE_TOO_LARGE` before anything is queued; without (an exit
+ * reason in a system envelope) it is dropped, counted as a dead letter and logged.
  */
+import type { WorkerCounters } from './kernel-port';
+import type { Logger } from './logger';
+import { formatBytes, maxMessageBytesOf, messageTooLarge } from './message-size';
 import type { Transport } from './transport';
 import { encodeEvent, encodeFrame, frameHeader } from './wire';
 
+/** Bytes of the largest msgpack array header: a frame is that, its header, then its envelopes. */
+const ARRAY_HEADER = 5;
+
+/** The envelopes waiting for one worker, and their bytes. */
+interface Pending {
+  envelopes: Uint8Array[];
+  bytes: number;
+}
+
 /** The envelopes one worker has yet to send. */
 export class Outgoing {
-  private readonly out = new Map<string, Uint8Array[]>();
+  private readonly out = new Map<string, Pending>();
   private queued = false;
   private readonly header: Uint8Array;
+  /** The largest frame, in bytes. */
+  readonly limit: number;
+  /** The most bytes of envelopes one frame holds. */
+  private readonly room: number;
   /** Set while the run loop runs (it sends at its end): {@link Outgoing.soon} then waits for it. */
   held = false;
   /** Set once the worker closes: nothing leaves any more. */
@@ -17,16 +39,35 @@ export class Outgoing {
 
   constructor(
     private readonly transport: Transport,
-    worker: string,
+    private readonly worker: string,
+    /** The largest frame, in bytes (default 64 MiB). */
+    maxMessageBytes: number | undefined,
+    private readonly logger: Logger,
+    private readonly counters: WorkerCounters,
   ) {
     this.header = frameHeader(worker);
+    this.limit = maxMessageBytesOf(maxMessageBytes, `Worker '${worker}'`);
+    this.room = this.limit - this.header.byteLength - ARRAY_HEADER;
   }
 
-  /** Queues an encoded envelope for `worker`. */
-  push(worker: string, envelope: Uint8Array): void {
-    const list = this.out.get(worker);
-    if (list === undefined) this.out.set(worker, [envelope]);
-    else list.push(envelope);
+  /**
+   * Queues an encoded envelope for `worker`. One too large for any frame throws `MESSAGE_TOO_LARGE` (naming
+   * `what`, `from` and `to`) when `what` is given, and is dropped (a dead letter, logged) when not.
+   */
+  push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void {
+    const size = envelope.byteLength;
+    if (size > this.room) return this.refuse(worker, size, what, from, to);
+    const pending = this.out.get(worker);
+    if (pending === undefined) this.out.set(worker, { envelopes: [envelope], bytes: size });
+    else if (pending.bytes + size <= this.room) {
+      pending.envelopes.push(envelope);
+      pending.bytes += size;
+    } else {
+      // This frame is full: it leaves now, before the envelopes queued after it.
+      if (!this.closed) this.transport.send(worker, encodeFrame(this.header, pending.envelopes));
+      pending.envelopes = [envelope];
+      pending.bytes = size;
+    }
     this.soon();
   }
 
@@ -42,7 +83,7 @@ export class Outgoing {
     this.queued = false;
     if (this.out.size === 0 || this.closed) return;
     try {
-      for (const [worker, envelopes] of this.out) this.transport.send(worker, encodeFrame(this.header, envelopes));
+      for (const [worker, pending] of this.out) this.transport.send(worker, encodeFrame(this.header, pending.envelopes));
     } finally {
       this.out.clear();
     }
@@ -51,5 +92,14 @@ export class Outgoing {
   /** Publishes a cluster event to every worker (not held for the end of the tick). */
   publish(event: unknown[]): void {
     this.transport.publish(encodeEvent(event));
+  }
+
+  private refuse(worker: string, size: number, what: string | undefined, from: string | undefined, to: string | undefined): void {
+    const limit = this.limit;
+    if (what !== undefined) throw messageTooLarge(what, from ?? '', to ?? worker, size, limit);
+    this.counters.deadLetters++;
+    this.logger.warn(
+      `worker '${this.worker}' dropped an envelope of ${formatBytes(size)} for worker '${worker}' (an exit reason or notice too large for one frame of ${formatBytes(limit)}); keep exit reasons small.`,
+    );
   }
 }

@@ -46,6 +46,7 @@ export { toExitReason } from './exit-reason';
 export type { Transport, FrameHandler, ListenOptions, Subscription, TransportStats } from './transport';
 export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, LoadReport } from './registry';
 export { MemoryNetwork } from './memory-transport';
+export { DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, formatBytes, maxMessageBytesOf } from './message-size';
 export { MemoryRegistry } from './memory-registry';
 export * as registryArguments from './registry-arguments';
 

@@ -26,7 +26,13 @@ export class Timers implements EndHooks {
       port.clock.setTimeout(() => {
         timers.delete(ref);
         if (rec.status >= ENDING) return;
-        port.sendFrom(rec.name, to, snapshot, null);
+        try {
+          port.sendFrom(rec.name, to, snapshot, null);
+        } catch (err) {
+          // No handler of the process runs to catch it (a message too large for the wire): a logged dead letter.
+          port.counters.deadLetters++;
+          port.logger.warn(`timer '${ref}' of '${rec.name}' could not send its message to '${to}': ${(err as Error).message}`);
+        }
         port.flushSoon();
       }, ms),
     );

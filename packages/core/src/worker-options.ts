@@ -31,6 +31,12 @@ export interface WorkerOptions {
    * (design 012).
    */
   prefetch?: number;
+  /**
+   * The largest frame this worker sends to another, in bytes (default 64 MiB, `DEFAULT_MAX_MESSAGE_BYTES`): a
+   * message, initial state or reply too large for one throws `MESSAGE_TOO_LARGE` at the sender. Keep it below
+   * the broker's `max_message_size`. Messages between two processes of one worker have no limit.
+   */
+  maxMessageBytes?: number;
   /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
   resilientWorkers?: string[];
   /**
