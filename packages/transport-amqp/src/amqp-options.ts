@@ -20,6 +20,12 @@ export interface AmqpTransportOptions {
   queueExpiresMs?: number;
   /** Bytes of frames kept in memory while the connection is down or the socket pushes back; default 64 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * The largest frame published, in bytes; default 128 MiB (RabbitMQ's default `max_message_size`). Set it to
+   * the broker's `max_message_size` when that is configured. A larger frame is never published: `send` and
+   * `publish` drop it (counted, with a warning), `request` rejects with `MESSAGE_TOO_LARGE`.
+   */
+  maxFrameBytes?: number;
   /** Time for request timeouts and reconnection backoff; default the system clock. */
   clock?: Clock;
   /**

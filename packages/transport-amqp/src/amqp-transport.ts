@@ -10,7 +10,8 @@
  * per subscriber; RPC through `rpc.<service>` queues and direct reply-to.
  *
  * Beside this file: `acks.ts` (batched acks of handled frames), `outbox.ts` (frames kept while disconnected),
- * `requests.ts` (requests awaiting replies), `direct-publish.ts`, `amqp-errors.ts` and `amqp-url.ts`.
+ * `requests.ts` (requests awaiting replies), `frame-limit.ts` (the largest frame published), `topology.ts` (test
+ * cleanup), `direct-publish.ts`, `amqp-errors.ts` and `amqp-url.ts`.
  */
 import { randomUUID } from 'node:crypto';
 import { connect as amqpConnect } from 'amqplib';
@@ -18,6 +19,8 @@ import { Acks } from './acks';
 import { AmqpErrors, codeOf } from './amqp-errors';
 import { hostOf, withHeartbeat } from './amqp-url';
 import { DirectPublisher } from './direct-publish';
+import { FrameLimit } from './frame-limit';
+import { deleteTopology } from './topology';
 import { Outbox, type Outgoing } from './outbox';
 import { ERROR_HEADER, PendingRequests } from './requests';
 import type { Channel, ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
@@ -33,7 +36,6 @@ const CLOSE_FLUSH_MS = 5000;
 /** The cluster names the Redis registry accepts too, so one name serves both. */
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const noop = (): void => {};
-
 type Rec =
   | { kind: 'listen'; name: string; queue: string; handler: FrameHandler; prefetch: number; ch?: Channel; closed: boolean }
   | { kind: 'subscribe'; handler: (frame: Uint8Array) => void; ch?: Channel; closed: boolean }
@@ -67,6 +69,7 @@ export class AmqpTransport implements Transport {
   private readonly requests: PendingRequests;
   private readonly events = { down: new Set<(cause?: Error) => void>(), up: new Set<(cause?: Error) => void>() };
   private readonly counters: TransportStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, dropped: 0 };
+  private readonly limit: FrameLimit;
   private readonly declaredQueues = new Set<string>();
   private readonly warnedRedelivery = new WeakSet<Channel>();
   private readonly prefix: string;
@@ -89,7 +92,9 @@ export class AmqpTransport implements Transport {
     private readonly maxBufferedBytes: number,
     private readonly clock: Clock,
     private readonly directPublish: boolean,
+    maxFrameBytes: number | undefined,
   ) {
+    this.limit = new FrameLimit(maxFrameBytes, logger, this.counters);
     this.prefix = `hypernode.${cluster}.`;
     this.exchange = `${this.prefix}events`;
     this.host = hostOf(url);
@@ -115,7 +120,7 @@ export class AmqpTransport implements Transport {
     }
     const logger = options.logger ?? { info: (m: string) => console.info(`[hypernode] ${m}`), warn: (m: string) => console.warn(`[hypernode] ${m}`) };
     const url = options.url ?? 'amqp://guest:guest@127.0.0.1:5672';
-    const t = new AmqpTransport(url, cluster, logger, prefetch, options.queueExpiresMs ?? 60_000, options.maxBufferedBytes ?? 64 << 20, options.clock ?? systemClock, options.directPublish ?? true);
+    const t = new AmqpTransport(url, cluster, logger, prefetch, options.queueExpiresMs ?? 60_000, options.maxBufferedBytes ?? 64 << 20, options.clock ?? systemClock, options.directPublish ?? true, options.maxFrameBytes);
     try {
       await t.open();
     } catch (err) {
@@ -126,6 +131,7 @@ export class AmqpTransport implements Transport {
   }
 
   send(inbox: string, frame: Uint8Array): void {
+    if (this.limit.drops(frame, inbox)) return;
     const direct = this.direct;
     if (direct !== undefined && this.canPublishNow() && direct.publish(inbox, frame)) return this.sent(frame.byteLength);
     this.write('', this.inboxQueue(inbox), frame, { mandatory: true });
@@ -146,6 +152,7 @@ export class AmqpTransport implements Transport {
   }
 
   publish(frame: Uint8Array): void {
+    if (this.limit.drops(frame, this.exchange)) return;
     this.write(this.exchange, '', frame, {});
   }
 
@@ -163,6 +170,7 @@ export class AmqpTransport implements Transport {
 
   request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (this.state === 'closed') return Promise.reject(this.errors.closed(`send a request to '${service}'`));
+    if (body.byteLength > this.limit.maxBytes) return Promise.reject(this.limit.tooLarge(`request to '${service}'`, body.byteLength));
     let queue: string;
     try {
       queue = this.queueName('rpc', service);
@@ -218,23 +226,7 @@ export class AmqpTransport implements Transport {
    * Meant for tests' cleanup; works after {@link close}. Frames still queued there are lost.
    */
   async deleteClusterTopology(): Promise<void> {
-    const conn = await amqpConnect(this.url).catch((err: unknown) => {
-      throw this.errors.down(err);
-    });
-    conn.on('error', noop);
-    try {
-      for (const queue of this.declaredQueues) await this.onChannel(conn, (ch) => ch.deleteQueue(queue));
-      await this.onChannel(conn, (ch) => ch.deleteExchange(this.exchange));
-    } finally {
-      await conn.close().catch(noop);
-    }
-  }
-
-  private async onChannel(conn: ChannelModel, op: (ch: Channel) => Promise<unknown>): Promise<void> {
-    const ch = await conn.createChannel();
-    ch.on('error', noop);
-    await op(ch).catch(noop);
-    await ch.close().catch(noop);
+    await deleteTopology(this.url, this.errors, [...this.declaredQueues], this.exchange);
   }
 
   // ---- publishing -------------------------------------------------------------------------------------
@@ -407,6 +399,7 @@ export class AmqpTransport implements Transport {
       if (rec.closed || this.redelivered(rec, ch, msg)) return;
       const { replyTo, correlationId } = msg.properties;
       const reply = (body: Uint8Array, headers?: Record<string, string>): void => {
+        if (body.byteLength > this.limit.maxBytes) return reply(new Uint8Array(0), { [ERROR_HEADER]: this.limit.tooLarge(`reply of '${rec.name}'`, body.byteLength).message });
         if (replyTo) this.write('', replyTo, body, { correlationId, headers });
         this.acks.one(rec, ch, msg);
       };

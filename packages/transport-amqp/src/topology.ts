@@ -1,0 +1,27 @@
+/** Deleting what a transport declared on the broker: tests' cleanup (`AmqpTransport.deleteClusterTopology`). */
+import { connect as amqpConnect } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
+import type { AmqpErrors } from './amqp-errors';
+
+const noop = (): void => {};
+
+/** Deletes `queues` and `exchange` over a connection of its own to `url`; a missing one is skipped. */
+export async function deleteTopology(url: string, errors: AmqpErrors, queues: string[], exchange: string): Promise<void> {
+  const conn = await amqpConnect(url).catch((err: unknown) => {
+    throw errors.down(err);
+  });
+  conn.on('error', noop);
+  try {
+    for (const queue of queues) await onChannel(conn, (ch) => ch.deleteQueue(queue));
+    await onChannel(conn, (ch) => ch.deleteExchange(exchange));
+  } finally {
+    await conn.close().catch(noop);
+  }
+}
+
+async function onChannel(conn: ChannelModel, op: (ch: Channel) => Promise<unknown>): Promise<void> {
+  const ch = await conn.createChannel();
+  ch.on('error', noop);
+  await op(ch).catch(noop);
+  await ch.close().catch(noop);
+}
