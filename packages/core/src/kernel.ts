@@ -28,6 +28,7 @@ import { Unborn } from './unborn';
 import type { WorkerOptions } from './worker-options';
 import { FrameRouter } from './frame-router';
 import { Outgoing } from './outgoing';
+import { upgradeProcess } from './upgrades';
 import { E_MSG, E_SPAWN, EV_MODULE, processName } from './wire';
 
 /** Messages one process may handle in one turn before others get theirs. */
@@ -361,33 +362,10 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.flushSoon();
   }
 
-  /** Switches `rec` to the newest version of its module (its instance keeps its fields), then runs `processWillUpgrade`. */
+  /** Switches `rec` to the newest version of its module, or rolls it back when that fails (upgrades.ts). */
   private upgrade(rec: ProcRecord): void {
-    const from = rec.module!;
     rec.status = RUNNING;
-    this.modules.fetch(rec.moduleName).then(
-      (entry) => {
-        if (rec.status !== RUNNING) return;
-        if (!entry) {
-          rec.module = { ...from, superseded: false };
-          this.settled(rec, null, undefined);
-          return;
-        }
-        rec.module = entry;
-        let value: unknown;
-        try {
-          Object.setPrototypeOf(rec.instance, entry.cls.prototype);
-          const fn = rec.instance!.processWillUpgrade;
-          value = fn ? settle(fn.call(rec.instance, rec.state, from.version, this.context(rec)), onSettled, rec, isLive) : undefined;
-        } catch (err) {
-          this.endOnCrash(rec, err);
-          this.flushSoon();
-          return;
-        }
-        if (value !== PENDING) this.settled(rec, null, value);
-      },
-      (err) => this.endOnCrash(rec, err),
-    );
+    upgradeProcess(this, rec);
   }
 
   // ---------------------------------------------------------------- sending

@@ -47,6 +47,10 @@ export type Evaluate = (code: string, origin: string) => Record<string, unknown>
 export class ModuleTable {
   private readonly cache = new Map<string, ModuleEntry>();
   private readonly inflight = new Map<string, Promise<ModuleEntry | undefined>>();
+  /** The newest version announced of each module. */
+  private readonly newest = new Map<string, number>();
+  /** Versions kept by processes whose upgrade failed, by module, by `<kept version>><failed version>`. */
+  private readonly pins = new Map<string, Map<string, { entry: ModuleEntry; failed: number }>>();
 
   constructor(
     private readonly catalog: ClassCatalog,
@@ -84,11 +88,38 @@ export class ModuleTable {
 
   /** A newer version of `name` exists: the cached one is marked superseded and dropped. */
   invalidate(name: string, version: number): void {
+    if (version > (this.newest.get(name) ?? 0)) this.newest.set(name, version);
     const hit = this.cache.get(name);
     if (hit && hit.version < version) {
       hit.superseded = true;
       this.cache.delete(name);
     }
+    const pins = this.pins.get(name);
+    if (pins) {
+      for (const [key, pin] of pins) {
+        if (pin.failed >= version) continue;
+        pin.entry.superseded = true;
+        pins.delete(key);
+      }
+    }
+  }
+
+  /** The newest version of `name` announced to this worker (0 when none was). */
+  announced(name: string): number {
+    return this.newest.get(name) ?? 0;
+  }
+
+  /**
+   * The entry a process keeps after its upgrade from `from` to version `failed` failed (upgrades.ts): `from`,
+   * not superseded until a version after `failed` is announced. Processes that failed alike share one entry.
+   */
+  pin(from: ModuleEntry, failed: number): ModuleEntry {
+    let pins = this.pins.get(from.name);
+    if (!pins) this.pins.set(from.name, (pins = new Map()));
+    const key = `${from.version}>${failed}`;
+    let pin = pins.get(key);
+    if (!pin) pins.set(key, (pin = { entry: { ...from, superseded: false }, failed }));
+    return pin.entry;
   }
 
   /** Names of every module this worker can spawn, for error messages. */
