@@ -4,6 +4,9 @@ import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
 
+/** RabbitMQ's default `max_message_size`, the transport's default `maxFrameBytes`. */
+const BROKER_LIMIT = 128 * 1024 * 1024;
+
 /**
  * A connected transport and registry of one cluster: what a daemon runs over. A daemon given them owns them
  * from then on and closes both when it stops.
@@ -18,7 +21,9 @@ export interface Adapters {
  * `REGISTRY_DOWN`, naming the host, never the password); on failure nothing stays open.
  */
 export async function connectAdapters(conn: Connection, logger: Logger): Promise<Adapters> {
-  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger });
+  // The transport's own guard is the broker's limit (128 MiB by default), raised with a larger message limit.
+  const maxFrameBytes = conn.maxMessageBytes !== undefined && conn.maxMessageBytes > BROKER_LIMIT ? conn.maxMessageBytes : undefined;
+  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes });
   try {
     const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger });
     return { transport, registry };

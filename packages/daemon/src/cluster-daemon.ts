@@ -48,7 +48,7 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const conn = connectionOf(options);
   const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock);
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -75,12 +75,14 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly logger: Logger,
     private readonly adapters: Adapters,
     private readonly clock: Clock,
+    maxMessageBytes: number | undefined,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
     this.runtime = createWorkerRuntime({
       id: ROOT_WORKER,
       cluster,
+      maxMessageBytes,
       transport: adapters.transport,
       registry: adapters.registry,
       catalog: this.catalog,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HypernodeError } from '@hypernode/core';
-import { clusterHelp, maskUrl, nodeHelp, parseClusterArgs, parseNodeArgs, parseWorkerArgs, workerHelp } from './config';
+import { clusterHelp, connectionOf, maskUrl, nodeHelp, parseClusterArgs, parseNodeArgs, parseWorkerArgs, workerHelp } from './config';
 
 const env = { HYPERNODE_AMQP_URL: 'amqp://admin:s3cret@mq.example:5672/vh', HYPERNODE_REDIS_URL: 'redis://:hunter2@redis.example:6380', HYPERNODE_CLUSTER: 'prod' };
 
@@ -81,5 +81,33 @@ describe('daemon configuration', () => {
 
   it('refuses a cluster name RabbitMQ and Redis would not accept', () => {
     expect(rejects(() => parseClusterArgs(['--cluster', 'a:b'], {})).message).toContain("the cluster name 'a:b' is not valid");
+  });
+});
+
+describe('--max-message-bytes', () => {
+  it('is read from the flag, else from HYPERNODE_MAX_MESSAGE_BYTES, by every daemon; absent, the core default applies', () => {
+    const flag = parseWorkerArgs(['--id', 'w1', '--max-message-bytes', '1048576'], {});
+    expect(flag.help === false && flag.config.maxMessageBytes).toBe(1048576);
+    const env = parseClusterArgs([], { HYPERNODE_MAX_MESSAGE_BYTES: '2097152' });
+    expect(env.help === false && env.config.maxMessageBytes).toBe(2097152);
+    const node = parseNodeArgs(['--max-message-bytes', '4096'], { HYPERNODE_MAX_MESSAGE_BYTES: '2097152' });
+    expect(node.help === false && node.config.maxMessageBytes).toBe(4096);
+    const none = parseClusterArgs([], {});
+    expect(none.help === false && 'maxMessageBytes' in none.config).toBe(false);
+    expect(connectionOf({ maxMessageBytes: 8192 }).maxMessageBytes).toBe(8192);
+  });
+
+  it('refuses a value that is not a whole number of bytes from 1024 to 512 MiB, naming the flag or the variable', () => {
+    expect(() => parseWorkerArgs(['--id', 'w1', '--max-message-bytes', '64MB'], {})).toThrow(
+      "hypernode-worker: --max-message-bytes '64MB' is not valid; give a whole number from 1024 to 536870912.",
+    );
+    expect(() => parseClusterArgs([], { HYPERNODE_MAX_MESSAGE_BYTES: '100' })).toThrow(
+      "hypernode-cluster: --max-message-bytes (from HYPERNODE_MAX_MESSAGE_BYTES) '100' is not valid; give a whole number from 1024 to 536870912.",
+    );
+  });
+
+  it('is in the help text with its variable and default', () => {
+    expect(workerHelp({})).toContain('--max-message-bytes <n>');
+    expect(workerHelp({})).toContain('env HYPERNODE_MAX_MESSAGE_BYTES (now: 67108864, 64 MiB)');
   });
 });

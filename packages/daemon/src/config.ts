@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 
 /** Where a daemon finds RabbitMQ when neither `--amqp-url` nor `HYPERNODE_AMQP_URL` is given. */
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -38,15 +39,19 @@ export interface Connection {
   amqpUrl: string;
   redisUrl: string;
   cluster: string;
+  /** The largest message between workers, in bytes (core's `maxMessageBytes`; default 64 MiB). */
+  maxMessageBytes?: number;
 }
 
 /** `options`' connection settings, each missing one taken from its default (not from the environment). */
 export function connectionOf(options: Partial<Connection>): Connection {
-  return {
+  const conn: Connection = {
     cluster: options.cluster ?? DEFAULT_CLUSTER,
     amqpUrl: options.amqpUrl ?? DEFAULT_AMQP_URL,
     redisUrl: options.redisUrl ?? DEFAULT_REDIS_URL,
   };
+  if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
+  return conn;
 }
 
 /** Settings of a `hypernode-worker`. */
@@ -77,6 +82,7 @@ const COMMON = {
   cluster: { type: 'string' },
   'amqp-url': { type: 'string' },
   'redis-url': { type: 'string' },
+  'max-message-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -90,6 +96,8 @@ function commonHelp(env: Env): string {
     `  --cluster <name>         cluster name; env HYPERNODE_CLUSTER (now: ${env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER})`,
     `  --amqp-url <url>         RabbitMQ; env HYPERNODE_AMQP_URL (now: ${maskUrl(env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL)})`,
     `  --redis-url <url>        Redis; env HYPERNODE_REDIS_URL (now: ${maskUrl(env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL)})`,
+    `  --max-message-bytes <n>  largest message between workers, below RabbitMQ's max_message_size;`,
+    `                           env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? `${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB`})`,
     '  -h, --help               show this help',
     '',
     'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
@@ -156,11 +164,19 @@ function connection(command: string, values: Record<string, string | boolean | u
   if (!CLUSTER_NAME.test(cluster)) {
     throw new HypernodeError('INVALID_OPTIONS', `${command}: the cluster name '${cluster}' is not valid; use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
   }
-  return {
+  const conn: Connection = {
     cluster,
     amqpUrl: (values['amqp-url'] as string | undefined) ?? env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL,
     redisUrl: (values['redis-url'] as string | undefined) ?? env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL,
   };
+  const flag = values['max-message-bytes'];
+  const max = number(command, flag !== undefined ? 'max-message-bytes' : 'max-message-bytes (from HYPERNODE_MAX_MESSAGE_BYTES)', flag ?? env.HYPERNODE_MAX_MESSAGE_BYTES, {
+    min: MIN_MAX_MESSAGE_BYTES,
+    integer: true,
+    max: MAX_MAX_MESSAGE_BYTES,
+  });
+  if (max !== undefined) conn.maxMessageBytes = max;
+  return conn;
 }
 
 function number(command: string, flag: string, raw: string | boolean | undefined, rule: { min: number; integer?: boolean; max?: number }): number | undefined {

@@ -286,6 +286,7 @@ class NodeDaemonImpl implements NodeDaemon {
         HYPERNODE_AMQP_URL: this.conn.amqpUrl,
         HYPERNODE_REDIS_URL: this.conn.redisUrl,
         HYPERNODE_CLUSTER: this.conn.cluster,
+        ...(this.conn.maxMessageBytes !== undefined ? { HYPERNODE_MAX_MESSAGE_BYTES: String(this.conn.maxMessageBytes) } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -45,3 +45,17 @@ describe('the worker daemon on a manual clock', () => {
     );
   });
 });
+
+describe('the worker daemon with maxMessageBytes', () => {
+  it("hands the limit to its runtime: a message too large for it throws MESSAGE_TOO_LARGE naming the limit", async () => {
+    const registry = new MemoryRegistry();
+    const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const worker = await startWorker({ id: 'w1', cluster: 'worker-daemon-size', logger: quiet, maxMessageBytes: 4096, adapters: { transport: new MemoryNetwork().connect(), registry } });
+    try {
+      expect(() => worker.runtime.sendFrom('w1:outside', 'w2:1', 'x'.repeat(5000), null)).toThrow(/over the limit of 4\.0 KiB \(4096 bytes\)/);
+      expect(() => worker.runtime.sendFrom('w1:outside', 'w2:1', 'x'.repeat(3000), null)).not.toThrow();
+    } finally {
+      await worker.stop('the test ends');
+    }
+  });
+});

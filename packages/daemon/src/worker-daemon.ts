@@ -91,6 +91,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     private readonly stopTimeoutMs: number,
     placement: { affinitySlack?: number; placementCost?: number },
     private readonly clock: Clock,
+    maxMessageBytes: number | undefined,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -98,6 +99,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.runtime = createWorkerRuntime({
       id,
       cluster,
+      maxMessageBytes,
       transport: adapters.transport,
       registry: adapters.registry,
       logger,
@@ -124,7 +126,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const placement: { affinitySlack?: number; placementCost?: number } = {};
     if (options.affinitySlack !== undefined) placement.affinitySlack = options.affinitySlack;
     if (options.placementCost !== undefined) placement.placementCost = options.placementCost;
-    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement, options.clock ?? systemClock);
+    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement, options.clock ?? systemClock, options.maxMessageBytes);
     try {
       await w.runtime.start();
     } catch (err) {
