@@ -9,6 +9,7 @@ import {
   type Context,
   type EmbeddedCluster,
   type Inbox,
+  type Logger,
   type SupervisorReply,
   type SupervisorSpec,
 } from './index';
@@ -79,8 +80,8 @@ class SlowStop extends TestWorker {
 }
 
 let openInbox: Inbox | undefined;
-async function setup(options: { workers?: number; clock?: ManualClock } = {}) {
-  cluster = await createCluster({ workers: options.workers ?? 1, clock: options.clock, logger: silentLogger, modules: [TestWorker, Parent, SlowStop] });
+async function setup(options: { workers?: number; clock?: ManualClock; logger?: Logger } = {}) {
+  cluster = await createCluster({ workers: options.workers ?? 1, clock: options.clock, logger: options.logger ?? silentLogger, modules: [TestWorker, Parent, SlowStop] });
   openInbox = cluster.inbox();
   return { c: cluster, inbox: openInbox };
 }
@@ -235,7 +236,8 @@ describe('Supervisor', () => {
   describe('restart intensity', () => {
     it('forgets restarts older than periodMs, and on one restart too many stops its children in reverse order and exits with a SupervisorError', async () => {
       const clock = new ManualClock(1_000_000);
-      const { c, inbox } = await setup({ clock });
+      const warnings: string[] = [];
+      const { c, inbox } = await setup({ clock, logger: { ...silentLogger, warn: (m) => void warnings.push(m) } });
       const sup = await supervise(c, inbox, { intensity: 2, periodMs: 1000, children: workers(inbox.name, ['a', 'b', 'c']) });
       const crashA = async () => c.send(await nameOf(c, sup, 'a'), { type: 'crash' });
 
@@ -256,6 +258,10 @@ describe('Supervisor', () => {
         name: 'SupervisorError',
         message: `Supervisor '${sup}' reached its restart intensity (2 restarts in 1000 ms); its last child exit was: Error: a crashed`,
       });
+      // Its log line reads 'Name: message' (it read '[object Object]').
+      expect(warnings).toContain(
+        `process '${sup}' (Supervisor) exited: SupervisorError: Supervisor '${sup}' reached its restart intensity (2 restarts in 1000 ms); its last child exit was: Error: a crashed`,
+      );
       expect((await c.ps()).filter((p) => p.module === 'TestWorker' || p.name === sup)).toEqual([]);
     });
 
