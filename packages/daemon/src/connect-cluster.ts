@@ -14,7 +14,7 @@ import {
   type SpawnedName,
   type WorkerStats,
 } from '@hypernode/core';
-import { bundleModuleFile, ClusterBase, createWorkerRuntime, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
+import { bundleModuleFile, ClusterBase, createWorkerRuntime, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
 import { connectAdapters, type Adapters } from './adapters';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL } from './config';
 import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
@@ -33,6 +33,11 @@ export interface ConnectClusterOptions {
   timeoutMs?: number;
   /** Where the client reports reconnections. Default: silent. */
   logger?: Logger;
+  /**
+   * The largest message `send` and `call` send to a worker, in bytes (default 64 MiB); a larger one throws
+   * `MESSAGE_TOO_LARGE`. Set it as the cluster's daemons have it (`--max-message-bytes`).
+   */
+  maxMessageBytes?: number;
 }
 
 /** Where a spawned process should run. */
@@ -74,15 +79,17 @@ export interface ClusterClient extends Cluster {
 export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterClient> {
   const cluster = options.cluster ?? process.env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER;
   const logger = options.logger ?? silentLogger;
+  if (options.maxMessageBytes !== undefined) maxMessageBytesOf(options.maxMessageBytes, 'connectCluster()'); // before connecting
   const adapters = await connectAdapters(
     {
       cluster,
       amqpUrl: options.amqp ?? process.env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL,
       redisUrl: options.redis ?? process.env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL,
+      maxMessageBytes: options.maxMessageBytes,
     },
     logger,
   );
-  const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000);
+  const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000, options.maxMessageBytes);
   try {
     await client.runtime.start();
   } catch (err) {
@@ -103,6 +110,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     private readonly adapters: Adapters,
     logger: Logger,
     private readonly timeoutMs: number,
+    maxMessageBytes: number | undefined,
   ) {
     const id = `client-${randomUUID().slice(0, 8)}`;
     super(name, {
@@ -117,6 +125,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
       transport: adapters.transport,
       registry: adapters.registry,
       logger,
+      maxMessageBytes,
     });
   }
 
