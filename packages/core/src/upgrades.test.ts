@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCluster, type EmbeddedCluster } from './cluster';
 import type { Context } from './context';
+import { createWorkerRuntime } from './create-runtime';
 import type { Inbox } from './inbox';
 import type { Logger } from './logger';
+import { MemoryRegistry } from './memory-registry';
+import { MemoryNetwork } from './memory-transport';
+import { hashCode } from './module-loader';
 import { Process } from './process';
+import { collector } from './test-support';
 
 type State = { inbox: string; count: number; tag?: string; migrated?: number[] };
 
@@ -89,5 +94,36 @@ describe('a reload whose processWillUpgrade fails', () => {
     expect(await get(c, inbox, bad)).toEqual({ counter: bad, version: 3, count: 3, migrated: [1] });
     expect(await get(c, inbox, good)).toEqual({ counter: good, version: 3, count: -1000, migrated: [1, 2] });
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('a reload whose new version cannot be loaded on a worker', () => {
+  it('leaves the running process on its version, logged, instead of crashing it', async () => {
+    const errors: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (m) => errors.push(m) };
+    const registry = new MemoryRegistry();
+    const v1 = `const { Process } = require('hypernode');
+class Echo extends Process { processDidReceiveMessage(state, message, from, ctx) { ctx.send(state.to, { version: 1, message }); } }
+module.exports = { Echo };`;
+    const v2 = `throw new Error('version 2 does not evaluate here');`;
+    await registry.addModuleVersion('Echo', { code: v1, hash: hashCode(v1) });
+    const w1 = createWorkerRuntime({ id: 'w1', cluster: 'upgrade-load', transport: new MemoryNetwork().connect(), registry, logger });
+    await w1.start();
+    try {
+      const inbox = collector(w1);
+      await w1.modules.fetch('Echo');
+      const echo = w1.spawnRoot('Echo', { to: inbox.name });
+      w1.sendFrom('w1:outside', echo, 'one', null);
+      expect((await inbox.next()).message).toEqual({ version: 1, message: 'one' });
+      const stored = await registry.addModuleVersion('Echo', { code: v2, hash: hashCode(v2) });
+      w1.announceModule('Echo', stored.version);
+      w1.sendFrom('w1:outside', echo, 'two', null);
+      expect((await inbox.next()).message).toEqual({ version: 1, message: 'two' });
+      expect(w1.has(echo)).toBe(true);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^process 'w1:\w+' \(Echo\) stays on version 1: its upgrade to version 2 failed \(.*version 2 does not evaluate here.*\)/);
+    } finally {
+      await w1.close();
+    }
   });
 });
