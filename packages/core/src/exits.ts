@@ -26,6 +26,19 @@ export function copyReason(reason: ExitReason): ExitReason {
   return reviveExitReason(copyData(reason, 'reason'));
 }
 
+/**
+ * Queues for `worker` the envelope `make(reason)`, which carries an exit reason from `from` to `to`; when the
+ * reason makes it too large for a frame, the envelope carries the `MESSAGE_TOO_LARGE` error instead, so the
+ * receiver is told all the same.
+ */
+export function pushWithReason(port: KernelPort, worker: string, make: (reason: ExitReason) => unknown[], reason: ExitReason, from: string, to: string): void {
+  try {
+    port.push(worker, encodeTrusted(make(reason)), 'exit reason', from, to);
+  } catch (err) {
+    port.push(worker, encodeTrusted(make(toExitReason(err))));
+  }
+}
+
 /** Options of {@link Exits}. */
 export interface ExitRules {
   /** Workers whose loss does not end the children of their processes (the cluster daemon's: its root comes back). */
@@ -208,14 +221,7 @@ export class Exits {
   private tellParent(parent: string, child: string, reason: ExitReason): void {
     const w = workerOf(parent);
     if (w === this.port.id) this.childEnded(parent, child, copyReason(reason));
-    else {
-      try {
-        this.port.push(w, encodeTrusted([E_EXITED, parent, child, reason]), 'exit reason', child, parent);
-      } catch (err) {
-        // A reason too large for the wire: the parent is told all the same, with the MESSAGE_TOO_LARGE error instead.
-        this.port.push(w, encodeTrusted([E_EXITED, parent, child, toExitReason(err)]));
-      }
-    }
+    else pushWithReason(this.port, w, (r) => [E_EXITED, parent, child, r], reason, child, parent);
   }
 
   private childEnded(parent: string, child: string, reason: ExitReason): void {

@@ -10,7 +10,7 @@
  */
 import { encodeTrusted } from './codec';
 import { describeReason, isCrash, reviveExitReason, toExitReason } from './exit-reason';
-import { copyReason } from './exits';
+import { copyReason, pushWithReason } from './exits';
 import type { EndHooks, KernelPort } from './kernel-port';
 import type { ExitReason } from './process';
 import { ENDING, extrasOf, type ProcRecord } from './process-record';
@@ -109,7 +109,7 @@ export class Links implements EndHooks {
   private sendDown(watcher: string, target: string, ref: string, reason: ExitReason): void {
     const w = workerOf(watcher);
     if (w === this.port.id) this.down(watcher, target, ref, copyReason(reason));
-    else this.port.push(w, encodeTrusted([E_DOWN, watcher, target, ref, reason]));
+    else pushWithReason(this.port, w, (r) => [E_DOWN, watcher, target, ref, r], reason, target, watcher);
   }
 
   private down(watcher: string, target: string, ref: string, reason: ExitReason): void {
@@ -127,7 +127,7 @@ export class Links implements EndHooks {
   private sendLinkExit(to: string, from: string, reason: ExitReason): void {
     const w = workerOf(to);
     if (w === this.port.id) this.linkExit(to, from, copyReason(reason));
-    else this.port.push(w, encodeTrusted([E_LINK_EXIT, to, from, reason]));
+    else pushWithReason(this.port, w, (r) => [E_LINK_EXIT, to, from, r], reason, from, to);
   }
 
   private linkExit(to: string, from: string, reason: ExitReason, force = false): void {

@@ -55,6 +55,15 @@ class Forward extends Process {
   }
 }
 
+/** Monitors the process named in `{ watch }`, and forwards every other message to `state.to`. */
+class Watch extends Process {
+  static override moduleName = 'Watch';
+  override processDidReceiveMessage(state: { to: string }, message: { watch?: string }, from: string, ctx: Context) {
+    if (message.watch) ctx.monitor(message.watch);
+    else ctx.send(state.to, { from, message });
+  }
+}
+
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await stop?.();
@@ -65,7 +74,7 @@ afterEach(async () => {
 async function twoWorkers() {
   const network = new MemoryNetwork({ cluster: 'size', maxFrameBytes: LIMIT });
   const catalog = new ClassCatalog();
-  for (const cls of [Burst, Answer, Forward]) catalog.add(cls.moduleName!, cls);
+  for (const cls of [Burst, Answer, Forward, Watch]) catalog.add(cls.moduleName!, cls);
   const warnings: string[] = [];
   const logger: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
   const frames: number[] = [];
@@ -191,5 +200,22 @@ describe('an exit reason too large for the wire', () => {
     expect(told.message.type).toBe('CHILD_PROCESS_EXIT');
     expect(told.message.payload.err.code).toBe('MESSAGE_TOO_LARGE');
     expect(told.message.payload.err.message).toContain(`The exit reason from '${child}' to '${parent}' is`);
+  });
+});
+
+describe('an exit reason too large for the wire, to a monitor', () => {
+  it('still sends DOWN to the watcher on another worker, with the MESSAGE_TOO_LARGE error as the reason', async () => {
+    const { w1, w2 } = await twoWorkers();
+    const onW1 = collector(w1);
+    const watcher = w1.spawnRoot('Watch', { to: onW1.name });
+    const target = w2.spawnRoot('Answer', { report: 'nobody' });
+    w1.sendFrom('w1:outside', watcher, { watch: target }, null);
+    await expect.poll(() => w2.lookup(target)?.extras?.watchers?.size).toBe(1);
+    expect(w2.kill(target, big())).toBe(true);
+    w2.flushNow();
+    const down = (await onW1.next()).message;
+    expect(down.from).toBe(target);
+    expect(down.message.type).toBe('DOWN');
+    expect(down.message.payload.err.code).toBe('MESSAGE_TOO_LARGE');
   });
 });

@@ -5,8 +5,9 @@
  * No frame is larger than the worker's `maxMessageBytes` (message-size.ts): when the next envelope for a
  * worker would make its frame larger, the frame waiting for that worker leaves at once (order is kept) and a new
  * one starts. An envelope that cannot fit any frame is refused: with `what` given (a user's message, initial
- * state or reply) {@link Outgoing.push} throws `MESSAGE_TOO_LARGE` before anything is queued; without (an exit
- * reason in a system envelope) it is dropped, counted as a dead letter and logged.
+ * state, reply, or an exit reason: see `pushWithReason` in exits.ts) {@link Outgoing.push} throws
+ * `MESSAGE_TOO_LARGE` before anything is queued; without (another system envelope) it is dropped, counted as a
+ * dead letter and logged.
  */
 import type { WorkerCounters } from './kernel-port';
 import type { Logger } from './logger';
