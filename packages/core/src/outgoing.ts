@@ -2,6 +2,7 @@
  * Frames out: envelopes for other workers wait here during a tick and leave as one frame per destination
  * worker (its header, then the envelopes, each encoded once), at the end of the run loop or in a microtask.
  */
+import { outsideProcesses } from './process-scope';
 import type { Transport } from './transport';
 import { encodeEvent, encodeFrame, frameHeader } from './wire';
 
@@ -37,8 +38,8 @@ export class Outgoing {
     queueMicrotask(this.flush);
   }
 
-  /** Sends what is queued now. */
-  readonly flush = (): void => {
+  /** Sends what is queued now, outside any process's scope (what the transport starts is not a process's). */
+  readonly flush = outsideProcesses((): void => {
     this.queued = false;
     if (this.out.size === 0 || this.closed) return;
     try {
@@ -46,7 +47,7 @@ export class Outgoing {
     } finally {
       this.out.clear();
     }
-  };
+  });
 
   /** Publishes a cluster event to every worker (not held for the end of the tick). */
   publish(event: unknown[]): void {

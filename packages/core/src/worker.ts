@@ -102,6 +102,10 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     this.exits.endSettled(rec, err);
   }
 
+  callbackFailed(rec: ProcRecord, err: unknown): void {
+    this.exits.endOnCallbackCrash(rec, err);
+  }
+
   protected failCall(token: string, reason: ExitReason): void {
     this.calls.replyTo(token, undefined, reason);
   }
