@@ -165,7 +165,7 @@ describe("a process's own callbacks crash the process, not the program", () => {
     expect(err).toMatchObject({ name: 'TypeError' });
     expect(err.message).toMatch(/initialState/);
     // The server process closed its server in processWillExit, so the client's request ends too.
-    expect(await requestEnded).toBe('socket hang up');
+    expect(await requestEnded).toMatch(/socket hang up|ECONNRESET/);
     expect(await c.call(bystander, 'ping', 10_000)).toBe('pong');
     expect(lines.filter((l) => l.includes(`'${server}' (SeedHttpServer) crashed in a callback`))).toHaveLength(1);
   });
@@ -250,5 +250,21 @@ describe('an error that belongs to no process', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('program handled: mine');
     expect(r.stdout).toContain('processes: 2');
+  });
+
+  it("keeps a process's error from the program's own uncaughtException listener: the process ends, the program hears nothing", () => {
+    const r = run(
+      `process.on('uncaughtException', (err) => console.log('program saw: ' + err.message));\n` +
+        `class Bomb extends Process { static moduleName = 'Bomb'; processWillRun() { setTimeout(() => { throw new Error('process timer'); }, 1); } }\n` +
+        `await cluster.load(Bomb);\n` +
+        `const bomb = await cluster.spawn('Bomb');\n` +
+        `for (let i = 0; i < 10_000 && (await cluster.ps()).some((p) => p.name === bomb); i++) await new Promise((r) => setImmediate(r));\n` +
+        `console.log('processes left: ' + (await cluster.ps()).map((p) => p.module).join(','));\n` +
+        `await cluster.stop();`,
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('processes left: Root,Idle');
+    expect(r.stdout).not.toContain('program saw');
+    expect(r.stderr).toContain("(Bomb) crashed in a callback or promise it started, outside its handlers: Error: process timer");
   });
 });
