@@ -3,6 +3,7 @@ import { builtinModules } from './builtins';
 import { systemClock, type Clock } from './clock';
 import { ClusterBase } from './cluster-base';
 import { copyData } from './codec';
+import { isolateProcessCrashes } from './crash-isolation';
 import { createWorkerRuntime } from './create-runtime';
 import { HypernodeError } from './errors';
 import { listLoadedModules, moduleNotLoadedMessage, type LoadedModule } from './loaded-modules';
@@ -73,6 +74,8 @@ export class EmbeddedCluster extends ClusterBase {
   private readonly logger: Logger;
   private readonly placer: LoadPlacer;
   private readonly stopTimeoutMs: number;
+  /** Uninstalls this cluster's share of the crash isolation handler (crash-isolation.ts). */
+  private endIsolation: () => void = () => {};
 
   constructor(options: ClusterOptions) {
     const name = options.name ?? 'embedded';
@@ -123,6 +126,8 @@ export class EmbeddedCluster extends ClusterBase {
     }
     const rootName = moduleNameOf(undefined, rootClass);
     this.catalog.add(rootName, rootClass);
+    // From here until stop(), an error in a callback a process started ends that process, not this program.
+    this.endIsolation = isolateProcessCrashes(this.logger);
     this.root = this.runtime.spawnRoot(rootName, options.rootState ?? {});
   }
 
@@ -235,7 +240,11 @@ export class EmbeddedCluster extends ClusterBase {
 
   /** Closes the workers, then the registry. */
   protected async release(): Promise<void> {
-    for (const w of this.workers) await w.close();
-    await this.registry.close();
+    try {
+      for (const w of this.workers) await w.close();
+      await this.registry.close();
+    } finally {
+      this.endIsolation();
+    }
   }
 }

@@ -19,6 +19,7 @@ import type { EndHooks, KernelPort } from './kernel-port';
 import { clearMailbox, mailboxSize } from './mailbox';
 import type { ExitReason } from './process';
 import { ENDED, ENDING, extrasOf, RUNNING, STARTING, type ProcRecord } from './process-record';
+import { processScope } from './process-scope';
 import { E_EXIT_REQ, E_EXITED, E_KILL, workerOf } from './wire';
 
 /** A copy of `reason` for a local receiver, as a remote one would get it. */
@@ -92,6 +93,23 @@ export class Exits {
     this.endProcess(rec, reason, true);
   }
 
+  /**
+   * A callback `rec` started (a timer, a socket's or server's listener, a promise nobody awaited) threw or
+   * rejected with `err`, and nothing caught it: `rec` ends as on a crash in a handler, and the error is logged
+   * once. Once `rec` is ending or has ended, the error is only logged (design 016).
+   */
+  endOnCallbackCrash(rec: ProcRecord, err: unknown): void {
+    const reason = toExitReason(err);
+    const who = `process '${rec.name}' (${rec.moduleName})`;
+    if (rec.status >= ENDING) {
+      this.port.logger.warn(`${who} had already ${rec.status === ENDED ? 'ended' : 'begun ending'} when a callback it started failed (dropped): ${describeReason(reason)}`);
+      return;
+    }
+    this.port.logger.warn(`${who} crashed in a callback or promise it started, outside its handlers: ${describeReason(reason)}; it ends, its worker and other processes go on`);
+    this.endProcess(rec, reason, true);
+    this.port.flushSoon();
+  }
+
   /** The parent of `rec` ended (or its worker was lost): `rec` ends, and the parent is not told. */
   endByParent(rec: ProcRecord, reason: ExitReason): void {
     if (rec.status >= ENDING) return;
@@ -137,7 +155,8 @@ export class Exits {
     let value: unknown;
     if (fn) {
       try {
-        value = settle(fn.call(rec.instance, rec.state, reason, port.context(rec)), onEndSettled, rec);
+        // In its own scope, as its other lifecycle functions: what it starts here is still its own (design 016).
+        value = processScope.run(rec, () => settle(fn.call(rec.instance, rec.state, reason, port.context(rec)), onEndSettled, rec));
       } catch (err) {
         port.logger.error(`processWillExit of '${rec.name}' (${rec.moduleName}) threw: ${String(err)}`);
       }

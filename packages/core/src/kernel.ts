@@ -22,6 +22,7 @@ import type { ModuleTable } from './modules';
 import { isProcessClass, type ExitReason, type Process, type ProcessClass } from './process';
 import type { ProcessContext } from './process-context';
 import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner } from './process-record';
+import { outsideProcesses, processScope } from './process-scope';
 import type { Registry } from './registry';
 import type { Transport } from './transport';
 import { Unborn } from './unborn';
@@ -106,6 +107,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   abstract endSettled(rec: ProcRecord, err: unknown): void;
   /** A spawn envelope named `name`, which a process or inbox here already has: refused, that one untouched. */
   protected abstract refuseSpawn(name: string, moduleName: string, parent: string | null): void;
+  abstract callbackFailed(rec: ProcRecord, err: unknown): void;
   /** Fails the call of `token` with `reason`. */
   protected abstract failCall(token: string, reason: ExitReason): void;
   /** The process registered under `name`, as this worker last heard. */
@@ -266,7 +268,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     }
   }
 
-  private readonly runLoop = (): void => {
+  // Each turn runs in its process's scope (process-scope.ts): one enterWith per turn, reset before the loop's own work.
+  private readonly runLoop = outsideProcesses((): void => {
     this.running = this.outgoing.held = true;
     let budget = BUDGET;
     const runq = this.runq;
@@ -274,8 +277,10 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       const rec = runq[this.runqHead]!;
       runq[this.runqHead++] = undefined as unknown as ProcRecord;
       rec.inRunQueue = false;
+      processScope.enterWith(rec);
       budget -= this.turn(rec);
     }
+    processScope.enterWith(undefined);
     if (this.runqHead >= runq.length) {
       runq.length = 0;
       this.runqHead = 0;
@@ -291,7 +296,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       this.scheduled = false;
       this.checkIdle();
     }
-  };
+  });
 
   /** Gives `rec` up to TURN messages (or starts it); returns how much of the loop's budget that used. */
   private turn(rec: ProcRecord): number {

@@ -12,6 +12,7 @@
 import type { WorkerCounters } from './kernel-port';
 import type { Logger } from './logger';
 import { formatBytes, maxMessageBytesOf, messageTooLarge } from './message-size';
+import { outsideProcesses } from './process-scope';
 import type { Transport } from './transport';
 import { encodeEvent, encodeFrame, frameHeader } from './wire';
 
@@ -79,8 +80,8 @@ export class Outgoing {
     queueMicrotask(this.flush);
   }
 
-  /** Sends what is queued now. */
-  readonly flush = (): void => {
+  /** Sends what is queued now, outside any process's scope (what the transport starts is not a process's). */
+  readonly flush = outsideProcesses((): void => {
     this.queued = false;
     if (this.out.size === 0 || this.closed) return;
     try {
@@ -88,7 +89,7 @@ export class Outgoing {
     } finally {
       this.out.clear();
     }
-  };
+  });
 
   /** Publishes a cluster event to every worker (not held for the end of the tick). */
   publish(event: unknown[]): void {

@@ -24,6 +24,8 @@ export interface RecordOwner {
   settled(rec: ProcRecord, err: unknown, value: unknown): void;
   /** An asynchronous `processWillExit` settled. */
   endSettled(rec: ProcRecord, err: unknown): void;
+  /** A callback `rec` started outside its lifecycle functions threw, or a promise it made rejected unhandled (crash-isolation.ts). */
+  callbackFailed(rec: ProcRecord, err: unknown): void;
 }
 
 /** Rarely used per-process data, allocated on first use (see {@link extrasOf}) so an idle process stays small. */

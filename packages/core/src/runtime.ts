@@ -23,6 +23,7 @@ export { builtinModules } from './builtins';
 export { LoadPlacer } from './placement';
 export type { LoadPlacerOptions, WorkerLoadInfo } from './placement';
 export { LoadMeter } from './load-meter';
+export { isolateProcessCrashes } from './crash-isolation';
 
 // The placement policy: one implementation for the embedded cluster (LoadPlacer) and @hypernode/scheduler,
 // which re-exports it (docs/design/013).

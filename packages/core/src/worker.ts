@@ -106,6 +106,10 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     this.exits.refuseSpawn(name, moduleName, parent);
   }
 
+  callbackFailed(rec: ProcRecord, err: unknown): void {
+    this.exits.endOnCallbackCrash(rec, err);
+  }
+
   protected failCall(token: string, reason: ExitReason): void {
     this.calls.replyTo(token, undefined, reason);
   }

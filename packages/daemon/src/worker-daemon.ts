@@ -1,5 +1,5 @@
 import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
-import { createWorkerRuntime, workerLostEvent, type MemberInfo, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { createWorkerRuntime, isolateProcessCrashes, workerLostEvent, type MemberInfo, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
@@ -81,6 +81,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private stopping: Promise<void> | null = null;
   private server: Subscription | null = null;
   private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
+  /** Uninstalls this worker's share of the crash isolation handler. */
+  private endIsolation: () => void = () => {};
 
   private constructor(
     readonly id: string,
@@ -135,35 +137,48 @@ class WorkerDaemonImpl implements WorkerDaemon {
       }
       throw err;
     }
-    await w.heartbeat.beat();
-    await w.refresh();
-    w.server = await serveRpc(adapters.transport, `worker.${w.id}`, {
-      ps: () => w.runtime.ps(),
+    // An error in a callback one of its processes started ends that process, not this worker (design 016).
+    w.endIsolation = isolateProcessCrashes(logger);
+    try {
+      await w.startServing();
+    } catch (err) {
+      w.endIsolation();
+      throw err;
+    }
+    logger.info(`worker '${w.id}' of cluster '${cluster}' is up (pid ${process.pid})`);
+    return w;
+  }
+
+  /** Joins the cluster: first heartbeat, placement view, the admin RPC, then the heartbeat's timer. */
+  private async startServing(): Promise<void> {
+    const adapters = this.adapters;
+    await this.heartbeat.beat();
+    await this.refresh();
+    this.server = await serveRpc(adapters.transport, `worker.${this.id}`, {
+      ps: () => this.runtime.ps(),
       stats: () => ({
-        worker: w.id,
-        node: w.node ?? null,
-        ...w.runtime.stats(),
+        worker: this.id,
+        node: this.node ?? null,
+        ...this.runtime.stats(),
         transport: adapters.transport.stats(),
-        placesOn: w.placer.snapshot().map((p) => p.id),
+        placesOn: this.placer.snapshot().map((p) => p.id),
       }),
       kill: (args: { name: string; reason?: unknown }) => {
-        const killed = w.runtime.kill(args.name, args.reason ?? 'killed');
-        w.runtime.flushNow();
+        const killed = this.runtime.kill(args.name, args.reason ?? 'killed');
+        this.runtime.flushNow();
         return killed;
       },
       // A new module version: switch now rather than when the broadcast event arrives (read-your-writes for load).
       module: (args: { name: string; version: number }) => {
-        w.runtime.modules.invalidate(args.name, args.version);
+        this.runtime.modules.invalidate(args.name, args.version);
         return true;
       },
       drain: () => {
-        void w.stop('drained on request');
+        void this.stop('drained on request');
         return { draining: true };
       },
     });
-    w.heartbeat.start();
-    logger.info(`worker '${w.id}' of cluster '${cluster}' is up (pid ${process.pid})`);
-    return w;
+    this.heartbeat.start();
   }
 
   private place(parentWorker: string): string {
@@ -204,7 +219,10 @@ class WorkerDaemonImpl implements WorkerDaemon {
   }
 
   stop(why = 'stopped'): Promise<void> {
-    this.stopping ??= this.shutdown(why).finally(() => this.resolveStopped());
+    this.stopping ??= this.shutdown(why).finally(() => {
+      this.endIsolation();
+      this.resolveStopped();
+    });
     return this.stopping;
   }
 
