@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Logger } from '@hypernode/core';
 import { decode, MemoryNetwork, MemoryRegistry } from '@hypernode/core/runtime';
+import { stalledWorkers } from './admin-service';
 import { startNode, type ForkWorker, type NodeDaemon } from './node-daemon';
 
 /** A worker process as the node daemon sees it: it says it is ready, and exits when told to unless stubborn. */
@@ -38,6 +39,7 @@ afterEach(async () => {
 async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number } = {}) {
   const clock = new ManualClock(1_000_000);
   const network = new MemoryNetwork({ clock });
+  const registry = new MemoryRegistry({ clock });
   const events: unknown[][] = [];
   await network.connect().subscribe((frame) => void events.push(decode(frame) as unknown[]));
   const forked: FakeWorker[] = [];
@@ -56,12 +58,12 @@ async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: numb
     clock,
     fork,
     logger,
-    adapters: { transport: network.connect(), registry: new MemoryRegistry({ clock }) },
+    adapters: { transport: network.connect(), registry },
     workerEntry: fileURLToPath(import.meta.url),
     workerExecArgv: [],
     ...(options.stallLimitMs !== undefined ? { stallLimitMs: options.stallLimitMs } : {}),
   });
-  return { clock, forked, warnings, startup, events };
+  return { clock, forked, warnings, startup, events, registry };
 }
 
 async function startedNode(options: { stallLimitMs?: number } = {}) {
@@ -143,13 +145,17 @@ describe('the node daemon on a manual clock', () => {
   });
 
   it('kills with SIGKILL a worker silent for the stall limit, announces it lost and replaces it', async () => {
-    const { clock, forked, node, warnings, events } = await startedNode({ stallLimitMs: 10_000 });
+    const { clock, forked, node, warnings, events, registry } = await startedNode({ stallLimitMs: 10_000 });
     const stuck = forked[0]!;
     const id = node.status().workers[0]!.id;
     clock.advance(1000);
     expect(node.status().workers[0]).toMatchObject({ silentForMs: 1000, stalled: false });
+    await settle();
     clock.advance(1000);
     expect(node.status().workers[0]).toMatchObject({ silentForMs: 2000, stalled: true });
+    await settle();
+    // Its member record tells the cluster daemon's status which worker seems stuck, and for how long.
+    expect(stalledWorkers(await registry.listMembers())).toEqual(new Map([[id, 2000]]));
     clock.advance(7999);
     await settle();
     expect(stuck.signals).toEqual([]);

@@ -410,8 +410,9 @@ class NodeDaemonImpl implements NodeDaemon {
         freeMemBytes: freemem(),
         totalMemBytes: totalmem(),
         draining: this.draining,
-        // Workers whose event loop seems stuck, with how long they have been silent: `w1 (12 s), w2 (3 s)`.
-        stalled: stalled.map((s) => `${s.id} (${Math.round((now - s.aliveAt) / 1000)} s)`).join(', '),
+        // Workers whose event loop seems stuck, with how long they have been silent: `w1=12000 w2=3000` (ms).
+        stalled: stalled.map((s) => `${s.id}=${now - s.aliveAt}`).join(' '),
+        stallLimitMs: this.stallLimitMs,
       },
     };
   }
