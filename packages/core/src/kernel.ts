@@ -464,9 +464,9 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.outgoing.flush();
   }
 
-  /** Sends what is queued, then nothing more. */
-  protected stopSending(): void {
-    this.outgoing.flush();
+  /** Sends what is queued (drops it when `drop`), then nothing more. */
+  protected stopSending(drop = false): void {
+    if (!drop) this.outgoing.flush();
     this.outgoing.closed = true;
   }
 

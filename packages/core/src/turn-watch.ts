@@ -44,6 +44,9 @@ export class TurnWatch {
   private runStartedAt = 0;
   /** The last stall seen, if any. */
   last: StallReport | undefined;
+  private leaseAt = 0;
+  private leaseMs = Infinity;
+  private onLeaseExpired: ((silentMs: number) => void) | null = null;
 
   constructor(
     private readonly clock: Clock,
@@ -52,9 +55,25 @@ export class TurnWatch {
     private readonly stallWarnMs: number = STALL_WARN_MS,
   ) {}
 
+  /**
+   * Holds a lease of `ms`, renewed by {@link TurnWatch.renew}: a run of the loop that starts or ends when it
+   * has not been renewed for `ms` calls `expired` (once) before any more of its effects leave.
+   */
+  lease(ms: number, expired: (silentMs: number) => void): void {
+    this.leaseMs = ms;
+    this.onLeaseExpired = expired;
+    this.leaseAt = this.clock.now();
+  }
+
+  /** Renews the lease (see {@link TurnWatch.lease}). */
+  renew(): void {
+    this.leaseAt = this.clock.now();
+  }
+
   /** A run of the loop begins. */
   runStarted(): void {
-    this.runStartedAt = this.clock.now();
+    const now = (this.runStartedAt = this.clock.now());
+    if (now - this.leaseAt >= this.leaseMs) this.expire(now);
   }
 
   /**
@@ -66,7 +85,15 @@ export class TurnWatch {
     const now = this.clock.now();
     const ms = now - this.runStartedAt;
     if (ms >= this.stallWarnMs) this.report(ms, now, runq, first, end);
+    if (now - this.leaseAt >= this.leaseMs) this.expire(now);
     runq.fill(undefined, first, end);
+  }
+
+  private expire(now: number): void {
+    const expired = this.onLeaseExpired;
+    this.onLeaseExpired = null;
+    this.leaseMs = Infinity;
+    expired?.(now - this.leaseAt);
   }
 
   /** The turn running now, or undefined between turns (always, for code that runs outside a process's turn). */

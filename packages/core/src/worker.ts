@@ -356,7 +356,22 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   halt(): void {
     for (const rec of this.procs.values()) rec.status = ENDED;
     this.procs.clear();
-    this.stopSending();
+    this.stopSending(true);
+  }
+
+  /**
+   * Holds a lease of `ms` that {@link WorkerRuntime.renewLease} renews: when a run of the loop starts or ends
+   * with the lease not renewed for `ms` (the loop was blocked that long), `expired` is called (once) before
+   * that run's frames leave, so a worker can halt (fence itself) first. Checked with the clock reads each run
+   * makes anyway.
+   */
+  holdLease(ms: number, expired: (silentMs: number) => void): void {
+    this.watch.lease(ms, expired);
+  }
+
+  /** Renews the lease of {@link WorkerRuntime.holdLease}. */
+  renewLease(): void {
+    this.watch.renew();
   }
 
   /** This worker's counters since it started, and how many processes it hosts now. */

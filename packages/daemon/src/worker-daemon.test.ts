@@ -20,7 +20,13 @@ class Counter extends Process {
   processWillExit() { globalThis.__exitsRun = (globalThis.__exitsRun ?? 0) + 1; }
 }
 module.exports = { Counter };`;
-const g = globalThis as { __counted?: number; __exitsRun?: number };
+/** On `{ ms, to }`: blocks the event loop for `ms` (moves the test clock without running timers), then sends `to` a message. */
+const BLOCKER = `const { Process } = require('hypernode');
+class Blocker extends Process {
+  processDidReceiveMessage(state, msg, _from, ctx) { globalThis.__block(msg.ms); ctx.send(msg.to, 'after the block'); return state; }
+}
+module.exports = { Blocker };`;
+const g = globalThis as { __counted?: number; __exitsRun?: number; __block?: (ms: number) => void };
 let counted = 0;
 let exitsRun = 0;
 Object.defineProperty(g, '__counted', { get: () => counted, set: (v: number) => void (counted = v), configurable: true });
@@ -75,6 +81,8 @@ describe('a worker that the cluster has declared lost (fencing)', () => {
       return removeMember(id);
     };
     await registry.addModuleVersion('Counter', { code: COUNTER, hash: hashCode(COUNTER) });
+    await registry.addModuleVersion('Blocker', { code: BLOCKER, hash: hashCode(BLOCKER) });
+    g.__block = (ms) => clock.block(ms);
     const logs: string[] = [];
     const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void logs.push(m), error: (m) => void logs.push(m) };
     let alive = 0;
@@ -90,6 +98,7 @@ describe('a worker that the cluster has declared lost (fencing)', () => {
     const observer = network.connect();
     await observer.subscribe((frame) => void events.push(decode(frame) as unknown[]));
     await worker.runtime.modules.fetch('Counter');
+    await worker.runtime.modules.fetch('Blocker');
     const counter = worker.runtime.spawnRoot('Counter', {});
     await settle();
     worker.runtime.sendFrom('w1:test', counter, 'inc', null);
@@ -128,6 +137,27 @@ describe('a worker that the cluster has declared lost (fencing)', () => {
     expect(worker.fenced).toMatch(/^its event loop was blocked for 500\d ms, at least the 5000 ms its member record lives without a heartbeat/);
     expect(worker.runtime.stats().processes).toBe(0);
     expect(exitsRun).toBe(0);
+  });
+
+  it('fences itself at the end of a turn that blocked for the member TTL: what that run sent to other workers never leaves', async () => {
+    const { clock, worker, network, logs, counter } = await workerOnManualClock();
+    const frames: Uint8Array[] = [];
+    await network.connect().listen('w2', (frame) => void frames.push(frame));
+    const blocker = worker.runtime.spawnRoot('Blocker', {});
+    await settle();
+    clock.advance(500);
+    worker.runtime.sendFrom('w1:test', blocker, { ms: 1200, to: 'w2:1' }, null);
+    await settle();
+    expect(frames).toHaveLength(1);
+    expect(worker.fenced).toBeUndefined();
+    worker.runtime.sendFrom('w1:test', blocker, { ms: 6000, to: 'w2:1' }, null);
+    worker.runtime.sendFrom('w1:test', counter, 'inc', null);
+    await worker.stopped;
+    // The lease was last renewed before the first block: 1200 + 6000 ms without a tick.
+    expect(worker.fenced).toMatch(/^its event loop was blocked for 7200 ms, at least the 5000 ms/);
+    expect(logs.some((l) => l.includes(`its event loop was blocked for 6000 ms; one of the processes whose turns ran then blocked it: '${blocker}' (module 'Blocker')`))).toBe(true);
+    await settle();
+    expect(frames).toHaveLength(1);
   });
 
   it('logs a block outside any turn, keeps running and keeps telling its node daemon it is alive', async () => {

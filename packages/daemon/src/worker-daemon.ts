@@ -110,6 +110,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
   private readonly watch: LoopWatch;
   private lastBlock: { ms: number; at: number } | null = null;
+  private readonly leaseMs: number;
   fenced: string | undefined;
 
   private constructor(
@@ -142,15 +143,18 @@ class WorkerDaemonImpl implements WorkerDaemon {
       onLostSelf: (why) => this.fence(`the cluster announced it lost (${why})`),
       stallWarnMs: health.stallWarnMs,
     });
-    const leaseMs = health.leaseMs ?? MEMBER_TTL_MS;
+    this.leaseMs = health.leaseMs ?? MEMBER_TTL_MS;
+    const { onAlive } = health;
     this.watch = new LoopWatch({
       clock,
-      leaseMs,
+      leaseMs: this.leaseMs,
       warnMs: health.stallWarnMs ?? 1000,
-      onTick: health.onAlive,
+      onTick: () => {
+        this.runtime.renewLease();
+        onAlive?.();
+      },
       onBlocked: (ms, since) => this.blocked(ms, since),
-      onLeaseLost: (ms) =>
-        this.fence(`its event loop was blocked for ${ms} ms, at least the ${leaseMs} ms its member record lives without a heartbeat, so the cluster has (or may have) declared it lost`),
+      onLeaseLost: (ms) => this.leaseLost(ms),
     });
     this.heartbeat = new Heartbeat({
       registry: adapters.registry,
@@ -205,6 +209,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
     });
     w.heartbeat.start();
     w.watch.start();
+    // Checked by the loop watch's ticks and by every run of the runtime's loop, whichever comes first after a block.
+    w.runtime.holdLease(w.leaseMs, (ms) => w.leaseLost(ms));
     logger.info(`worker '${w.id}' of cluster '${cluster}' is up (pid ${process.pid})`);
     return w;
   }
@@ -258,6 +264,10 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.logger.warn(
       `worker '${this.id}': its event loop was blocked for at least ${ms} ms outside any process's turn (a callback a process started, garbage collection, or the machine paused the worker)`,
     );
+  }
+
+  private leaseLost(ms: number): void {
+    this.fence(`its event loop was blocked for ${ms} ms, at least the ${this.leaseMs} ms its member record lives without a heartbeat, so the cluster has (or may have) declared it lost`);
   }
 
   /** Ends this worker at once because the cluster has (or may have) declared it lost; see {@link WorkerDaemon.fenced}. */
