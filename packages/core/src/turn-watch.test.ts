@@ -94,7 +94,7 @@ describe('stall visibility', () => {
     worker.sendFrom('w1:outside', busy, { block: 2500 }, null);
     await settle();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`blocked for 2500 ms; one of the processes whose turns ran then blocked it: '${quick}' (module 'Blocker'), '${busy}' (module 'Blocker')`);
+    expect(warnings[0]).toContain(`blocked for 2500 ms; the turns that ran then (one long turn, or many together) were those of '${quick}' (module 'Blocker'), '${busy}' (module 'Blocker')`);
     expect(worker.lastStall()?.turns).toBe(2);
   });
 

@@ -5,7 +5,8 @@
  * instead. The kernel tells the watch of each run of its loop and of each turn in it; the cost per turn is one
  * field store (no clock read: a clock read per turn costs ~10% of local ping-pong). The clock is read twice
  * per run of the loop, so a block is measured per run: when one run took at least `stallWarnMs`, the
- * processes whose turns ran in it are named (usually one, the culprit).
+ * processes whose turns ran in it are named (usually one, the culprit; a run of many short turns can take that
+ * long too, up to its budget of 20,000 messages).
  */
 import type { Clock } from './clock';
 import type { Logger } from './logger';
@@ -115,7 +116,7 @@ export class TurnWatch {
     const who =
       seen.size === 1
         ? `process ${named} blocked it in its turn`
-        : `one of the processes whose turns ran then blocked it: ${named}${more}`;
+        : `the turns that ran then (one long turn, or many together) were those of ${named}${more}`;
     this.logger.warn(
       `worker '${this.worker}': its event loop was blocked for ${ms} ms; ${who}. Every process on this worker waited meanwhile: move long synchronous work out of the handler (split it across messages, or into a worker thread or child process).`,
     );
