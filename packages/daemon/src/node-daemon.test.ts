@@ -182,6 +182,22 @@ describe('the node daemon on a manual clock', () => {
     expect(node.status().workers[0]).toMatchObject({ silentForMs: 0, stalled: false });
   });
 
+  it('does not kill workers for a silence its own blocked loop caused; it judges them afresh from then', async () => {
+    const { clock, forked, warnings } = await startedNode({ stallLimitMs: 5000 });
+    clock.advance(1000);
+    clock.block(60_000);
+    clock.advance(1);
+    await settle();
+    expect(forked[0]!.signals).toEqual([]);
+    expect(warnings).toEqual(["node 'n1': its own event loop was blocked for about 59000 ms; it judges its workers' silence afresh from now"]);
+    clock.advance(4998);
+    await settle();
+    expect(forked[0]!.signals).toEqual([]);
+    clock.advance(1001);
+    await settle();
+    expect(forked[0]!.signals).toEqual(['SIGKILL']);
+  });
+
   it('refuses a stall limit under one second, naming the option', async () => {
     await expect(startNode({ stallLimitMs: 500 })).rejects.toThrow(
       'startNode() got stallLimitMs: 500; give a whole number of milliseconds, at least 1000.',

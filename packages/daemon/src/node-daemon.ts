@@ -238,11 +238,21 @@ class NodeDaemonImpl implements NodeDaemon {
     };
   }
 
-  /** Every second: kills (SIGKILL) each up worker silent for `stallLimitMs`; its exit then replaces it. */
+  /**
+   * Every second: kills (SIGKILL) each up worker silent for `stallLimitMs`; its exit then replaces it. When this
+   * check itself ran late by a second or more, the node daemon's own loop was blocked (or the machine paused): its
+   * workers' pings may be waiting unread, so each gets a fresh limit instead of being judged now.
+   */
   private watchStalls(): void {
+    const due = this.clock.now() + STALL_CHECK_MS;
     this.stallTimer = this.clock.setTimeout(() => {
       this.watchStalls();
       const now = this.clock.now();
+      if (now - due >= STALL_CHECK_MS) {
+        this.logger.warn(`node '${this.id}': its own event loop was blocked for about ${now - due} ms; it judges its workers' silence afresh from now`);
+        for (const slot of this.slots.values()) slot.aliveAt = Math.max(slot.aliveAt, now);
+        return;
+      }
       for (const slot of this.slots.values()) {
         const silent = now - slot.aliveAt;
         if (!slot.child || !slot.up || slot.removing || slot.stuckFor !== null || silent < this.stallLimitMs) continue;
