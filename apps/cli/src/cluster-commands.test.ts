@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { psLines } from './commands/ps';
+import { statusLines } from './commands/status';
 import { treeLines } from './commands/tree';
 import { parseJsonArgument, toJson } from './json';
 import { table } from './table';
@@ -103,6 +104,38 @@ describe('output formats', () => {
       'NAME            MODULE   VERSION  WORKER  PARENT  MAILBOX  STATUS',
       'root:1          Root     1        root    -       0        waiting',
       'w1:7 [counter]  Counter  2        w1      root:1  3        running',
+    ]);
+  });
+
+  it('shows a worker its node reports silent as stalled, and the processes of the last blocked run of each worker', () => {
+    const now = 1_000_000_000;
+    const stats = { processes: 2, spawned: 2, exited: 0, crashed: 0, delivered: 5, deadLetters: 0, badFrames: 0, backlog: 0 };
+    const worker = { node: 'n1', pid: 10, startedAt: now - 60_000, draining: false, load: null, placesOn: null };
+    const lines = statusLines(
+      {
+        cluster: 'c',
+        root: 'root:1',
+        daemon: { pid: 1, host: 'h', startedAt: now - 60_000 },
+        workers: [
+          { ...worker, id: 'w1', stats: null, stalledForMs: 12_000, stall: null },
+          {
+            ...worker,
+            id: 'w2',
+            stats,
+            stalledForMs: null,
+            stall: { lastStall: { ms: 9012, at: now - 120_000, processes: [{ name: 'w2:5', module: 'Busy' }], turns: 1 }, lastBlock: null },
+          },
+        ],
+        nodes: [{ id: 'n1', host: 'h', pid: 2, startedAt: now - 60_000, workers: ['w1', 'w2'], meta: { stalled: 'w1=12000', stallLimitMs: 30_000 } }],
+        members: [],
+      },
+      now,
+    );
+    expect(lines.find((l) => l.startsWith('w1 '))).toContain('stalled 12s');
+    expect(lines.find((l) => l.startsWith('w2 '))).toContain(' up ');
+    expect(lines.slice(-2)).toEqual([
+      "worker 'w1' is stalled: silent for 12s (its event loop is blocked); its node kills and replaces it at 30s",
+      "worker 'w2' last blocked its event loop for 9012 ms, 2m 0s ago, in the turn of 'w2:5' (Busy)",
     ]);
   });
 

@@ -58,10 +58,18 @@ export class ManualClock implements Clock {
       for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
       if (!next) break;
       this.timers.delete(next[0]);
-      this.current = next[1].at;
+      this.current = Math.max(this.current, next[1].at);
       next[1].fn();
     }
     this.current = end;
+  }
+
+  /**
+   * Moves time forward by `ms` without running any timer, as a process blocking the event loop makes it pass:
+   * the timers that fell due meanwhile run, late, at the next {@link ManualClock.advance}.
+   */
+  block(ms: number): void {
+    this.current += ms;
   }
 
   /** Timers not yet run. */

@@ -25,6 +25,7 @@ import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner
 import { outsideProcesses, processScope } from './process-scope';
 import type { Registry } from './registry';
 import type { Transport } from './transport';
+import { TurnWatch } from './turn-watch';
 import { Unborn } from './unborn';
 import type { WorkerOptions } from './worker-options';
 import { FrameRouter } from './frame-router';
@@ -73,6 +74,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   private readonly router: FrameRouter;
   private readonly prefetch: number;
   private readonly loadHint: string;
+  /** Whose turn it is, and runs of the loop that blocked the event loop (turn-watch.ts). */ protected readonly watch: TurnWatch;
 
   constructor(options: WorkerOptions) {
     if (!options.id || options.id.includes(':')) {
@@ -91,6 +93,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.seq = options.seqStart ?? 0;
     this.prefetch = options.prefetch ?? 256;
     this.loadHint = options.loadHint ?? DISTRIBUTED_LOAD_HINT;
+    this.watch = new TurnWatch(this.clock, this.logger, this.id, options.stallWarnMs);
     this.router = new FrameRouter(this.id, this.counters, this.clock, this.logger);
     this.onEnvelope(E_MSG, (env) => this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null));
     this.onEnvelope(E_SPAWN, (env) => {
@@ -273,14 +276,16 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.running = this.outgoing.held = true;
     let budget = BUDGET;
     const runq = this.runq;
+    const first = this.runqHead;
+    this.watch.runStarted();
     while (this.runqHead < runq.length && budget > 0) {
-      const rec = runq[this.runqHead]!;
-      runq[this.runqHead++] = undefined as unknown as ProcRecord;
+      const rec = (this.watch.turn = runq[this.runqHead++]!);
       rec.inRunQueue = false;
       processScope.enterWith(rec);
       budget -= this.turn(rec);
     }
     processScope.enterWith(undefined);
+    this.watch.runEnded(runq, first, this.runqHead);
     if (this.runqHead >= runq.length) {
       runq.length = 0;
       this.runqHead = 0;
@@ -445,9 +450,9 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.outgoing.flush();
   }
 
-  /** Sends what is queued, then nothing more. */
-  protected stopSending(): void {
-    this.outgoing.flush();
+  /** Sends what is queued (drops it when `drop`), then nothing more. */
+  protected stopSending(drop = false): void {
+    if (!drop) this.outgoing.flush();
     this.outgoing.closed = true;
   }
 

@@ -24,6 +24,8 @@ export { LoadPlacer } from './placement';
 export type { LoadPlacerOptions, WorkerLoadInfo } from './placement';
 export { LoadMeter } from './load-meter';
 export { isolateProcessCrashes } from './crash-isolation';
+export { STALL_WARN_MS } from './turn-watch';
+export type { StallReport, TurnInfo } from './turn-watch';
 
 // The placement policy: one implementation for the embedded cluster (LoadPlacer) and @hypernode/scheduler,
 // which re-exports it (docs/design/013).

@@ -46,4 +46,12 @@ export interface WorkerOptions {
   processEnded?: (worker: string) => void;
   /** Called when the transport reports that a worker is lost, after the local consequences ran. */
   onWorkerLost?: (worker: string) => void;
+  /**
+   * Called when the cluster announces this very worker lost (its heartbeat stopped while its loop was
+   * blocked, or its node daemon saw it die): the cluster has told its processes' parents they ended, so the
+   * worker must not run them further (fencing, design 017). Without it, such an event is ignored.
+   */
+  onLostSelf?: (why: string) => void;
+  /** A run of the loop that takes at least this long is logged as a stall naming its processes (default 1000 ms). */
+  stallWarnMs?: number;
 }

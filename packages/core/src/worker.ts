@@ -25,6 +25,7 @@ import { ProcessContext, type ContextPort } from './process-context';
 import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
 import type { LoadReport } from './registry';
 import { Timers } from './timers';
+import type { StallReport, TurnInfo } from './turn-watch';
 import type { WorkerOptions } from './worker-options';
 import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST } from './wire';
 
@@ -79,7 +80,12 @@ export class WorkerRuntime extends Kernel implements ContextPort {
       resilientWorkers: options.resilientWorkers,
       onWorkerLost: options.onWorkerLost,
     });
-    this.onEvent(EV_WORKER_LOST, (ev) => this.workerLost(ev[1] as string, (ev[2] as string | undefined) ?? 'it stopped answering'));
+    const { onLostSelf } = options;
+    this.onEvent(EV_WORKER_LOST, (ev) => {
+      const why = (ev[2] as string | undefined) ?? 'it stopped answering';
+      if (ev[1] === this.id) onLostSelf?.(why);
+      else this.workerLost(ev[1] as string, why);
+    });
   }
 
   /** Starts listening to the worker queue and to cluster events, then reads the registered names. */
@@ -337,6 +343,46 @@ export class WorkerRuntime extends Kernel implements ContextPort {
       });
     }
     return out;
+  }
+
+  /**
+   * The turn running now: the process, its module, and when the run of the loop holding the turn began. Undefined
+   * between turns, so code outside a process's turn (a timer, an RPC handler) always gets undefined; a process's
+   * own code gets its own turn.
+   */
+  currentTurn(): TurnInfo | undefined {
+    return this.watch.current();
+  }
+
+  /** The last run of the loop that blocked the event loop for at least `stallWarnMs`, with the processes it ran. */
+  lastStall(): StallReport | undefined {
+    return this.watch.last;
+  }
+
+  /**
+   * Stops every process here at once, without running any more of their code (no `processWillExit`, no
+   * messages): each counts as ended, so its leftover callbacks speak into the void, and nothing more is sent.
+   * For a worker the cluster has declared lost (fencing): its processes' parents were already told.
+   */
+  halt(): void {
+    for (const rec of this.procs.values()) rec.status = ENDED;
+    this.procs.clear();
+    this.stopSending(true);
+  }
+
+  /**
+   * Holds a lease of `ms` that {@link WorkerRuntime.renewLease} renews: when a run of the loop starts or ends
+   * with the lease not renewed for `ms` (the loop was blocked that long), `expired` is called (once) before
+   * that run's frames leave, so a worker can halt (fence itself) first. Checked with the clock reads each run
+   * makes anyway.
+   */
+  holdLease(ms: number, expired: (silentMs: number) => void): void {
+    this.watch.lease(ms, expired);
+  }
+
+  /** Renews the lease of {@link WorkerRuntime.holdLease}. */
+  renewLease(): void {
+    this.watch.renew();
   }
 
   /** This worker's counters since it started, and how many processes it hosts now. */

@@ -4,6 +4,7 @@ import { DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, type 
 import type { Adapters } from './adapters';
 import type { ClusterMembership } from './cluster-membership';
 import type { ModuleUpload, ModuleUploads } from './module-uploads';
+import type { WorkerStallInfo } from './worker-daemon';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { callRpc, type RpcHandler } from './rpc';
 
@@ -22,6 +23,10 @@ export interface WorkerStatus {
   stats: WorkerStats | null;
   /** The workers its scheduler currently places children on (it learns of new ones within a second). */
   placesOn: string[] | null;
+  /** How long it has been silent to its node daemon when that long enough to look stuck (2 s or more), else null. */
+  stalledForMs: number | null;
+  /** Blocks of its event loop it saw (the last, naming the processes whose turns ran then), or null when it did not answer. */
+  stall: WorkerStallInfo | null;
 }
 
 /** One node in `status` and `nodes`. */
@@ -110,7 +115,8 @@ export class AdminService {
   private async status(): Promise<ClusterStatus> {
     const members = await this.registry.listMembers();
     const workers = members.filter((m) => m.role === 'worker');
-    const stats = await Promise.all(workers.map((w) => this.askWorker<WorkerStats & { worker: string; placesOn?: string[] }>(w.id, 'stats')));
+    const stats = await Promise.all(workers.map((w) => this.askWorker<WorkerStats & WorkerStallInfo & { worker: string; placesOn?: string[] }>(w.id, 'stats')));
+    const stalled = stalledWorkers(members);
     return {
       cluster: this.setup.cluster,
       root: ROOT_NAME,
@@ -124,6 +130,8 @@ export class AdminService {
         load: w.load ?? null,
         stats: stats[i] ? stripStats(stats[i]!) : null,
         placesOn: stats[i]?.placesOn ?? null,
+        stalledForMs: stalled.get(w.id) ?? null,
+        stall: stats[i] ? { lastStall: stats[i]!.lastStall ?? null, lastBlock: stats[i]!.lastBlock ?? null } : null,
       })),
       nodes: nodeSummaries(members),
       members,
@@ -301,6 +309,20 @@ function stripStats(s: WorkerStats & { worker?: string; node?: string | null; lo
     badFrames: s.badFrames,
     backlog: s.backlog,
   };
+}
+
+/** The workers node daemons report silent (their `stalled` meta, `id=ms ...`), with how long, in ms. */
+export function stalledWorkers(members: MemberInfo[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of members) {
+    const list = m.role === 'node' ? m.meta?.stalled : undefined;
+    if (typeof list !== 'string') continue;
+    for (const entry of list.split(' ')) {
+      const eq = entry.lastIndexOf('=');
+      if (eq > 0) out.set(entry.slice(0, eq), Number(entry.slice(eq + 1)));
+    }
+  }
+  return out;
 }
 
 function nodeSummaries(members: MemberInfo[]): NodeSummary[] {

@@ -73,6 +73,20 @@ describe('daemon configuration', () => {
     expect(rejects(() => parseNodeArgs(['--workers', '1.5'], {}, 8)).message).toContain("--workers '1.5' is not valid");
   });
 
+  it('reads the stall limit from --stall-limit or HYPERNODE_STALL_LIMIT_MS and refuses one under a second, naming where it came from', () => {
+    expect(config(parseNodeArgs(['--id', 'n1'], {})).stallLimitMs).toBeUndefined();
+    expect(config(parseNodeArgs(['--stall-limit', '5000'], {})).stallLimitMs).toBe(5000);
+    expect(config(parseNodeArgs([], { HYPERNODE_STALL_LIMIT_MS: '60000' })).stallLimitMs).toBe(60000);
+    expect(config(parseNodeArgs(['--stall-limit', '2000'], { HYPERNODE_STALL_LIMIT_MS: '60000' })).stallLimitMs).toBe(2000);
+    expect(rejects(() => parseNodeArgs(['--stall-limit', '500'], {})).message).toBe(
+      "hypernode-node: --stall-limit '500' is not valid; give a whole number of at least 1000.",
+    );
+    expect(rejects(() => parseNodeArgs([], { HYPERNODE_STALL_LIMIT_MS: '30s' })).message).toBe(
+      "hypernode-node: --stall-limit (from HYPERNODE_STALL_LIMIT_MS) '30s' is not valid; give a whole number of at least 1000.",
+    );
+    expect(nodeHelp({})).toContain('--stall-limit <ms>');
+  });
+
   it('names an unknown flag and points at --help', () => {
     const err = rejects(() => parseClusterArgs(['--bogus'], {}));
     expect(err.code).toBe('INVALID_OPTIONS');

@@ -66,6 +66,8 @@ export interface WorkerConfig extends Connection {
 export interface NodeConfig extends Connection {
   id: string;
   workers: number;
+  /** `--stall-limit` or `HYPERNODE_STALL_LIMIT_MS`: a worker silent this long is killed and replaced. */
+  stallLimitMs?: number;
   affinitySlack?: number;
   placementCost?: number;
 }
@@ -134,6 +136,8 @@ export function nodeHelp(env: Env = process.env): string {
     '',
     `  --id <id>                node id, unique in the cluster (default: the host name, now ${defaultNodeId()})`,
     '  --workers <n>            workers to fork (default: the number of cores)',
+    `  --stall-limit <ms>       kill (SIGKILL) and replace a worker whose event loop has been stuck this long;`,
+    `                           env HYPERNODE_STALL_LIMIT_MS (now: ${env.HYPERNODE_STALL_LIMIT_MS ?? '30000'}; at least 1000)`,
     placementHelp,
     commonHelp(env),
   ].join('\n');
@@ -221,13 +225,17 @@ export function parseWorkerArgs(argv: string[], env: Env = process.env): Parsed<
 /** Parses `hypernode-node`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
 export function parseNodeArgs(argv: string[], env: Env = process.env, cores = 1): Parsed<NodeConfig> {
   const cmd = 'hypernode-node';
-  const v = parse(cmd, argv, { ...COMMON, ...PLACEMENT, id: { type: 'string' }, workers: { type: 'string' } });
+  const v = parse(cmd, argv, { ...COMMON, ...PLACEMENT, id: { type: 'string' }, workers: { type: 'string' }, 'stall-limit': { type: 'string' } });
   if (v.help) return { help: true, text: nodeHelp(env) };
   const config: NodeConfig = {
     ...connection(cmd, v, env),
     id: id(cmd, 'id', typeof v.id === 'string' ? v.id : defaultNodeId()),
     workers: number(cmd, 'workers', v.workers, { min: 0, integer: true, max: 256 }) ?? cores,
   };
+  const stallLimit = v['stall-limit'] ?? env.HYPERNODE_STALL_LIMIT_MS;
+  const stallFlag = v['stall-limit'] !== undefined ? 'stall-limit' : 'stall-limit (from HYPERNODE_STALL_LIMIT_MS)';
+  const stallLimitMs = number(cmd, stallFlag, stallLimit, { min: 1000, integer: true });
+  if (stallLimitMs !== undefined) config.stallLimitMs = stallLimitMs;
   const slack = number(cmd, 'affinity-slack', v['affinity-slack'], { min: 0 });
   if (slack !== undefined) config.affinitySlack = slack;
   const cost = number(cmd, 'placement-cost', v['placement-cost'], { min: 0 });

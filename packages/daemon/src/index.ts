@@ -1,8 +1,8 @@
 export { connectCluster } from './connect-cluster';
 export type { ClusterClient, ConnectClusterOptions, SpawnOptions } from './connect-cluster';
-export { startWorker, STOP_TIMEOUT_MS } from './worker-daemon';
-export type { WorkerDaemon, WorkerDaemonOptions } from './worker-daemon';
-export { startNode, RESTART_BACKOFF } from './node-daemon';
+export { FENCED_EXIT_CODE, startWorker, STOP_TIMEOUT_MS } from './worker-daemon';
+export type { WorkerDaemon, WorkerDaemonOptions, WorkerStallInfo } from './worker-daemon';
+export { startNode, RESTART_BACKOFF, STALL_LIMIT_MS } from './node-daemon';
 export type { ForkWorker, NodeDaemon, NodeDaemonOptions, NodeStatus, NodeWorkerInfo } from './node-daemon';
 export { startCluster } from './cluster-daemon';
 export { ROOT_NAME, ROOT_WORKER } from './root-process';

@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Logger } from '@hypernode/core';
-import { MemoryNetwork, MemoryRegistry } from '@hypernode/core/runtime';
+import { decode, MemoryNetwork, MemoryRegistry } from '@hypernode/core/runtime';
+import { stalledWorkers } from './admin-service';
 import { startNode, type ForkWorker, type NodeDaemon } from './node-daemon';
 
 /** A worker process as the node daemon sees it: it says it is ready, and exits when told to unless stubborn. */
@@ -35,8 +36,12 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((n) => n.stop()));
 });
 
-async function nodeOnManualClock(options: { ready?: boolean } = {}) {
+async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number } = {}) {
   const clock = new ManualClock(1_000_000);
+  const network = new MemoryNetwork({ clock });
+  const registry = new MemoryRegistry({ clock });
+  const events: unknown[][] = [];
+  await network.connect().subscribe((frame) => void events.push(decode(frame) as unknown[]));
   const forked: FakeWorker[] = [];
   const warnings: string[] = [];
   const fork: ForkWorker = () => {
@@ -53,15 +58,16 @@ async function nodeOnManualClock(options: { ready?: boolean } = {}) {
     clock,
     fork,
     logger,
-    adapters: { transport: new MemoryNetwork({ clock }).connect(), registry: new MemoryRegistry({ clock }) },
+    adapters: { transport: network.connect(), registry },
     workerEntry: fileURLToPath(import.meta.url),
     workerExecArgv: [],
+    ...(options.stallLimitMs !== undefined ? { stallLimitMs: options.stallLimitMs } : {}),
   });
-  return { clock, forked, warnings, startup };
+  return { clock, forked, warnings, startup, events, registry };
 }
 
-async function startedNode() {
-  const setup = await nodeOnManualClock();
+async function startedNode(options: { stallLimitMs?: number } = {}) {
+  const setup = await nodeOnManualClock(options);
   const node = await setup.startup;
   running.push(node);
   return { ...setup, node };
@@ -95,7 +101,12 @@ describe('the node daemon on a manual clock', () => {
     await expectRestartAfter(clock, forked, 100);
     forked.at(-1)!.crash();
     await expectRestartAfter(clock, forked, 200);
-    clock.advance(30_000);
+    // Up for 30 s, saying it is alive (as a worker program does every 500 ms).
+    for (let i = 0; i < 60; i++) {
+      clock.advance(500);
+      forked.at(-1)!.emit('message', { type: 'alive' });
+    }
+    expect(forked.at(-1)!.signals).toEqual([]);
     forked.at(-1)!.crash();
     await expectRestartAfter(clock, forked, 100);
   });
@@ -111,13 +122,86 @@ describe('the node daemon on a manual clock', () => {
     expect(second.id).not.toBe(first);
   });
 
-  it('does not replace a worker that exits with code 0 by itself (it was drained)', async () => {
-    const { clock, forked, node } = await startedNode();
+  it('counts a worker that exits with code 0 unasked (a module called process.exit(0)) as a crash: announced lost and replaced', async () => {
+    const { clock, forked, node, warnings, events } = await startedNode();
+    const first = node.status().workers[0]!.id;
     forked[0]!.crash(0);
-    clock.advance(60_000);
     await settle();
+    expect(warnings).toContain(`worker '${first}' (pid 1000) exited with code 0 without being asked to stop; its processes are lost; starting a replacement in 100 ms`);
+    expect(events).toContainEqual(['worker-lost', first, 'exited with code 0 without being asked to stop']);
+    await expectRestartAfter(clock, forked, 100);
+    expect(node.status().workers).toMatchObject([{ slot: 1, restarts: 1, up: true }]);
+  });
+
+  it('replaces a worker that fenced itself (exit code 75), saying so', async () => {
+    const { clock, forked, node, warnings } = await startedNode();
+    const first = node.status().workers[0]!.id;
+    forked[0]!.crash(75);
+    await settle();
+    expect(warnings).toContain(
+      `worker '${first}' (pid 1000) exited with code 75: it fenced itself (the cluster had declared it lost while its event loop was blocked); its processes are lost; starting a replacement in 100 ms`,
+    );
+    await expectRestartAfter(clock, forked, 100);
+  });
+
+  it('kills with SIGKILL a worker silent for the stall limit, announces it lost and replaces it', async () => {
+    const { clock, forked, node, warnings, events, registry } = await startedNode({ stallLimitMs: 10_000 });
+    const stuck = forked[0]!;
+    const id = node.status().workers[0]!.id;
+    clock.advance(1000);
+    expect(node.status().workers[0]).toMatchObject({ silentForMs: 1000, stalled: false });
+    await settle();
+    clock.advance(1000);
+    expect(node.status().workers[0]).toMatchObject({ silentForMs: 2000, stalled: true });
+    await settle();
+    // Its member record tells the cluster daemon's status which worker seems stuck, and for how long.
+    expect(stalledWorkers(await registry.listMembers())).toEqual(new Map([[id, 2000]]));
+    clock.advance(7999);
+    await settle();
+    expect(stuck.signals).toEqual([]);
+    clock.advance(1);
+    await settle();
+    expect(stuck.signals).toEqual(['SIGKILL']);
+    expect(warnings).toContain(
+      `worker '${id}' (pid 1000) has not answered for 10000 ms, over the stall limit of 10000 ms (its event loop is stuck, e.g. a process in an endless loop); killing it with SIGKILL`,
+    );
+    expect(events).toContainEqual(['worker-lost', id, 'was stuck for 10000 ms (stall limit 10000 ms) and was killed with SIGKILL']);
+    await expectRestartAfter(clock, forked, 100);
+    expect(node.status().workers).toMatchObject([{ slot: 1, restarts: 1, up: true, stalled: false }]);
+  });
+
+  it('never kills a worker that keeps saying it is alive, however long it runs', async () => {
+    const { clock, forked, node } = await startedNode({ stallLimitMs: 3000 });
+    for (let i = 0; i < 120; i++) {
+      clock.advance(500);
+      forked[0]!.emit('message', { type: 'alive' });
+    }
+    await settle();
+    expect(forked[0]!.signals).toEqual([]);
     expect(forked).toHaveLength(1);
-    expect(node.status().workers).toEqual([]);
+    expect(node.status().workers[0]).toMatchObject({ silentForMs: 0, stalled: false });
+  });
+
+  it('does not kill workers for a silence its own blocked loop caused; it judges them afresh from then', async () => {
+    const { clock, forked, warnings } = await startedNode({ stallLimitMs: 5000 });
+    clock.advance(1000);
+    clock.block(60_000);
+    clock.advance(1);
+    await settle();
+    expect(forked[0]!.signals).toEqual([]);
+    expect(warnings).toEqual(["node 'n1': its own event loop was blocked for about 59000 ms; it judges its workers' silence afresh from now"]);
+    clock.advance(4998);
+    await settle();
+    expect(forked[0]!.signals).toEqual([]);
+    clock.advance(1001);
+    await settle();
+    expect(forked[0]!.signals).toEqual(['SIGKILL']);
+  });
+
+  it('refuses a stall limit under one second, naming the option', async () => {
+    await expect(startNode({ stallLimitMs: 500 })).rejects.toThrow(
+      'startNode() got stallLimitMs: 500; give a whole number of milliseconds, at least 1000.',
+    );
   });
 
   it('sends SIGKILL to a worker being removed only when it has not exited 15 s after SIGTERM', async () => {

@@ -11,7 +11,7 @@ import { connectionOf, defaultNodeId, type Connection } from './config';
 import { Heartbeat } from './heartbeat';
 import { daemonLogger } from './logger';
 import { serveRpc } from './rpc';
-import { STOP_TIMEOUT_MS } from './worker-daemon';
+import { FENCED_EXIT_CODE, STOP_TIMEOUT_MS } from './worker-daemon';
 
 /** Restart backoff of a worker that keeps dying: 100 ms, doubling, at most 10 s; reset after 30 s up. */
 export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_000 } as const;
@@ -19,6 +19,12 @@ export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_0
 const READY_TIMEOUT_MS = 30_000;
 /** How long past a worker's own stop timeout a node daemon waits after SIGTERM before it sends SIGKILL. */
 const KILL_GRACE_MS = STOP_TIMEOUT_MS + 5000;
+/** Default of {@link NodeDaemonOptions.stallLimitMs}: a worker silent this long is killed and replaced. */
+export const STALL_LIMIT_MS = 30_000;
+/** How often a node daemon checks its workers' signs of life. */
+const STALL_CHECK_MS = 1000;
+/** A worker silent this long shows as stalled in `status` (it says it is alive every 500 ms). */
+const STALLED_AFTER_MS = 2000;
 
 /** Starts one worker program: node's `child_process.fork` has this signature. */
 export type ForkWorker = (entry: string, args: string[], options: ForkOptions) => ChildProcess;
@@ -47,6 +53,12 @@ export interface NodeDaemonOptions extends Partial<Connection> {
   adapters?: Adapters;
   /** How a worker program is started. Default: node's `child_process.fork`. */
   fork?: ForkWorker;
+  /**
+   * A worker that has said nothing over IPC for this long (its event loop is stuck: an endless loop in a
+   * process, SIGSTOP) is killed with SIGKILL, announced lost and replaced. Default {@link STALL_LIMIT_MS}; at
+   * least 1000. The worker program says `{ type: 'alive' }` every 500 ms; a custom `workerEntry` must too.
+   */
+  stallLimitMs?: number;
 }
 
 /** One worker as the node daemon tracks it. */
@@ -59,6 +71,10 @@ export interface NodeWorkerInfo {
   /** Times this slot's worker died and was restarted. */
   restarts: number;
   up: boolean;
+  /** How long since the worker last said it is alive, while it is up; null otherwise. */
+  silentForMs: number | null;
+  /** Its event loop seems stuck: silent for 2 s or more (it is killed at the stall limit). */
+  stalled: boolean;
 }
 
 /** What `status` of a node daemon answers. */
@@ -68,6 +84,8 @@ export interface NodeStatus {
   pid: number;
   startedAt: number;
   draining: boolean;
+  /** A worker silent this long is killed and replaced. */
+  stallLimitMs: number;
   workers: NodeWorkerInfo[];
 }
 
@@ -94,6 +112,10 @@ interface Slot {
   up: boolean;
   /** Set when the daemon asked the worker to stop: its exit is expected and it is not restarted. */
   removing: boolean;
+  /** When the worker last said it was ready or alive. */
+  aliveAt: number;
+  /** Set when the daemon killed the worker for being stuck: how long it had been silent. */
+  stuckFor: number | null;
   restartTimer: TimerHandle | null;
   ready: Promise<void>;
   onReady: (err?: Error) => void;
@@ -102,12 +124,14 @@ interface Slot {
 }
 
 /**
- * Starts a node daemon: forks `workers` worker processes and keeps them running. A worker that dies without
- * being asked (a signal or a non-zero exit code) is announced lost to every worker at once (its processes'
- * parents get `CHILD_PROCESS_EXIT` with `WORKER_LOST`), removed from the registry, and replaced by a new
- * worker (new id) after a backoff. A worker that exits with code 0 by itself (it was drained) is not
- * replaced. Heartbeats as a `node` member with the host, its workers and the machine's load, and serves
- * `node.<id>` requests: `status`, `addWorkers`, `removeWorker`, `drain`.
+ * Starts a node daemon: forks `workers` worker processes and keeps them running. A worker that exits without
+ * being asked (any exit code, 0 included, or any signal; a worker that fenced itself exits with
+ * `FENCED_EXIT_CODE`) is a crash: it is announced lost to every worker at once (its processes' parents get
+ * `CHILD_PROCESS_EXIT` with `WORKER_LOST`), removed from the registry, and replaced by a new worker (new id)
+ * after a backoff. A worker silent over IPC for `stallLimitMs` is killed with SIGKILL first. Only
+ * `removeWorker` and draining stop a worker for good. Heartbeats as a `node` member with the host, its
+ * workers, those that seem stalled and the machine's load, and serves `node.<id>` requests: `status`,
+ * `addWorkers`, `removeWorker`, `drain`.
  */
 export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDaemon> {
   const id = options.id ?? defaultNodeId();
@@ -117,6 +141,10 @@ export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDa
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
     throw new HypernodeError('INVALID_OPTIONS', `startNode() got workers: ${String(options.workers)}; give a whole number from 0 to 256.`);
+  }
+  const stallLimit = options.stallLimitMs ?? STALL_LIMIT_MS;
+  if (!Number.isInteger(stallLimit) || stallLimit < 1000) {
+    throw new HypernodeError('INVALID_OPTIONS', `startNode() got stallLimitMs: ${String(options.stallLimitMs)}; give a whole number of milliseconds, at least 1000.`);
   }
   const conn = connectionOf(options);
   const logger = options.logger ?? daemonLogger(`node ${id}`);
@@ -147,6 +175,8 @@ class NodeDaemonImpl implements NodeDaemon {
   private readonly entry: string;
   private readonly execArgv: string[];
   private readonly extraEnv: Record<string, string>;
+  private readonly stallLimitMs: number;
+  private stallTimer: TimerHandle | null = null;
 
   constructor(
     readonly id: string,
@@ -164,6 +194,7 @@ class NodeDaemonImpl implements NodeDaemon {
     this.entry = launch.entry;
     this.execArgv = launch.execArgv;
     this.extraEnv = launch.env;
+    this.stallLimitMs = options.stallLimitMs ?? STALL_LIMIT_MS;
   }
 
   async start(workers: number): Promise<void> {
@@ -178,6 +209,7 @@ class NodeDaemonImpl implements NodeDaemon {
       },
     });
     this.heartbeat.start();
+    this.watchStalls();
     await this.addWorkers(workers);
     this.logger.info(`node daemon '${this.id}' of cluster '${this.conn.cluster}' is up with ${this.slots.size} workers (pid ${process.pid})`);
   }
@@ -189,15 +221,48 @@ class NodeDaemonImpl implements NodeDaemon {
       pid: process.pid,
       startedAt: this.startedAt,
       draining: this.draining,
-      workers: [...this.slots.values()].map((s) => ({
-        id: s.id,
-        slot: s.index,
-        pid: s.child?.pid ?? null,
-        startedAt: s.startedAt,
-        restarts: s.restarts,
-        up: s.up,
-      })),
+      stallLimitMs: this.stallLimitMs,
+      workers: [...this.slots.values()].map((s) => {
+        const silentForMs = s.up ? this.clock.now() - s.aliveAt : null;
+        return {
+          id: s.id,
+          slot: s.index,
+          pid: s.child?.pid ?? null,
+          startedAt: s.startedAt,
+          restarts: s.restarts,
+          up: s.up,
+          silentForMs,
+          stalled: silentForMs !== null && silentForMs >= STALLED_AFTER_MS,
+        };
+      }),
     };
+  }
+
+  /**
+   * Every second: kills (SIGKILL) each up worker silent for `stallLimitMs`; its exit then replaces it. When this
+   * check itself ran late by a second or more, the node daemon's own loop was blocked (or the machine paused): its
+   * workers' pings may be waiting unread, so each gets a fresh limit instead of being judged now.
+   */
+  private watchStalls(): void {
+    const due = this.clock.now() + STALL_CHECK_MS;
+    this.stallTimer = this.clock.setTimeout(() => {
+      this.watchStalls();
+      const now = this.clock.now();
+      if (now - due >= STALL_CHECK_MS) {
+        this.logger.warn(`node '${this.id}': its own event loop was blocked for about ${now - due} ms; it judges its workers' silence afresh from now`);
+        for (const slot of this.slots.values()) slot.aliveAt = Math.max(slot.aliveAt, now);
+        return;
+      }
+      for (const slot of this.slots.values()) {
+        const silent = now - slot.aliveAt;
+        if (!slot.child || !slot.up || slot.removing || slot.stuckFor !== null || silent < this.stallLimitMs) continue;
+        slot.stuckFor = silent;
+        this.logger.warn(
+          `worker '${slot.id}' (pid ${slot.child.pid}) has not answered for ${silent} ms, over the stall limit of ${this.stallLimitMs} ms (its event loop is stuck, e.g. a process in an endless loop); killing it with SIGKILL`,
+        );
+        slot.child.kill('SIGKILL');
+      }
+    }, STALL_CHECK_MS);
   }
 
   async addWorkers(n: number): Promise<string[]> {
@@ -244,6 +309,7 @@ class NodeDaemonImpl implements NodeDaemon {
 
   private async shutdown(why: string): Promise<void> {
     this.draining = true;
+    if (this.stallTimer !== null) this.clock.clearTimeout(this.stallTimer);
     this.logger.info(`node daemon '${this.id}' is draining (${why}): stopping ${this.slots.size} workers`);
     await within(this.heartbeat.beat(), 1000, this.clock);
     await Promise.all([...this.slots.values()].map((s) => this.removeWorker(s.id)));
@@ -266,7 +332,8 @@ class NodeDaemonImpl implements NodeDaemon {
     slot.id = `${this.id}-w${slot.index}-${this.clock.now().toString(36)}`;
     slot.child = null;
     slot.up = false;
-    slot.startedAt = this.clock.now();
+    slot.startedAt = slot.aliveAt = this.clock.now();
+    slot.stuckFor = null;
     slot.ready = new Promise<void>((resolve, reject) => {
       slot.onReady = (err) => (err ? reject(err) : resolve());
     });
@@ -293,7 +360,10 @@ class NodeDaemonImpl implements NodeDaemon {
     slot.child = child;
     slot.startedAt = this.clock.now();
     child.on('message', (m: { type?: string }) => {
-      if (m?.type === 'ready' && slot.child === child) {
+      if (slot.child !== child) return;
+      if (m?.type === 'alive') slot.aliveAt = this.clock.now();
+      else if (m?.type === 'ready') {
+        slot.aliveAt = this.clock.now();
         slot.up = true;
         this.logger.info(`worker '${slot.id}' is up (pid ${child.pid})`);
         slot.onReady();
@@ -305,17 +375,19 @@ class NodeDaemonImpl implements NodeDaemon {
 
   private exited(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.child !== child) return;
-    const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    const why =
+      slot.stuckFor !== null
+        ? `was stuck for ${slot.stuckFor} ms (stall limit ${this.stallLimitMs} ms) and was killed with SIGKILL`
+        : signal
+          ? `killed by ${signal}`
+          : code === FENCED_EXIT_CODE
+            ? `exited with code ${code}: it fenced itself (the cluster had declared it lost while its event loop was blocked)`
+            : `exited with code ${code} without being asked to stop`;
     slot.child = null;
     slot.up = false;
     slot.onReady(new Error(why));
     slot.onExit();
     if (slot.removing || this.draining) return;
-    if (code === 0 && !signal) {
-      this.logger.info(`worker '${slot.id}' left (it was drained); it is not replaced`);
-      this.slots.delete(slot.index);
-      return;
-    }
     const upFor = this.clock.now() - slot.startedAt;
     slot.backoffMs = upFor >= RESTART_BACKOFF.resetAfterMs || slot.backoffMs === 0 ? RESTART_BACKOFF.firstMs : Math.min(slot.backoffMs * 2, RESTART_BACKOFF.maxMs);
     this.logger.warn(`worker '${slot.id}' (pid ${child.pid}) ${why}; its processes are lost; starting a replacement in ${slot.backoffMs} ms`);
@@ -333,6 +405,8 @@ class NodeDaemonImpl implements NodeDaemon {
 
   private member(): MemberInfo {
     const workers = [...this.slots.values()].filter((s) => s.up).map((s) => s.id);
+    const now = this.clock.now();
+    const stalled = [...this.slots.values()].filter((s) => s.up && now - s.aliveAt >= STALLED_AFTER_MS);
     return {
       id: this.id,
       role: 'node',
@@ -347,6 +421,9 @@ class NodeDaemonImpl implements NodeDaemon {
         freeMemBytes: freemem(),
         totalMemBytes: totalmem(),
         draining: this.draining,
+        // Workers whose event loop seems stuck, with how long they have been silent: `w1=12000 w2=3000` (ms).
+        stalled: stalled.map((s) => `${s.id}=${now - s.aliveAt}`).join(' '),
+        stallLimitMs: this.stallLimitMs,
       },
     };
   }

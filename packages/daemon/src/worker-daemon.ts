@@ -1,9 +1,10 @@
 import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
-import { createWorkerRuntime, isolateProcessCrashes, workerLostEvent, type MemberInfo, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { createWorkerRuntime, isolateProcessCrashes, workerLostEvent, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
-import { Heartbeat } from './heartbeat';
+import { Heartbeat, MEMBER_TTL_MS } from './heartbeat';
+import { LoopWatch } from './loop-watch';
 import { daemonLogger } from './logger';
 import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
@@ -12,6 +13,8 @@ export { HEARTBEAT_MS, MEMBER_TTL_MS } from './heartbeat';
 export { ROOT_WORKER } from './root-process';
 /** How long a graceful stop waits for processes' `processWillExit` before closing anyway. */
 export const STOP_TIMEOUT_MS = 10_000;
+/** The exit code of a worker program that fenced itself (the cluster had declared it lost; design 017). */
+export const FENCED_EXIT_CODE = 75;
 
 /** Options of {@link startWorker}. */
 export interface WorkerDaemonOptions extends Partial<Connection> {
@@ -31,6 +34,23 @@ export interface WorkerDaemonOptions extends Partial<Connection> {
   clock?: Clock;
   /** A connected transport and registry to run over (the worker closes them when it stops). Default: connects to `amqpUrl` and `redisUrl`. */
   adapters?: Adapters;
+  /** A run of the loop (or any block of the event loop) this long is logged as a stall. Default 1000 ms. */
+  stallWarnMs?: number;
+  /**
+   * When the event loop was blocked this long, the member record has expired and the worker fences itself
+   * (see {@link WorkerDaemon.fenced}). Default {@link MEMBER_TTL_MS}, the record's TTL.
+   */
+  leaseMs?: number;
+  /** Called every 500 ms while the event loop runs: the worker program tells its node daemon it is alive. */
+  onAlive?: () => void;
+}
+
+/** What a worker's `stats` tells of blocks of its event loop. */
+export interface WorkerStallInfo {
+  /** The last run of its loop that blocked the event loop, naming the processes whose turns ran in it. */
+  lastStall: StallReport | null;
+  /** The last block seen by its loop watch (in a turn or not): how long, and when it ended (epoch ms). */
+  lastBlock: { ms: number; at: number } | null;
 }
 
 /** A running worker daemon. */
@@ -45,6 +65,13 @@ export interface WorkerDaemon {
   stop(why?: string): Promise<void>;
   /** Settles once the worker has stopped, whoever asked. */
   readonly stopped: Promise<void>;
+  /**
+   * Why the worker fenced itself, or undefined. A worker fences itself when the cluster announces it lost, or
+   * when its event loop was blocked for `leaseMs` or longer (its member record expired, so the cluster may
+   * have): its processes' parents have been told they ended, so it stops every process at once without running
+   * any more of their code, announces itself lost, leaves the registry and stops (`stopped` settles).
+   */
+  readonly fenced: string | undefined;
 }
 
 /**
@@ -83,6 +110,10 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
   /** Uninstalls this worker's share of the crash isolation handler. */
   private endIsolation: () => void = () => {};
+  private readonly watch: LoopWatch;
+  private lastBlock: { ms: number; at: number } | null = null;
+  private readonly leaseMs: number;
+  fenced: string | undefined;
 
   private constructor(
     readonly id: string,
@@ -93,7 +124,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     private readonly stopTimeoutMs: number,
     placement: { affinitySlack?: number; placementCost?: number },
     private readonly clock: Clock,
-    maxMessageBytes: number | undefined,
+    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes'>,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -101,7 +132,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.runtime = createWorkerRuntime({
       id,
       cluster,
-      maxMessageBytes,
+      maxMessageBytes: health.maxMessageBytes,
       transport: adapters.transport,
       registry: adapters.registry,
       logger,
@@ -112,6 +143,21 @@ class WorkerDaemonImpl implements WorkerDaemon {
         this.lost.add(worker);
         this.placer.remove(worker);
       },
+      onLostSelf: (why) => this.fence(`the cluster announced it lost (${why})`),
+      stallWarnMs: health.stallWarnMs,
+    });
+    this.leaseMs = health.leaseMs ?? MEMBER_TTL_MS;
+    const { onAlive } = health;
+    this.watch = new LoopWatch({
+      clock,
+      leaseMs: this.leaseMs,
+      warnMs: health.stallWarnMs ?? 1000,
+      onTick: () => {
+        this.runtime.renewLease();
+        onAlive?.();
+      },
+      onBlocked: (ms, since) => this.blocked(ms, since),
+      onLeaseLost: (ms) => this.leaseLost(ms),
     });
     this.heartbeat = new Heartbeat({
       registry: adapters.registry,
@@ -128,7 +174,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const placement: { affinitySlack?: number; placementCost?: number } = {};
     if (options.affinitySlack !== undefined) placement.affinitySlack = options.affinitySlack;
     if (options.placementCost !== undefined) placement.placementCost = options.placementCost;
-    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement, options.clock ?? systemClock, options.maxMessageBytes);
+    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement, options.clock ?? systemClock, options);
     try {
       await w.runtime.start();
     } catch (err) {
@@ -162,6 +208,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
         ...this.runtime.stats(),
         transport: adapters.transport.stats(),
         placesOn: this.placer.snapshot().map((p) => p.id),
+        ...this.stallInfo(),
       }),
       kill: (args: { name: string; reason?: unknown }) => {
         const killed = this.runtime.kill(args.name, args.reason ?? 'killed');
@@ -179,6 +226,9 @@ class WorkerDaemonImpl implements WorkerDaemon {
       },
     });
     this.heartbeat.start();
+    this.watch.start();
+    // Checked by the loop watch's ticks and by every run of the runtime's loop, whichever comes first after a block.
+    this.runtime.holdLease(this.leaseMs, (ms) => this.leaseLost(ms));
   }
 
   private place(parentWorker: string): string {
@@ -218,6 +268,46 @@ class WorkerDaemonImpl implements WorkerDaemon {
     }
   }
 
+  private stallInfo(): WorkerStallInfo {
+    return { lastStall: this.runtime.lastStall() ?? null, lastBlock: this.lastBlock };
+  }
+
+  /** The loop watch saw the event loop blocked for `ms`; a block inside a run of the loop was already named by the runtime. */
+  private blocked(ms: number, since: number): void {
+    this.lastBlock = { ms, at: this.clock.now() };
+    const stall = this.runtime.lastStall();
+    if (stall !== undefined && stall.at >= since) return;
+    this.logger.warn(
+      `worker '${this.id}': its event loop was blocked for at least ${ms} ms outside any process's turn (a callback a process started, garbage collection, or the machine paused the worker)`,
+    );
+  }
+
+  private leaseLost(ms: number): void {
+    this.fence(`its event loop was blocked for ${ms} ms, at least the ${this.leaseMs} ms its member record lives without a heartbeat, so the cluster has (or may have) declared it lost`);
+  }
+
+  /** Ends this worker at once because the cluster has (or may have) declared it lost; see {@link WorkerDaemon.fenced}. */
+  private fence(why: string): void {
+    if (this.fenced !== undefined || this.stopping !== null) return;
+    this.fenced = why;
+    this.logger.error(
+      `worker '${this.id}' fenced itself: ${why}. Its ${this.runtime.stats().processes} processes stop now without running further (their parents are told WORKER_LOST); its node daemon starts a replacement.`,
+    );
+    this.runtime.halt();
+    this.heartbeat.stop();
+    this.watch.stop();
+    this.stopping = this.leaveFenced(why).finally(() => this.resolveStopped());
+  }
+
+  private async leaveFenced(why: string): Promise<void> {
+    await this.server?.close().catch(() => undefined);
+    this.adapters.transport.publish(workerLostEvent(this.id, `it fenced itself: ${why}`));
+    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
+    await this.runtime.close();
+    await this.adapters.transport.close().catch(() => undefined);
+    await this.adapters.registry.close().catch(() => undefined);
+  }
+
   stop(why = 'stopped'): Promise<void> {
     this.stopping ??= this.shutdown(why).finally(() => {
       this.endIsolation();
@@ -229,6 +319,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private async shutdown(why: string): Promise<void> {
     this.logger.info(`worker '${this.id}' is stopping (${why}): ending its ${this.runtime.stats().processes} processes`);
     this.heartbeat.stop();
+    this.watch.stop();
     this.draining = true;
     await within(this.heartbeat.beat(), 1000, this.clock);
     this.runtime.exitAll('shutdown');

@@ -2,14 +2,15 @@ import { connectAdapters } from './adapters';
 import { parseWorkerArgs } from './config';
 import { daemonLogger } from './logger';
 import { configOrExit, exitIfStuck, failStartup, stopOnSignals } from './signals';
-import { startWorker } from './worker-daemon';
+import { FENCED_EXIT_CODE, startWorker } from './worker-daemon';
 
 /**
  * The worker program (`hypernode-worker`, and what a node daemon forks for each worker): connection
  * settings come from flags or the environment (`HYPERNODE_AMQP_URL`, `HYPERNODE_REDIS_URL`,
  * `HYPERNODE_CLUSTER`, so a node daemon passes passwords without showing them in `ps`). When forked, it tells
  * its node daemon `{ type: 'ready', id }` over IPC once up, and stops gracefully when that IPC channel closes
- * (the node daemon died). Resolves never: it exits the process when the worker has stopped.
+ * (the node daemon died). While its event loop runs it sends `{ type: 'alive' }` every 500 ms. Resolves never: it
+ * exits the process when the worker has stopped, with code 0, or {@link FENCED_EXIT_CODE} when it fenced itself.
  */
 export async function runWorkerProgram(): Promise<never> {
   const command = 'hypernode-worker';
@@ -17,7 +18,9 @@ export async function runWorkerProgram(): Promise<never> {
   const config = configOrExit(command, () => parseWorkerArgs(process.argv.slice(2)));
   const logger = daemonLogger(`worker ${config.id}`);
   const adapters = await connectAdapters(config, logger).catch(fail);
-  const worker = await startWorker({ ...config, logger, adapters }).catch(fail);
+  // Forked by a node daemon: tell it every 500 ms that the event loop runs (it restarts a worker stuck too long).
+  const onAlive = process.send ? () => void (process.connected && process.send?.({ type: 'alive' })) : undefined;
+  const worker = await startWorker({ ...config, logger, adapters, onAlive }).catch(fail);
   stopOnSignals((signal) => worker.stop(`got ${signal}`));
   if (process.send) {
     process.send({ type: 'ready', id: worker.id });
@@ -27,5 +30,5 @@ export async function runWorkerProgram(): Promise<never> {
     });
   }
   await worker.stopped;
-  return process.exit(0);
+  return process.exit(worker.fenced === undefined ? 0 : FENCED_EXIT_CODE);
 }

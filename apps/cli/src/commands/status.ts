@@ -48,7 +48,7 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
         w.id,
         w.node,
         w.pid,
-        w.draining ? 'draining' : w.stats ? 'up' : 'no answer',
+        w.stalledForMs != null ? `stalled ${formatDuration(w.stalledForMs)}` : w.draining ? 'draining' : w.stats ? 'up' : 'no answer',
         w.stats?.processes ?? w.load?.processes,
         w.stats?.backlog ?? w.load?.backlog,
         w.stats?.delivered,
@@ -60,7 +60,28 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
       ]),
     ),
   );
-  return lines;
+  return [...lines, ...stallLines(s, now)];
+}
+
+/**
+ * A line per worker whose event loop seems stuck now (its node daemon kills it at the stall limit), and per
+ * worker that reported a blocked run of its loop, naming the processes whose turns ran in it.
+ */
+function stallLines(s: ClusterStatus, now: number): string[] {
+  const out: string[] = [];
+  for (const w of s.workers) {
+    if (w.stalledForMs != null) {
+      const node = s.nodes.find((n) => n.id === w.node);
+      const limit = typeof node?.meta.stallLimitMs === 'number' ? `; its node kills and replaces it at ${formatDuration(node.meta.stallLimitMs)}` : '';
+      out.push(`worker '${w.id}' is stalled: silent for ${formatDuration(w.stalledForMs)} (its event loop is blocked)${limit}`);
+    }
+    const last = w.stall?.lastStall;
+    if (last) {
+      const who = last.processes.map((p) => `'${p.name}' (${p.module})`).join(', ');
+      out.push(`worker '${w.id}' last blocked its event loop for ${last.ms} ms, ${formatDuration(now - last.at)} ago, in the turn of ${last.processes.length > 1 ? 'one of ' : ''}${who}`);
+    }
+  }
+  return out.length ? ['', ...out] : out;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
