@@ -3,6 +3,8 @@ import type { Registry, Transport } from '@hypernode/core/runtime';
 import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
+import { maskUrl } from './defaults';
+import { describeCluster } from './settings';
 
 /**
  * A connected transport and registry of one cluster: what a daemon runs over. A daemon given them owns them
@@ -14,13 +16,16 @@ export interface Adapters {
 }
 
 /**
- * Connects to RabbitMQ and Redis for `cluster`. Rejects with the adapters' own errors (`TRANSPORT_DOWN`,
- * `REGISTRY_DOWN`, naming the host, never the password); on failure nothing stays open.
+ * Connects to RabbitMQ and Redis for `cluster`, each within `conn.connectTimeoutMs` (default 10 s). Rejects with
+ * the adapters' own errors (`TRANSPORT_DOWN`, `REGISTRY_DOWN`, or `INVALID_OPTIONS` for a bad URL or a login
+ * Redis refused, naming the URL, never the password); on failure nothing stays open.
  */
 export async function connectAdapters(conn: Connection, logger: Logger): Promise<Adapters> {
-  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger });
+  const { connectTimeoutMs } = conn;
+  logger.info(`connecting to ${describeCluster({ cluster: conn.cluster, clusterFrom: conn.clusterFrom ?? 'flag' })} over RabbitMQ at '${maskUrl(conn.amqpUrl)}' and Redis at '${maskUrl(conn.redisUrl)}'`);
+  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
   try {
-    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger });
+    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
     return { transport, registry };
   } catch (err) {
     await transport.close().catch(() => undefined);

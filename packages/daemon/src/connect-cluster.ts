@@ -16,7 +16,7 @@ import {
 } from '@hypernode/core';
 import { bundleModuleFile, ClusterBase, createWorkerRuntime, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
 import { connectAdapters, type Adapters } from './adapters';
-import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL } from './config';
+import { resolveConnection, type SettingLabels } from './settings';
 import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
 import { ROOT_NAME } from './cluster-daemon';
 import { RemoteError, callRpc } from './rpc';
@@ -31,6 +31,8 @@ export interface ConnectClusterOptions {
   cluster?: string;
   /** How long an admin request waits for the cluster daemon. Default 10 000 ms. */
   timeoutMs?: number;
+  /** How long connecting to RabbitMQ and to Redis may take, each; env `HYPERNODE_CONNECT_TIMEOUT_MS`, default 10 000 ms. */
+  connectTimeoutMs?: number;
   /** Where the client reports reconnections. Default: silent. */
   logger?: Logger;
 }
@@ -66,22 +68,23 @@ export interface ClusterClient extends Cluster {
   tree(): Promise<ProcessTree>;
 }
 
+const OPTION_LABELS: SettingLabels = { cluster: "connectCluster's option cluster", amqpUrl: "connectCluster's option amqp", redisUrl: "connectCluster's option redis", connectTimeoutMs: "connectCluster's option connectTimeoutMs" };
+
 /**
- * Connects to the cluster `options.cluster` over RabbitMQ and Redis. Rejects with `TRANSPORT_DOWN` or
- * `REGISTRY_DOWN` (naming the host, never a password) when either cannot be reached. It does not wait for a
- * cluster daemon: a command that needs one and finds none rejects with `REQUEST_TIMEOUT` saying so.
+ * Connects to the cluster `options.cluster` over RabbitMQ and Redis. Rejects with `INVALID_OPTIONS` for an empty
+ * or invalid option or environment variable (naming it), and with `TRANSPORT_DOWN` or `REGISTRY_DOWN` (naming the
+ * URL, never a password) when either cannot be reached within `connectTimeoutMs`. It does not wait for a cluster
+ * daemon: a command that needs one and finds none rejects with `REQUEST_TIMEOUT` saying so.
  */
 export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterClient> {
-  const cluster = options.cluster ?? process.env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER;
-  const logger = options.logger ?? silentLogger;
-  const adapters = await connectAdapters(
-    {
-      cluster,
-      amqpUrl: options.amqp ?? process.env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL,
-      redisUrl: options.redis ?? process.env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL,
-    },
-    logger,
+  const conn = resolveConnection(
+    { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs },
+    process.env,
+    OPTION_LABELS,
   );
+  const cluster = conn.cluster;
+  const logger = options.logger ?? silentLogger;
+  const adapters = await connectAdapters(conn, logger);
   const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000);
   try {
     await client.runtime.start();

@@ -286,6 +286,7 @@ class NodeDaemonImpl implements NodeDaemon {
         HYPERNODE_AMQP_URL: this.conn.amqpUrl,
         HYPERNODE_REDIS_URL: this.conn.redisUrl,
         HYPERNODE_CLUSTER: this.conn.cluster,
+        HYPERNODE_CONNECT_TIMEOUT_MS: String(this.conn.connectTimeoutMs),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
