@@ -2,6 +2,7 @@ import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode
 import { ClassCatalog, createWorkerRuntime, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { AdminService } from './admin-service';
 import { connectAdapters, within, type Adapters } from './adapters';
+import { ChildExits, rootRecording } from './child-exits';
 import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
 import { daemonLogger } from './logger';
@@ -63,6 +64,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
   private readonly catalog = new ClassCatalog();
+  private readonly childExits = new ChildExits(() => Date.now());
   private readonly startedAt: number;
   private readonly uploads: ModuleUploads;
   private readonly membership: ClusterMembership;
@@ -78,6 +80,8 @@ class ClusterDaemonImpl implements ClusterDaemon {
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
+    // The root records why its children end, for spawn's report of a process that crashed at once.
+    this.catalog.add('Root', rootRecording(this.childExits));
     this.runtime = createWorkerRuntime({
       id: ROOT_WORKER,
       cluster,
@@ -126,6 +130,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
       logger: this.logger,
       clock: this.clock,
       startedAt: this.startedAt,
+      childExits: this.childExits,
     });
     this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers());
     this.membership.heartbeat.start();

@@ -154,6 +154,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
         w.runtime.modules.invalidate(args.name, args.version);
         return true;
       },
+      // Whether a process it hosts has finished processWillRun: 'started', 'ended', or 'starting' after timeoutMs.
+      started: (args: { name: string; timeoutMs: number }) => firstTurn(w.runtime, args.name, args.timeoutMs),
       drain: () => {
         void w.stop('drained on request');
         return { draining: true };
@@ -225,5 +227,24 @@ class WorkerDaemonImpl implements WorkerDaemon {
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
     this.logger.info(`worker '${this.id}' stopped`);
+  }
+}
+
+/**
+ * Polls this worker's own table (no I/O) until process `name` is idle after `processWillRun` ('started') or has
+ * ended ('ended'), for up to `timeoutMs`; then 'starting', or 'unknown' when it was never seen (its spawn may
+ * arrive after this request, or it came and went between two looks).
+ */
+async function firstTurn(runtime: WorkerRuntime, name: string, timeoutMs: number): Promise<'started' | 'ended' | 'starting' | 'unknown'> {
+  const deadline = Date.now() + Math.min(Math.max(0, Number(timeoutMs) || 0), 60_000);
+  let seen = false;
+  for (;;) {
+    const status = runtime.processStatus(name);
+    if (status === 'exiting' || (status === undefined && seen)) return 'ended';
+    // 'running' is processWillRun itself (or a message handler: then this waits until the process idles).
+    if (status === 'waiting') return 'started';
+    seen ||= status !== undefined;
+    if (Date.now() >= deadline) return seen ? 'starting' : 'unknown';
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
