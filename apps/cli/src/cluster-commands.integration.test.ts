@@ -3,7 +3,7 @@
  * `hypernode-node --workers 2` run as OS processes, and every command runs as its own CLI process. A client
  * in the test process only provides an inbox, for modules that report to it.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -282,6 +282,25 @@ describe('hypernode-cli against a running cluster', () => {
     const boom = await cli('call', name!, '{"type":"BOOM"}');
     expect(boom.code).toBe(1);
     expectOneLineError(boom.err, new RegExp(`Process '${name}' ended with reason Error: boom: the handler failed before replying`));
+  });
+
+  it('load refuses a file whose module name is loaded from another file, unless --replace; reload replaces', async () => {
+    const twin = (says: string) => `import { Process, type Context } from 'hypernode';\nexport default class Twin extends Process {\n  override processDidReceiveMessage(s: unknown, _m: unknown, _f: string, { reply }: Context) {\n    reply('${says}');\n    return s;\n  }\n}\n`;
+    await mkdir(join(dir, 'a'), { recursive: true });
+    await mkdir(join(dir, 'b'), { recursive: true });
+    const [a, b] = [join(dir, 'a', 'twin.ts'), join(dir, 'b', 'twin.ts')];
+    await writeFile(a, twin('a'));
+    await writeFile(b, twin('b'));
+    await ok('load', a);
+    const [twinName] = await ok('spawn', 'Twin');
+    const refused = await cli('load', b);
+    expect(refused.code).toBe(1);
+    expectOneLineError(refused.err, new RegExp(`Module 'Twin' of cluster '${cluster}' is loaded from '${a}' \\(v1\\), and '${b}' defines another module of that name; .* replace it on purpose: 'hypernode-cli reload <file>' \\(or load --replace`));
+    expect(JSON.parse((await ok('call', twinName!, '"who"')).join('\n'))).toBe('a');
+    expect(await ok('load', b, '--replace')).toEqual([expect.stringMatching(/^loaded Twin v2 [0-9a-f]{8} from /)]);
+    expect(JSON.parse((await ok('call', twinName!, '"who"')).join('\n'))).toBe('b');
+    expect(await ok('reload', a)).toEqual([expect.stringMatching(/^reloaded Twin v2 -> v3 /)]);
+    expect(JSON.parse((await ok('call', twinName!, '"who"')).join('\n'))).toBe('a');
   });
 
   it('fails with one line naming a missing process, for send, call and kill', async () => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessInfo, type WorkerStats } from '@hypernode/core';
-import { DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
+import { checkSameOrigin, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
 import type { ChildExits } from './child-exits';
 import type { ClusterMembership } from './cluster-membership';
@@ -102,7 +102,7 @@ export class AdminService {
       status: () => this.status(),
       nodes: () => this.nodes(),
       modules: () => this.modules(),
-      load: (args: { modules: ModuleUpload[] }) => this.load(args.modules),
+      load: (args: { modules: ModuleUpload[]; replace?: boolean }) => this.load(args.modules, args.replace === true),
       spawn: (args: { module: string; state?: unknown; worker?: string }) => this.spawn(args.module, args.state, args.worker),
       send: (args: { to: string; message: unknown; from?: string }) => {
         runtime.sendFrom(args.from ?? `${ROOT_WORKER}:admin`, args.to, args.message, null);
@@ -156,12 +156,16 @@ export class AdminService {
   }
 
   /**
-   * Validates every module first (evaluates its code, finds its class, constructs it once), then stores
-   * and announces each: a module that fails validation stores nothing of the upload.
+   * Validates every module first (evaluates its code, finds its class, constructs it once, and, unless
+   * `replace`, that a module of its name is not loaded from another file), then stores and announces each: a
+   * module that fails validation stores nothing of the upload.
    */
-  private async load(modules: ModuleUpload[]): Promise<LoadedModule[]> {
-    const { uploads, runtime } = this.setup;
+  private async load(modules: ModuleUpload[], replace: boolean): Promise<LoadedModule[]> {
+    const { uploads, runtime, cluster } = this.setup;
     uploads.validate(modules);
+    for (const m of modules) {
+      checkSameOrigin(cluster, m.name, m.origin, await this.registry.getModuleVersion(m.name), replace, "'hypernode-cli reload <file>' (or load --replace; connectCluster().load(file, { replace: true }))");
+    }
     const loaded: LoadedModule[] = [];
     for (const m of modules) {
       const entry = await uploads.store(m);

@@ -6,6 +6,7 @@ import {
   systemClock,
   type Cluster,
   type LoadedModule,
+  type LoadOptions,
   type Logger,
   type ModuleRef,
   type ProcessClass,
@@ -140,7 +141,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     }
   }
 
-  async load(source: string | ProcessClass): Promise<LoadedModule[]> {
+  async load(source: string | ProcessClass, options: LoadOptions = {}): Promise<LoadedModule[]> {
     this.live();
     if (typeof source !== 'string' || source.length === 0) {
       const what = typeof source === 'function' ? `the class '${source.name}'` : typeof source;
@@ -151,7 +152,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     }
     const bundled = await bundleModuleFile(resolvePath(source), moduleApi);
     const uploads: ModuleUpload[] = bundled.map((m) => ({ name: m.name, code: m.code, hash: m.hash, origin: m.origin }));
-    return this.admin<LoadedModule[]>('load', { modules: uploads }, Math.max(this.timeoutMs, 30_000));
+    return this.admin<LoadedModule[]>('load', { modules: uploads, replace: options.replace === true }, Math.max(this.timeoutMs, 30_000));
   }
 
   spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
