@@ -9,6 +9,7 @@ import { daemonLogger } from './logger';
 import { ModuleUploads } from './module-uploads';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
+import { plural } from './plural';
 
 export { ROOT_NAME } from './root-process';
 export type { ClusterStatus, NodeSummary, ProcessTree, WorkerStatus } from './admin-service';
@@ -135,7 +136,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers());
     this.membership.heartbeat.start();
     this.logger.info(
-      `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${this.membership.liveWorkers().length} workers${record ? `; took the role back from pid ${record.pid}` : ''}`,
+      `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${plural(this.membership.liveWorkers().length, 'worker')}${record ? `; took the role back from pid ${record.pid}` : ''}`,
     );
   }
 

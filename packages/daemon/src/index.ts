@@ -27,6 +27,7 @@ export {
 export type { ClusterConfig, Connection, NodeConfig, Parsed, WorkerConfig } from './config';
 export { describeCluster, FLAG_LABELS, resolveConnection } from './settings';
 export type { GivenConnection, ResolvedConnection, SettingLabels, SettingSource } from './settings';
+export { plural, processes } from './plural';
 export { daemonLogger } from './logger';
 export { configOrExit, exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
 export { runWorkerProgram } from './worker-program';

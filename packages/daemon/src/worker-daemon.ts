@@ -7,6 +7,7 @@ import { Heartbeat } from './heartbeat';
 import { daemonLogger } from './logger';
 import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
+import { processes } from './plural';
 
 export { HEARTBEAT_MS, MEMBER_TTL_MS } from './heartbeat';
 export { ROOT_WORKER } from './root-process';
@@ -209,14 +210,14 @@ class WorkerDaemonImpl implements WorkerDaemon {
   }
 
   private async shutdown(why: string): Promise<void> {
-    this.logger.info(`worker '${this.id}' is stopping (${why}): ending its ${this.runtime.stats().processes} processes`);
+    this.logger.info(`worker '${this.id}' is stopping (${why}): ending its ${processes(this.runtime.stats().processes)}`);
     this.heartbeat.stop();
     this.draining = true;
     await within(this.heartbeat.beat(), 1000, this.clock);
     this.runtime.exitAll('shutdown');
     if ((await within(this.runtime.whenEmpty().then(() => true), this.stopTimeoutMs, this.clock)) !== true) {
       this.logger.warn(
-        `worker '${this.id}': ${this.runtime.stats().processes} processes did not finish processWillExit within ${this.stopTimeoutMs} ms; stopping anyway (their parents learn it as WORKER_LOST)`,
+        `worker '${this.id}': ${processes(this.runtime.stats().processes)} did not finish processWillExit within ${this.stopTimeoutMs} ms; stopping anyway (their parents learn it as WORKER_LOST)`,
       );
     }
     await this.server?.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { ClusterStatus } from '@hypernode/daemon';
+import { plural, type ClusterStatus } from '@hypernode/daemon';
 import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
 import { terminalIo, type CommandIo } from '../command-io';
 import { formatBytes, formatDuration } from '../format';
@@ -61,8 +61,4 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
     ),
   );
   return lines;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
