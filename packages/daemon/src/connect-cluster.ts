@@ -34,6 +34,12 @@ export interface ConnectClusterOptions {
   timeoutMs?: number;
   /** How long connecting to RabbitMQ and to Redis may take, each; env `HYPERNODE_CONNECT_TIMEOUT_MS`, default 10 000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * The broker's largest message, in bytes: `load` refuses an upload over it with the sizes, instead of sending
+   * it (the broker would close the channel and the request would time out). Default 128 MiB, RabbitMQ 3.x's
+   * default `max_message_size` (RabbitMQ 4 lowered it to 16 MiB: pass 16777216 there).
+   */
+  maxMessageBytes?: number;
   /** Where the client reports reconnections. Default: silent. */
   logger?: Logger;
 }
@@ -86,7 +92,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   const cluster = conn.cluster;
   const logger = options.logger ?? silentLogger;
   const adapters = await connectAdapters(conn, logger);
-  const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000);
+  const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   try {
     await client.runtime.start();
   } catch (err) {
@@ -94,6 +100,13 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
     throw err;
   }
   return client;
+}
+
+/** RabbitMQ 3.x's default `max_message_size`. */
+const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes)`;
 }
 
 /** A client of a distributed cluster (see {@link connectCluster}): admin commands through the cluster daemon. */
@@ -107,6 +120,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     private readonly adapters: Adapters,
     logger: Logger,
     private readonly timeoutMs: number,
+    private readonly maxMessageBytes: number,
   ) {
     const id = `client-${randomUUID().slice(0, 8)}`;
     super(name, {
@@ -152,6 +166,15 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     }
     const bundled = await bundleModuleFile(resolvePath(source), moduleApi);
     const uploads: ModuleUpload[] = bundled.map((m) => ({ name: m.name, code: m.code, hash: m.hash, origin: m.origin }));
+    // The code travels once, as a string (msgpack adds a few bytes per field): its size is the upload's.
+    const bytes = uploads.reduce((n, m) => n + Buffer.byteLength(m.code) + Buffer.byteLength(m.origin ?? '') + m.name.length + m.hash.length + 64, 64);
+    if (bytes > this.maxMessageBytes) {
+      throw new HypernodeError(
+        'MODULE_LOAD_FAILED',
+        `Cannot load '${source}': its bundled code (${uploads.map((m) => m.name).join(', ')}) makes an upload of ${mib(bytes)}, over the broker's message limit of ${mib(this.maxMessageBytes)} (RabbitMQ's max_message_size), so nothing was sent; keep large data out of the module's code (read it at run time), or raise max_message_size in rabbitmq.conf and connectCluster's maxMessageBytes.`,
+        { details: { bytes, limit: this.maxMessageBytes } },
+      );
+    }
     return this.admin<LoadedModule[]>('load', { modules: uploads, replace: options.replace === true }, Math.max(this.timeoutMs, 30_000));
   }
 
