@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createCluster, silentLogger } from 'hypernode';
+import { createCluster, Process, silentLogger, type Context, type ExitReason } from 'hypernode';
 import { expectHelloAnswers, portIsClosed } from './test-support';
 
 const server = fileURLToPath(new URL('./http-server.ts', import.meta.url));
@@ -18,7 +19,41 @@ async function startServer() {
   return { cluster, loaded, name, port };
 }
 
+/** Spawns an HttpServer with `state.serverState` and tells `state.report` how it ended. */
+class ServerParent extends Process<{ serverState: unknown; report: string }, { type: string; payload: { err: ExitReason } }> {
+  static override moduleName = 'ServerParent';
+  override processWillRun(state: { serverState: unknown; report: string }, { spawn }: Context<{ serverState: unknown; report: string }>) {
+    spawn('HttpServer', state.serverState as never);
+    return state;
+  }
+  override processDidReceiveMessage(state: { serverState: unknown; report: string }, message: { type: string; payload: { err: ExitReason } }, _from: string, { send }: Context<{ serverState: unknown; report: string }>) {
+    if (message.type === 'CHILD_PROCESS_EXIT') send(state.report, { err: message.payload.err });
+    return state;
+  }
+}
+
 describe('the HTTP server example', () => {
+  it('refuses a port that is not a whole number from 0 to 65535 with a clear reason, and creates no socket file', async () => {
+    const cluster = await createCluster({ workers: 1, logger: silentLogger });
+    try {
+      await cluster.load(server);
+      await cluster.load(ServerParent);
+      for (const port of ['abc', 70000, 1.5, -1]) {
+        const inbox = cluster.inbox();
+        await cluster.spawn('ServerParent', { serverState: { port }, report: inbox.name });
+        const { message } = await inbox.receive(10_000);
+        expect((message as { err: { name: string; message: string } }).err).toMatchObject({
+          name: 'TypeError',
+          message: `HttpServer's state.port must be a whole number from 0 to 65535 (0 picks a free port); got ${JSON.stringify(port)}. Spawn it with e.g. {"port":3000}.`,
+        });
+        inbox.close();
+      }
+      expect(existsSync('abc')).toBe(false);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('loads both modules under the names their comments give', async () => {
     const { cluster, loaded } = await startServer();
     try {

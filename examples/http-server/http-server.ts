@@ -40,6 +40,11 @@ export default class HttpServer extends Process<HttpServerState, Incoming> {
   private closing = false;
 
   override *processWillRun(state: HttpServerState, { spawn, send }: Context<HttpServerState>) {
+    // Node's listen() takes a string port as a pipe (Unix socket) path: check it before it makes a file named 'abc'.
+    const wanted: unknown = state?.port;
+    if (typeof wanted !== 'number' || !Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
+      throw new TypeError(`HttpServer's state.port must be a whole number from 0 to 65535 (0 picks a free port); got ${JSON.stringify(wanted) ?? String(wanted)}. Spawn it with e.g. {"port":3000}.`);
+    }
     const host = state.host ?? '127.0.0.1';
     const server = http.createServer((req, res) => {
       if (this.closing) {

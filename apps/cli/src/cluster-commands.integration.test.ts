@@ -3,7 +3,8 @@
  * `hypernode-node --workers 2` run as OS processes, and every command runs as its own CLI process. A client
  * in the test process only provides an inbox, for modules that report to it.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,8 +81,35 @@ export default class Broken extends Process {
 }
 `;
 
+const listener = `/** @hypernode-module Listener **/
+import { createServer, type Server } from 'node:net';
+import { Process } from 'hypernode';
+
+/** Listens on state.port in processWillRun (so a port in use crashes it at once); BOOM crashes it later. */
+export default class Listener extends Process<{ port: number }> {
+  private server?: Server;
+  override async processWillRun(state: { port: number }) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(state.port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    return state;
+  }
+  override processDidReceiveMessage(state: { port: number }, message: { type: string }) {
+    if (message.type === 'BOOM') throw new Error('boom: the handler failed');
+    return state;
+  }
+  override processWillExit() {
+    this.server?.close();
+  }
+}
+`;
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hypernode-cli-'));
+  await writeFile(join(dir, 'listener.ts'), listener);
   await writeFile(join(dir, 'counter.ts'), counter(1, 1));
   await writeFile(join(dir, 'guard.ts'), guard);
   await writeFile(join(dir, 'broken-constructor.ts'), brokenConstructor);
@@ -223,7 +251,11 @@ describe('hypernode-cli against a running cluster', () => {
     const remove = await cli('workers', 'remove', id, '--progress');
     expect(remove.code).toBe(0);
     expect(remove.out).toEqual([`removed worker '${id}': 0 processes ended`]);
-    expect(remove.err).toEqual([`stopping worker '${id}' of node 'n1': ending its 0 processes`, `worker '${id}' has stopped`]);
+    expect(remove.err).toEqual([
+      `stopping worker '${id}' of node 'n1': ending its 0 processes`,
+      `worker '${id}' has stopped`,
+      `hypernode-cli: cluster '${cluster}' (from HYPERNODE_CLUSTER)`,
+    ]);
     expect((await json<ClusterStatus>('status')).workers.map((w) => w.id).sort()).toEqual(workers);
   }, 60_000);
 
@@ -231,6 +263,44 @@ describe('hypernode-cli against a running cluster', () => {
     const { code, err } = await cli('spawn', 'Countr', '{}');
     expect(code).toBe(1);
     expectOneLineError(err, new RegExp(`Module 'Countr' is not loaded in cluster '${cluster}'; loaded modules: .*Counter.*Pong`));
+  });
+
+  it('spawn of a process that crashes in processWillRun (port in use) exits 1 with the crash reason; call to a process that crashes prints its reason', async () => {
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const { port } = held.address() as { port: number };
+    try {
+      await ok('load', join(dir, 'listener.ts'));
+      const crashed = await cli('spawn', 'Listener', JSON.stringify({ port }));
+      expect(crashed.code).toBe(1);
+      expect(crashed.out).toEqual([]);
+      expectOneLineError(crashed.err, new RegExp(`Process '[^']+' \\(Listener\\) ended with reason Error: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port} before its first turn \\(in processWillRun\\)`));
+    } finally {
+      held.close();
+    }
+    const [name] = await ok('spawn', 'Listener', '{"port":0}');
+    const boom = await cli('call', name!, '{"type":"BOOM"}');
+    expect(boom.code).toBe(1);
+    expectOneLineError(boom.err, new RegExp(`Process '${name}' ended with reason Error: boom: the handler failed before replying`));
+  });
+
+  it('load refuses a file whose module name is loaded from another file, unless --replace; reload replaces', async () => {
+    const twin = (says: string) => `import { Process, type Context } from 'hypernode';\nexport default class Twin extends Process {\n  override processDidReceiveMessage(s: unknown, _m: unknown, _f: string, { reply }: Context) {\n    reply('${says}');\n    return s;\n  }\n}\n`;
+    await mkdir(join(dir, 'a'), { recursive: true });
+    await mkdir(join(dir, 'b'), { recursive: true });
+    const [a, b] = [join(dir, 'a', 'twin.ts'), join(dir, 'b', 'twin.ts')];
+    await writeFile(a, twin('a'));
+    await writeFile(b, twin('b'));
+    await ok('load', a);
+    const [twinName] = await ok('spawn', 'Twin');
+    const refused = await cli('load', b);
+    expect(refused.code).toBe(1);
+    expectOneLineError(refused.err, new RegExp(`Module 'Twin' of cluster '${cluster}' is loaded from '${a}' \\(v1\\), and '${b}' defines another module of that name; .* replace it on purpose: 'hypernode-cli reload <file>' \\(or load --replace`));
+    expect(JSON.parse((await ok('call', twinName!, '"who"')).join('\n'))).toBe('a');
+    expect(await ok('load', b, '--replace')).toEqual([expect.stringMatching(/^loaded Twin v2 [0-9a-f]{8} from /)]);
+    expect(JSON.parse((await ok('call', twinName!, '"who"')).join('\n'))).toBe('b');
+    expect(await ok('reload', a)).toEqual([expect.stringMatching(/^reloaded Twin v2 -> v3 /)]);
+    expect(JSON.parse((await ok('call', twinName!, '"who"')).join('\n'))).toBe('a');
   });
 
   it('fails with one line naming a missing process, for send, call and kill', async () => {
@@ -279,7 +349,7 @@ describe('hypernode-cli against a running cluster', () => {
     expect(amqp.err[0]).not.toContain('s3cret');
     const redis = await cli('status', '--redis', 'redis://:s3cret@127.0.0.1:1');
     expect(redis.code).toBe(1);
-    expectOneLineError(redis.err, /Redis at '127\.0\.0\.1:1'.*start it with 'redis-server/);
+    expectOneLineError(redis.err, new RegExp(`Redis at 'redis://:\\*\\*\\*@127\\.0\\.0\\.1:1' for cluster '${cluster}': .*start it with 'redis-server`));
     expect(redis.err[0]).not.toContain('s3cret');
   });
 
@@ -292,7 +362,7 @@ describe('hypernode-cli against a running cluster', () => {
     expect(drain.code).toBe(0);
     expect(drain.out).toEqual([`removed node 'n1': 2 workers stopped, ${processes} processes ended`]);
     expect(drain.err[0]).toBe(`draining node 'n1': 2 workers with ${processes} processes`);
-    expect(drain.err.at(-1)).toBe("node 'n1' has left the cluster");
+    expect(drain.err.slice(-2)).toEqual(["node 'n1' has left the cluster", `hypernode-cli: cluster '${cluster}' (from HYPERNODE_CLUSTER)`]);
 
     const exits = [(await inbox.receive(10_000)).message, (await inbox.receive(10_000)).message] as { name: string; err: unknown }[];
     expect(exits.map((e) => e.name).sort()).toEqual([...guards].sort());

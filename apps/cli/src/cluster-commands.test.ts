@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { psLines } from './commands/ps';
 import { statusLines } from './commands/status';
@@ -48,7 +49,9 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
       const text = out.join('\n');
       expect(code, commands[i]!.join(' ')).toBe(0);
       expect(err).toEqual([]);
-      for (const flag of ['--cluster', '--amqp', '--redis', '--timeout', '--json', '--progress', '--verbose']) expect(text).toContain(flag);
+      for (const flag of ['--cluster', '--amqp-url', '--redis-url', '--connect-timeout', '--timeout', '--json', '--progress', '--verbose']) expect(text).toContain(flag);
+      expect(text).toMatch(/--amqp-url, --amqp/);
+      expect(text).toMatch(/--redis-url, --redis/);
       expect(text).toContain('Examples:');
       expect(text).toContain('(now: prod)');
       expect(text).toContain('amqp://admin:***@mq.example:5672');
@@ -82,6 +85,49 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
     expect(timeout.code).toBe(1);
     expectOneLineError(timeout.err, /--timeout must be a positive number of milliseconds; got -5\./);
   });
+
+  it('gives up connecting after --connect-timeout when the RabbitMQ URL points at a server that never speaks AMQP, naming the URL (password masked) and the cluster', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s.resume()));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      // An empty HYPERNODE_CLUSTER is refused before connecting.
+      const empty = await startCli(['status', '--amqp-url', `amqp://ops:s3cret@127.0.0.1:${port}`, '--connect-timeout', '500'], { HYPERNODE_CLUSTER: '' }).finished();
+      expect(empty.code).toBe(1);
+      expectOneLineError(empty.err, /HYPERNODE_CLUSTER is set but empty; unset it to use the default \(default\)/);
+      // Without it, the default cluster is used, and the error says so.
+      const noCluster = await startCli(['status', '--amqp', `amqp://ops:s3cret@127.0.0.1:${port}`, '--connect-timeout', '500'], {}, ['HYPERNODE_CLUSTER']).finished();
+      expect(noCluster.code).toBe(1);
+      expectOneLineError(
+        noCluster.err,
+        new RegExp(
+          `RabbitMQ at 'amqp://ops:\\*\\*\\*@127\\.0\\.0\\.1:${port}' for cluster 'default': no AMQP handshake within 500 ms: is this a RabbitMQ port .* \\[cluster 'default' \\(the default: no --cluster or HYPERNODE_CLUSTER given; others on this broker may use it too\\)\\]$`,
+        ),
+      );
+      expect(noCluster.err[0]).not.toContain('s3cret');
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it('refuses empty or invalid settings before connecting, naming the flag or variable and the fix', async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['ps'], { HYPERNODE_AMQP_URL: '' }, /HYPERNODE_AMQP_URL is set but empty; unset it to use the default \(amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672\)/],
+      [['ps'], { HYPERNODE_REDIS_URL: 'redis://127.0.0.1:6379/abc' }, /HYPERNODE_REDIS_URL: 'redis:\/\/127\.0\.0\.1:6379\/abc' selects the database 'abc', which is not a database index/],
+      [['ps', '--redis', 'redis://:s3cret@127.0.0.1:6379/99x'], {}, /--redis-url: 'redis:\/\/:\*\*\*@127\.0\.0\.1:6379\/99x' selects the database '99x'/],
+      [['ps', '--cluster', 'rel1.inbox'], {}, /--cluster 'rel1\.inbox' is not valid \('\.' and ':' separate/],
+      [['ps', '--connect-timeout', '0'], {}, /--connect-timeout '0' is not a valid connect timeout/],
+      [['ps', '--amqp-url', 'a', '--amqp', 'b'], {}, /--amqp-url was given 2 times \(a, b\); give it once/],
+    ];
+    const results = await Promise.all(cases.map(([args, env]) => startCli(args, env).finished()));
+    for (const [i, r] of results.entries()) {
+      expect(r.code, cases[i]![0].join(' ')).toBe(1);
+      expectOneLineError(r.err, cases[i]![2]);
+      expect(r.err[0]).not.toContain('s3cret');
+    }
+  }, 60_000);
 
   it('asks for a subcommand of workers', async () => {
     const { code, err } = await startCli(['workers']).finished();

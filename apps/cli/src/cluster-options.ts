@@ -1,12 +1,26 @@
 import type { Argv } from 'yargs';
-import { connectCluster, DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL, maskUrl, type ClusterClient } from '@hypernode/daemon';
+import {
+  connectCluster,
+  DEFAULT_AMQP_URL,
+  DEFAULT_CLUSTER,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REDIS_URL,
+  describeCluster,
+  maskUrl,
+  resolveConnection,
+  type ClusterClient,
+  type ResolvedConnection,
+} from '@hypernode/daemon';
 import { CliError } from './cli-error';
 
 /** The options every command that talks to a running cluster takes, as parsed. */
 export interface ClusterOptions {
   cluster?: string;
-  amqp?: string;
-  redis?: string;
+  /** `--amqp-url`, or its alias `--amqp`. */
+  amqpUrl?: string;
+  /** `--redis-url`, or its alias `--redis`. */
+  redisUrl?: string;
+  connectTimeout?: number;
   timeout?: number;
   json?: boolean;
   progress?: boolean;
@@ -16,39 +30,65 @@ export interface ClusterOptions {
 type Env = Record<string, string | undefined>;
 
 /**
- * Declares `--cluster`, `--amqp`, `--redis`, `--timeout`, `--json` and `--progress` on a command. The URLs
- * have no yargs default: their help shows the value in force (flag, environment or default) with the
- * password masked, so a password never appears in `--help`.
+ * Declares `--cluster`, `--amqp-url` (alias `--amqp`), `--redis-url` (alias `--redis`), `--connect-timeout`,
+ * `--timeout`, `--json` and `--progress` on a command: the same spelling as the daemons'. The URLs have no yargs
+ * default: their help shows the value in force (flag, environment or default) with the password masked, so a
+ * password never appears in `--help`.
  */
 export function clusterOptions<T>(yargs: Argv<T>, timeoutHelp = 'How long to wait for the cluster daemon, in ms (default 10000)', env: Env = process.env): Argv<T & ClusterOptions> {
   return yargs
     .option('cluster', {
       type: 'string',
       requiresArg: true,
-      describe: `Cluster name; env HYPERNODE_CLUSTER (now: ${env.HYPERNODE_CLUSTER || DEFAULT_CLUSTER})`,
+      describe: `Cluster name (letters, digits, '_', '-'); env HYPERNODE_CLUSTER (now: ${env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER})`,
     })
-    .option('amqp', {
+    .option('amqp-url', {
+      alias: 'amqp',
       type: 'string',
       requiresArg: true,
-      describe: `RabbitMQ URL; env HYPERNODE_AMQP_URL (now: ${maskUrl(env.HYPERNODE_AMQP_URL || DEFAULT_AMQP_URL)})`,
+      describe: `RabbitMQ URL; env HYPERNODE_AMQP_URL (now: ${maskUrl(env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL)})`,
     })
-    .option('redis', {
+    .option('redis-url', {
+      alias: 'redis',
       type: 'string',
       requiresArg: true,
-      describe: `Redis URL; env HYPERNODE_REDIS_URL (now: ${maskUrl(env.HYPERNODE_REDIS_URL || DEFAULT_REDIS_URL)})`,
+      describe: `Redis URL; env HYPERNODE_REDIS_URL (now: ${maskUrl(env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL)})`,
+    })
+    .option('connect-timeout', {
+      type: 'number',
+      requiresArg: true,
+      describe: `How long connecting to RabbitMQ or Redis may take, in ms; env HYPERNODE_CONNECT_TIMEOUT_MS (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     })
     .option('timeout', { type: 'number', requiresArg: true, describe: timeoutHelp })
     .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
     .option('progress', { type: 'boolean', describe: 'Report progress on stderr even when it is not a terminal' })
-    .group(['cluster', 'amqp', 'redis', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
-    .epilogue('Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).') as unknown as Argv<
-    T & ClusterOptions
-  >;
+    .group(['cluster', 'amqp-url', 'redis-url', 'connect-timeout', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
+    .epilogue(
+      "Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps). Unless --cluster names it, the cluster in use is printed on stderr.",
+    ) as unknown as Argv<T & ClusterOptions>;
 }
 
-/** The cluster name in force: `--cluster`, else `HYPERNODE_CLUSTER`, else `default` (an empty value counts as unset). */
+/**
+ * The connection settings in force: flags, else `HYPERNODE_*` variables, else the defaults. Throws
+ * `INVALID_OPTIONS` for an empty or invalid one (a URL, the cluster name, the connect timeout), naming it.
+ */
+export function connectionSettings(options: ClusterOptions, env: Env = process.env): ResolvedConnection {
+  const timeout = once('--connect-timeout', options.connectTimeout);
+  return resolveConnection(
+    {
+      cluster: once('--cluster', options.cluster),
+      amqpUrl: once('--amqp-url', options.amqpUrl),
+      redisUrl: once('--redis-url', options.redisUrl),
+      // yargs makes a number of what it can; anything else (NaN) is shown as given.
+      connectTimeoutMs: timeout === undefined ? undefined : String(timeout),
+    },
+    env,
+  );
+}
+
+/** The cluster name in force: `--cluster`, else `HYPERNODE_CLUSTER`, else `default` (checked, see {@link connectionSettings}). */
 export function clusterName(options: ClusterOptions, env: Env = process.env): string {
-  return once('--cluster', options.cluster) || env.HYPERNODE_CLUSTER || DEFAULT_CLUSTER;
+  return connectionSettings(options, env).cluster;
 }
 
 /** Checks `--timeout`: a positive number of milliseconds, or `fallback` when not given. */
@@ -69,21 +109,37 @@ export function once<T>(flag: string, value: T | T[]): T {
 
 /**
  * Connects to the cluster the options name, runs `use` with the client, and disconnects whatever happens.
- * A broker or Redis that cannot be reached rejects with the client's `TRANSPORT_DOWN`/`REGISTRY_DOWN`
- * error (host named, password masked, how to start it); no cluster daemon answering, with `REQUEST_TIMEOUT`.
+ * Which cluster is used is always said: on stderr (`notice`) when it did not come from `--cluster`, and in the
+ * error when the command fails (added when the error does not name it). A broker or Redis that cannot be
+ * reached rejects with the client's `TRANSPORT_DOWN`/`REGISTRY_DOWN` error (URL named, password masked, the
+ * fix); no cluster daemon answering, with `REQUEST_TIMEOUT`.
  */
-export async function withCluster<T>(options: ClusterOptions, adminTimeoutMs: number, use: (client: ClusterClient, cluster: string) => Promise<T>): Promise<T> {
-  const cluster = clusterName(options);
-  const env = process.env;
-  const client = await connectCluster({
-    cluster,
-    amqp: once('--amqp', options.amqp) || env.HYPERNODE_AMQP_URL || DEFAULT_AMQP_URL,
-    redis: once('--redis', options.redis) || env.HYPERNODE_REDIS_URL || DEFAULT_REDIS_URL,
-    timeoutMs: adminTimeoutMs,
-  });
+export async function withCluster<T>(
+  options: ClusterOptions,
+  adminTimeoutMs: number,
+  use: (client: ClusterClient, cluster: string) => Promise<T>,
+  notice: (line: string) => void = (line) => console.error(line),
+): Promise<T> {
+  const conn = connectionSettings(options);
+  const { cluster } = conn;
   try {
-    return await use(client, cluster);
-  } finally {
-    await client.stop().catch(() => undefined);
+    const client = await connectCluster({ cluster, amqp: conn.amqpUrl, redis: conn.redisUrl, connectTimeoutMs: conn.connectTimeoutMs, timeoutMs: adminTimeoutMs });
+    try {
+      const result = await use(client, cluster);
+      if (conn.clusterFrom !== 'flag') notice(`hypernode-cli: ${describeCluster(conn)}`);
+      return result;
+    } finally {
+      await client.stop().catch(() => undefined);
+    }
+  } catch (err) {
+    throw namingCluster(err, conn);
   }
+}
+
+/** `err` with the cluster in use added to its message, unless it names it already (and it was chosen on purpose). */
+function namingCluster(err: unknown, conn: ResolvedConnection): unknown {
+  if (!(err instanceof Error)) return err;
+  if (err.message.includes(`cluster '${conn.cluster}'`) && conn.clusterFrom !== 'default') return err;
+  err.message = `${err.message.replace(/\s+$/, '')} [${describeCluster(conn)}]`;
+  return err;
 }

@@ -19,11 +19,13 @@ export interface CliResult {
   err: string[];
 }
 
-/** Runs the CLI with `args` (and `env` over this process's environment). */
-export function startCli(args: string[], env: Record<string, string> = {}) {
+/** Runs the CLI with `args` (and `env` over this process's environment, without the variables in `unset`). */
+export function startCli(args: string[], env: Record<string, string> = {}, unset: string[] = []) {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const name of unset) delete childEnv[name];
   const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: string[] = [];

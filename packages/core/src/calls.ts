@@ -8,7 +8,7 @@ import type { TimerHandle } from './clock';
 import { checkData, copyData, encodeTrusted } from './codec';
 import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
-import { hypernodeReason } from './exit-reason';
+import { describeReason, hypernodeReason, reviveExitReason } from './exit-reason';
 import type { EndHooks, KernelPort } from './kernel-port';
 import { CallFrom, waitingSenders } from './mailbox';
 import type { ExitReason } from './process';
@@ -110,16 +110,16 @@ export class Calls implements EndHooks {
   /** Every call `rec` was asked and has not answered (waiting in its mailbox, being handled, kept) fails with `PROCESS_EXITED`. */
   ending(rec: ProcRecord): void {
     if (rec.mailboxHead !== null) {
-      for (const sender of waitingSenders(rec)) if (sender instanceof CallFrom) this.replyTo(sender.token, undefined, exitedReason(rec.name));
+      for (const sender of waitingSenders(rec)) if (sender instanceof CallFrom) this.replyTo(sender.token, undefined, exitedReason(rec));
     }
     const extras = rec.extras!;
     if (rec.currentCall !== null) {
       extras.keptTokens?.delete(rec.currentCall);
-      this.replyTo(rec.currentCall, undefined, exitedReason(rec.name));
+      this.replyTo(rec.currentCall, undefined, exitedReason(rec));
       rec.currentCall = null;
     }
     if (extras.keptTokens) {
-      for (const token of extras.keptTokens) this.replyTo(token, undefined, exitedReason(rec.name));
+      for (const token of extras.keptTokens) this.replyTo(token, undefined, exitedReason(rec));
       extras.keptTokens = undefined;
     }
   }
@@ -144,12 +144,29 @@ export class Calls implements EndHooks {
     this.port.clock.clearTimeout(pending.timer);
     if (ok) pending.resolve(value);
     else {
-      const r = value as { code?: string; message?: string };
-      pending.reject(new HypernodeError((r?.code as HypernodeError['code']) ?? 'REMOTE_ERROR', r?.message ?? String(value)));
+      const r = value as { code?: string; message?: string; cause?: unknown };
+      const options = r?.cause === undefined ? undefined : { cause: reviveExitReason(r.cause) };
+      pending.reject(new HypernodeError((r?.code as HypernodeError['code']) ?? 'REMOTE_ERROR', r?.message ?? String(value), options));
     }
   }
 }
 
-function exitedReason(name: string): ExitReason {
-  return hypernodeReason('PROCESS_EXITED', `Process '${name}' ended before replying; handle the error or monitor it.`);
+/** The reason a call to `rec` fails with: names the callee's own exit reason, which the caller's error carries as `cause`. */
+function exitedReason(rec: ProcRecord): ExitReason {
+  const reason = rec.extras?.reason;
+  const why = reason === undefined ? '' : ` with reason ${oneLine(reasonText(reason))}`;
+  const data = hypernodeReason('PROCESS_EXITED', `Process '${rec.name}' ended${why} before replying; handle the error or monitor it.`);
+  if (reason !== undefined) (data as { cause?: ExitReason }).cause = reason;
+  return data;
+}
+
+function reasonText(reason: ExitReason): string {
+  const r = reason as { name?: unknown; message?: unknown } | null;
+  if (r !== null && typeof r === 'object' && typeof r.message === 'string') return typeof r.name === 'string' && r.name ? `${r.name}: ${r.message}` : r.message;
+  return describeReason(reason);
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }

@@ -2,14 +2,14 @@ import type { Clock } from './clock';
 import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { Inbox } from './inbox';
-import type { LoadedModule } from './loaded-modules';
+import type { LoadedModule, LoadOptions } from './loaded-modules';
 import { moduleNameOf } from './module-loader';
 import { isProcessClass, type ProcessClass } from './process';
 import type { MessageTo, ModuleRef, ReplyFrom, SpawnArgs, SpawnedName } from './typed-names';
 import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
 
 export { listLoadedModules, moduleNotLoadedMessage } from './loaded-modules';
-export type { LoadedModule } from './loaded-modules';
+export type { LoadedModule, LoadOptions } from './loaded-modules';
 
 /**
  * A running cluster, seen from outside its processes. The embedded cluster and a client connected to a
@@ -21,9 +21,11 @@ export interface Cluster {
   readonly root: string;
   /**
    * Loads (or reloads, as a new version) the module(s) of a source file, or a Process class. Running
-   * processes of a reloaded module switch to the new code from their next message.
+   * processes of a reloaded module switch to the new code from their next message. A file that defines a
+   * module of the same name as one loaded from another file is refused (`MODULE_INVALID`) unless
+   * `options.replace` is true.
    */
-  load(source: string | ProcessClass): Promise<LoadedModule[]>;
+  load(source: string | ProcessClass, options?: LoadOptions): Promise<LoadedModule[]>;
   /**
    * Spawns a child of the root process; rejects with `MODULE_NOT_FOUND` for a module that is not loaded.
    * `module` is a module's name or its class (loaded first with `load`); with a class, or a name declared in
@@ -88,7 +90,7 @@ export abstract class ClusterBase implements Cluster {
     private readonly base: ClusterBaseOptions,
   ) {}
 
-  abstract load(source: string | ProcessClass): Promise<LoadedModule[]>;
+  abstract load(source: string | ProcessClass, options?: LoadOptions): Promise<LoadedModule[]>;
   abstract spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
   abstract ps(): Promise<ProcessInfo[]>;
   abstract kill(name: string, reason?: unknown): Promise<boolean>;

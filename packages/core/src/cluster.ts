@@ -6,7 +6,7 @@ import { copyData } from './codec';
 import { isolateProcessCrashes } from './crash-isolation';
 import { createWorkerRuntime } from './create-runtime';
 import { HypernodeError } from './errors';
-import { listLoadedModules, moduleNotLoadedMessage, type LoadedModule } from './loaded-modules';
+import { checkSameOrigin, listLoadedModules, moduleNotLoadedMessage, type LoadedModule, type LoadOptions } from './loaded-modules';
 import { consoleLogger, type Logger } from './logger';
 import { MemoryNetwork } from './memory-transport';
 import { MemoryRegistry } from './memory-registry';
@@ -136,7 +136,7 @@ export class EmbeddedCluster extends ClusterBase {
     return this.workers[0]!;
   }
 
-  async load(source: string | ProcessClass): Promise<LoadedModule[]> {
+  async load(source: string | ProcessClass, options: LoadOptions = {}): Promise<LoadedModule[]> {
     this.live();
     if (typeof source === 'function') {
       if (!isProcessClass(source)) {
@@ -169,6 +169,7 @@ export class EmbeddedCluster extends ClusterBase {
             : `Module '${m.name}' was loaded as a class in cluster '${this.name}'; load its new version as a class too (a module name belongs to a file or to a class, not both), or rename the module in '${m.origin}'.`,
         );
       }
+      checkSameOrigin(this.name, m.name, m.origin, await this.registry.getModuleVersion(m.name), options.replace, 'cluster.load(file, { replace: true })');
     }
     const loaded: LoadedModule[] = [];
     for (const m of bundled) {

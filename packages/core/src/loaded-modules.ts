@@ -1,3 +1,4 @@
+import { HypernodeError } from './errors';
 import type { ClassCatalog } from './modules';
 import type { Registry } from './registry';
 
@@ -7,6 +8,36 @@ export interface LoadedModule {
   version: number;
   hash: string;
   origin?: string;
+}
+
+/** Options of a cluster's `load`. */
+export interface LoadOptions {
+  /**
+   * Store the file's modules even when a module of the same name is loaded from another file: its running
+   * processes switch to the new file's code. Default false: such a load is refused (`MODULE_INVALID`).
+   */
+  replace?: boolean;
+}
+
+/**
+ * Refuses (with `MODULE_INVALID`) to store module `name` from `origin` when its latest version came from
+ * another file, unless `replace`: a module of the same name in an unrelated file would otherwise silently
+ * switch the running processes to unrelated code. `replaceHint` says how to replace on purpose where the
+ * caller is (a CLI flag, an option).
+ */
+export function checkSameOrigin(
+  cluster: string,
+  name: string,
+  origin: string | undefined,
+  latest: { version: number; origin?: string | undefined } | undefined,
+  replace: boolean | undefined,
+  replaceHint: string,
+): void {
+  if (replace === true || latest === undefined || latest.origin === undefined || origin === undefined || latest.origin === origin) return;
+  throw new HypernodeError(
+    'MODULE_INVALID',
+    `Module '${name}' of cluster '${cluster}' is loaded from '${latest.origin}' (v${latest.version}), and '${origin}' defines another module of that name; storing it would switch the running processes to unrelated code, so nothing was stored. Rename one of the modules (the class or its '@hypernode-module' comment), or replace it on purpose: ${replaceHint}.`,
+  );
 }
 
 /** The closing sentence of {@link moduleNotLoadedMessage} in a distributed cluster (a daemon's worker or admin service). */

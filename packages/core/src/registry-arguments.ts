@@ -61,3 +61,26 @@ export function checkBytes(key: string, value: unknown): asserts value is Uint8A
     throw invalid(`The value for key '${key}' must be a Uint8Array; encode it first (for example with encode() from @hypernode/core).`);
   }
 }
+
+/**
+ * What a distributed cluster may be called: 1-100 letters, digits, `_` or `-`, starting with a letter or digit.
+ * No `.` (the separator of RabbitMQ queue names) and no `:` (the separator of Redis keys), so that the queue and
+ * key names of two clusters cannot collide whatever the names inside them (docs/design/018-names-and-settings.md).
+ */
+export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+
+/** Throws `INVALID_OPTIONS` when `cluster` is not a valid {@link CLUSTER_NAME}; `where` names the setting. */
+export function checkClusterName(cluster: unknown, where = 'The cluster name'): asserts cluster is string {
+  if (typeof cluster === 'string' && CLUSTER_NAME.test(cluster)) return;
+  const shown = typeof cluster === 'string' ? `'${cluster}'` : String(cluster);
+  const dot = typeof cluster === 'string' && /[.:]/.test(cluster) ? " ('.' and ':' separate the parts of queue and key names, so they cannot be part of a cluster name)" : '';
+  throw new HypernodeError(
+    'INVALID_OPTIONS',
+    `${where} ${shown} is not valid${dot}; use 1-100 letters, digits, '_' or '-', starting with a letter or digit (e.g. ${typeof cluster === 'string' && cluster ? `'${suggestClusterName(cluster)}'` : "'prod'"}).`,
+  );
+}
+
+function suggestClusterName(cluster: string): string {
+  const cleaned = cluster.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100);
+  return cleaned || 'prod';
+}

@@ -55,5 +55,5 @@ export * as registryArguments from './registry-arguments';
 
 // What the embedded cluster and connectCluster's client share (send, call, inbox, stop, the module listing).
 export { ClusterBase, listLoadedModules, moduleNotLoadedMessage } from './cluster-base';
-export { DISTRIBUTED_LOAD_HINT } from './loaded-modules';
+export { checkSameOrigin, DISTRIBUTED_LOAD_HINT } from './loaded-modules';
 export type { ClusterBaseOptions } from './cluster-base';

@@ -267,6 +267,13 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     return rec !== undefined && rec.inbox === null && rec.status < ENDED;
   }
 
+  /** The status `ps()` would show for process `name` on this worker, or undefined when it has none of that name. */
+  processStatus(name: string): ProcessInfo['status'] | undefined {
+    const rec = this.procs.get(name);
+    if (rec === undefined || rec.inbox !== null || rec.status >= ENDED) return undefined;
+    return rec.status === WAITING ? 'waiting' : rec.status === RUNNING ? 'running' : rec.status === STARTING ? 'starting' : 'exiting';
+  }
+
   /** Resolves once this worker hosts no process (inboxes aside) and its loop is idle. */
   whenEmpty(): Promise<void> {
     return new Promise((resolve) => {

@@ -3,6 +3,8 @@ import type { Registry, Transport } from '@hypernode/core/runtime';
 import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
+import { maskUrl } from './defaults';
+import { describeCluster } from './settings';
 
 /** RabbitMQ's default `max_message_size`, the transport's default `maxFrameBytes`. */
 const BROKER_LIMIT = 128 * 1024 * 1024;
@@ -17,15 +19,18 @@ export interface Adapters {
 }
 
 /**
- * Connects to RabbitMQ and Redis for `cluster`. Rejects with the adapters' own errors (`TRANSPORT_DOWN`,
- * `REGISTRY_DOWN`, naming the host, never the password); on failure nothing stays open.
+ * Connects to RabbitMQ and Redis for `cluster`, each within `conn.connectTimeoutMs` (default 10 s). Rejects with
+ * the adapters' own errors (`TRANSPORT_DOWN`, `REGISTRY_DOWN`, or `INVALID_OPTIONS` for a bad URL or a login
+ * Redis refused, naming the URL, never the password); on failure nothing stays open.
  */
 export async function connectAdapters(conn: Connection, logger: Logger): Promise<Adapters> {
+  const { connectTimeoutMs } = conn;
+  logger.info(`connecting to ${describeCluster({ cluster: conn.cluster, clusterFrom: conn.clusterFrom ?? 'flag' })} over RabbitMQ at '${maskUrl(conn.amqpUrl)}' and Redis at '${maskUrl(conn.redisUrl)}'`);
   // The transport's own guard is the broker's limit (128 MiB by default), raised with a larger message limit.
   const maxFrameBytes = conn.maxMessageBytes !== undefined && conn.maxMessageBytes > BROKER_LIMIT ? conn.maxMessageBytes : undefined;
-  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes });
+  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
   try {
-    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger });
+    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
     return { transport, registry };
   } catch (err) {
     await transport.close().catch(() => undefined);

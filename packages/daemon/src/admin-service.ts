@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessInfo, type WorkerStats } from '@hypernode/core';
-import { DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
+import { checkSameOrigin, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
+import type { ChildExits } from './child-exits';
 import type { ClusterMembership } from './cluster-membership';
 import type { ModuleUpload, ModuleUploads } from './module-uploads';
 import type { WorkerStallInfo } from './worker-daemon';
@@ -10,6 +11,20 @@ import { callRpc, type RpcHandler } from './rpc';
 
 /** How long the cluster daemon waits for a worker or node daemon to answer a forwarded request. */
 const FANOUT_TIMEOUT_MS = 3000;
+/** How long `spawn` waits for the spawned process's `processWillRun` to settle before answering. */
+const START_WAIT_MS = 5000;
+
+/** One line for an exit reason: `Name: message` for an error, the string itself, or JSON. */
+function describeExit(reason: unknown): string {
+  const r = reason as { name?: unknown; message?: unknown } | null;
+  if (r !== null && typeof r === 'object' && typeof r.message === 'string') return `${typeof r.name === 'string' && r.name ? `${r.name}: ` : ''}${r.message}`.replace(/\s*\n\s*/g, ' ');
+  if (typeof reason === 'string') return reason;
+  try {
+    return JSON.stringify(reason);
+  } catch {
+    return String(reason);
+  }
+}
 
 /** One worker in `status`. */
 export interface WorkerStatus {
@@ -71,6 +86,8 @@ export interface AdminServiceSetup {
   clock: Clock;
   /** When this cluster daemon started (epoch ms), as `status` reports it. */
   startedAt: number;
+  /** Why the root's children ended, as the root heard it. */
+  childExits: ChildExits;
 }
 
 /**
@@ -90,7 +107,7 @@ export class AdminService {
       status: () => this.status(),
       nodes: () => this.nodes(),
       modules: () => this.modules(),
-      load: (args: { modules: ModuleUpload[] }) => this.load(args.modules),
+      load: (args: { modules: ModuleUpload[]; replace?: boolean }) => this.load(args.modules, args.replace === true),
       spawn: (args: { module: string; state?: unknown; worker?: string }) => this.spawn(args.module, args.state, args.worker),
       send: (args: { to: string; message: unknown; from?: string }) => {
         runtime.sendFrom(args.from ?? `${ROOT_WORKER}:admin`, args.to, args.message, null);
@@ -147,12 +164,16 @@ export class AdminService {
   }
 
   /**
-   * Validates every module first (evaluates its code, finds its class, constructs it once), then stores
-   * and announces each: a module that fails validation stores nothing of the upload.
+   * Validates every module first (evaluates its code, finds its class, constructs it once, and, unless
+   * `replace`, that a module of its name is not loaded from another file), then stores and announces each: a
+   * module that fails validation stores nothing of the upload.
    */
-  private async load(modules: ModuleUpload[]): Promise<LoadedModule[]> {
-    const { uploads, runtime } = this.setup;
+  private async load(modules: ModuleUpload[], replace: boolean): Promise<LoadedModule[]> {
+    const { uploads, runtime, cluster } = this.setup;
     uploads.validate(modules);
+    for (const m of modules) {
+      checkSameOrigin(cluster, m.name, m.origin, await this.registry.getModuleVersion(m.name), replace, "'hypernode-cli reload <file>' (or load --replace; connectCluster().load(file, { replace: true }))");
+    }
     const loaded: LoadedModule[] = [];
     for (const m of modules) {
       const entry = await uploads.store(m);
@@ -166,7 +187,7 @@ export class AdminService {
     return loaded;
   }
 
-  private async spawn(moduleName: string, state: unknown, worker?: string): Promise<string> {
+  private async spawn(moduleName: string, state: unknown, worker?: string, startWaitMs = START_WAIT_MS): Promise<string> {
     const { runtime, membership, cluster } = this.setup;
     if (typeof moduleName !== 'string' || moduleName === '') {
       throw new HypernodeError('INVALID_ARGUMENT', `spawn needs a module name; got ${typeof moduleName}.`);
@@ -191,14 +212,46 @@ export class AdminService {
     if (worker !== undefined && !live.some((w) => w.id === worker)) {
       throw new HypernodeError('INVALID_ARGUMENT', `Worker '${worker}' is not a live worker of cluster '${cluster}'; live workers: ${live.map((w) => w.id).join(', ')}.`);
     }
+    let name: string;
     try {
-      return runtime.spawnAsChild(ROOT_NAME, moduleName, state, worker);
+      name = runtime.spawnAsChild(ROOT_NAME, moduleName, state, worker);
     } catch (err) {
       if (HypernodeError.is(err, 'INVALID_ARGUMENT') && worker === undefined) {
         throw new HypernodeError('INVALID_ARGUMENT', `No worker of cluster '${cluster}' can take '${moduleName}' now: ${err.message}`, { cause: err });
       }
       throw err;
     }
+    runtime.flushNow();
+    await this.firstTurn(name, moduleName, startWaitMs);
+    return name;
+  }
+
+  /**
+   * Waits (up to `ms`) until process `name` has finished `processWillRun`; rejects with `PROCESS_EXITED` naming its
+   * exit reason when it crashed instead (the root hears of it as of any child). A process still in
+   * `processWillRun` after `ms`, one that ended with `'normal'`, or a worker that does not answer, is not an error.
+   */
+  private async firstTurn(name: string, moduleName: string, ms: number): Promise<void> {
+    const worker = name.slice(0, name.indexOf(':'));
+    const exited = this.setup.childExits.wait(name, ms + FANOUT_TIMEOUT_MS).then((reason) => ({ reason }));
+    const started = callRpc<string>(this.setup.adapters.transport, `worker.${worker}`, 'started', { name, timeoutMs: ms }, ms + FANOUT_TIMEOUT_MS).then(
+      (status) => ({ status }),
+      (err: unknown) => {
+        this.setup.logger.debug(`worker '${worker}' did not say whether '${name}' started: ${(err as Error).message}`);
+        return { status: 'unknown' };
+      },
+    );
+    const first = await Promise.race([exited, started]);
+    let reason: unknown;
+    if ('reason' in first) reason = first.reason;
+    else if (first.status === 'ended') reason = (await exited).reason;
+    else return;
+    if (reason === 'normal' || reason === 'shutdown' || reason === undefined) return;
+    throw new HypernodeError(
+      'PROCESS_EXITED',
+      `Process '${name}' (${moduleName}) ended with reason ${describeExit(reason)} before its first turn (in processWillRun); fix the cause (its initial state, a port in use, ...) and spawn it again.`,
+      { cause: reason, details: { reason } },
+    );
   }
 
   private async call(to: string, message: unknown, timeoutMs = 5000): Promise<unknown> {

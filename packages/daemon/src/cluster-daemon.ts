@@ -2,12 +2,14 @@ import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode
 import { ClassCatalog, createWorkerRuntime, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { AdminService } from './admin-service';
 import { connectAdapters, within, type Adapters } from './adapters';
+import { ChildExits, rootRecording } from './child-exits';
 import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
 import { daemonLogger } from './logger';
 import { ModuleUploads } from './module-uploads';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
+import { plural } from './plural';
 
 export { ROOT_NAME } from './root-process';
 export type { ClusterStatus, NodeSummary, ProcessTree, WorkerStatus } from './admin-service';
@@ -63,6 +65,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
   private readonly catalog = new ClassCatalog();
+  private readonly childExits = new ChildExits(() => Date.now());
   private readonly startedAt: number;
   private readonly uploads: ModuleUploads;
   private readonly membership: ClusterMembership;
@@ -79,6 +82,8 @@ class ClusterDaemonImpl implements ClusterDaemon {
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
+    // The root records why its children end, for spawn's report of a process that crashed at once.
+    this.catalog.add('Root', rootRecording(this.childExits));
     this.runtime = createWorkerRuntime({
       id: ROOT_WORKER,
       cluster,
@@ -128,11 +133,12 @@ class ClusterDaemonImpl implements ClusterDaemon {
       logger: this.logger,
       clock: this.clock,
       startedAt: this.startedAt,
+      childExits: this.childExits,
     });
     this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers());
     this.membership.heartbeat.start();
     this.logger.info(
-      `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${this.membership.liveWorkers().length} workers${record ? `; took the role back from pid ${record.pid}` : ''}`,
+      `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${plural(this.membership.liveWorkers().length, 'worker')}${record ? `; took the role back from pid ${record.pid}` : ''}`,
     );
   }
 

@@ -133,7 +133,8 @@ describe('a cluster of real daemons', { timeout: 120_000 }, () => {
     for (let i = 0; i < 3; i++) client.send(counter, { type: 'INC' });
     expect(await client.call(counter, { type: 'GET' })).toEqual({ count: 3, code: 1, upgradedFrom: null });
 
-    const [v2] = await client.load(repoPath('packages/daemon/test-fixtures/counter-v2.ts'));
+    // Version 2 lives in another file: replacing the module from it is asked for explicitly.
+    const [v2] = await client.load(repoPath('packages/daemon/test-fixtures/counter-v2.ts'), { replace: true });
     expect(v2!.name).toBe('Counter');
     expect(v2!.version).toBe(v1!.version + 1);
     expect(v2!.hash).not.toBe(v1!.hash);
@@ -143,6 +144,12 @@ describe('a cluster of real daemons', { timeout: 120_000 }, () => {
     const listed = (await client.ps()).find((p) => p.name === counter);
     expect(listed).toEqual(expect.objectContaining({ module: 'Counter', version: v2!.version, parent: 'root:1' }));
     expect((await client.modules()).find((m) => m.name === 'Counter')?.version).toBe(v2!.version);
+  });
+
+  it('refuses to load a module from another file than the one it is loaded from, unless replace is given', async () => {
+    const err = await client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'MODULE_INVALID', message: expect.stringContaining("Module 'Counter' of cluster") });
+    expect((err as Error).message).toContain("replace it on purpose: 'hypernode-cli reload <file>' (or load --replace; connectCluster().load(file, { replace: true }))");
   });
 
   it('refuses a module whose constructor throws, names the cause, and stores nothing', async () => {

@@ -21,16 +21,22 @@ function rejects(fn: () => unknown): HypernodeError {
 
 describe('daemon configuration', () => {
   it('takes the cluster and URLs from the environment when no flag is given', () => {
-    expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL });
+    expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL, connectTimeoutMs: 10_000, clusterFrom: 'env' });
   });
 
   it('lets flags override the environment', () => {
     const c = config(parseClusterArgs(['--cluster', 'other', '--amqp-url', 'amqp://localhost', '--redis-url', 'redis://localhost:7000'], env));
-    expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000' });
+    expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000', connectTimeoutMs: 10_000, clusterFrom: 'flag' });
   });
 
   it('falls back to the local RabbitMQ and Redis and the cluster named default', () => {
-    expect(config(parseClusterArgs([], {}))).toEqual({ cluster: 'default', amqpUrl: 'amqp://guest:guest@127.0.0.1:5672', redisUrl: 'redis://127.0.0.1:6379' });
+    expect(config(parseClusterArgs([], {}))).toEqual({
+      cluster: 'default',
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      redisUrl: 'redis://127.0.0.1:6379',
+      connectTimeoutMs: 10_000,
+      clusterFrom: 'default',
+    });
   });
 
   it('never shows a password in --help, whatever the environment holds', () => {
@@ -94,7 +100,54 @@ describe('daemon configuration', () => {
   });
 
   it('refuses a cluster name RabbitMQ and Redis would not accept', () => {
-    expect(rejects(() => parseClusterArgs(['--cluster', 'a:b'], {})).message).toContain("the cluster name 'a:b' is not valid");
+    expect(rejects(() => parseClusterArgs(['--cluster', 'a:b'], {})).message).toContain("--cluster 'a:b' is not valid");
+  });
+
+  it("refuses a cluster name with '.', so that queue names of two clusters cannot collide", () => {
+    const err = rejects(() => parseNodeArgs(['--cluster', 'rel1.inbox'], {}));
+    expect(err.code).toBe('INVALID_OPTIONS');
+    expect(err.message).toMatch(/^hypernode-node: --cluster 'rel1\.inbox' is not valid \('\.' and ':' separate .*'rel1-inbox'/);
+    expect(rejects(() => parseClusterArgs([], { HYPERNODE_CLUSTER: 'rel1.inbox' })).message).toContain("HYPERNODE_CLUSTER 'rel1.inbox' is not valid");
+  });
+
+  it('accepts --amqp and --redis as aliases of --amqp-url and --redis-url, and refuses both spellings at once', () => {
+    const c = config(parseWorkerArgs(['--id', 'w1', '--amqp', 'amqp://mq.example', '--redis', 'redis://cache.example:6380'], {}));
+    expect(c).toMatchObject({ amqpUrl: 'amqp://mq.example', redisUrl: 'redis://cache.example:6380' });
+    const both = rejects(() => parseClusterArgs(['--amqp', 'amqp://a', '--amqp-url', 'amqp://b'], {}));
+    expect(both.message).toContain('--amqp-url and its alias --amqp were both given; give one of them');
+    expect(clusterHelp({})).toContain('--amqp-url <url>         RabbitMQ (alias --amqp)');
+  });
+
+  it.each([
+    [{ HYPERNODE_AMQP_URL: '' }, /^hypernode-cluster: HYPERNODE_AMQP_URL is set but empty; unset it to use the default \(amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672\), or set it to a RabbitMQ URL/],
+    [{ HYPERNODE_REDIS_URL: '' }, /HYPERNODE_REDIS_URL is set but empty; unset it/],
+    [{ HYPERNODE_CLUSTER: '' }, /HYPERNODE_CLUSTER is set but empty; unset it to use the default \(default\)/],
+    [{ HYPERNODE_CONNECT_TIMEOUT_MS: '' }, /HYPERNODE_CONNECT_TIMEOUT_MS is set but empty/],
+    [{ HYPERNODE_CONNECT_TIMEOUT_MS: 'soon' }, /HYPERNODE_CONNECT_TIMEOUT_MS 'soon' is not a valid connect timeout; give a number of milliseconds/],
+    [{ HYPERNODE_CONNECT_TIMEOUT_MS: '0' }, /HYPERNODE_CONNECT_TIMEOUT_MS '0' is not a valid connect timeout/],
+    [{ HYPERNODE_REDIS_URL: 'redis://:hunter2@127.0.0.1:6379/99x' }, /HYPERNODE_REDIS_URL: 'redis:\/\/:\*\*\*@127\.0\.0\.1:6379\/99x' selects the database '99x', which is not a database index/],
+    [{ HYPERNODE_REDIS_URL: 'redis://127.0.0.1:6379/abc' }, /selects the database 'abc', which is not a database index/],
+    [{ HYPERNODE_AMQP_URL: 'redis://127.0.0.1:6379' }, /HYPERNODE_AMQP_URL: 'redis:\/\/127\.0\.0\.1:6379' has the scheme 'redis:'; RabbitMQ URLs start with amqp:\/\//],
+    [{ HYPERNODE_AMQP_URL: 'amqp://admin:hunter2@mq:99999' }, /HYPERNODE_AMQP_URL: 'amqp:\/\/\*\*\*@mq:99999' cannot be parsed as a URL/],
+  ])('refuses the environment %j at start, naming the variable and the fix, never the password', (badEnv, pattern) => {
+    const err = rejects(() => parseClusterArgs([], badEnv));
+    expect(err.code).toBe('INVALID_OPTIONS');
+    expect(err.message).toMatch(pattern);
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it.each([
+    [['--amqp-url', ''], /--amqp-url is empty; give a RabbitMQ URL/],
+    [['--redis', ''], /--redis-url is empty; give a Redis URL/],
+    [['--cluster', ''], /--cluster is empty; give a name/],
+    [['--connect-timeout=-5'], /--connect-timeout '-5' is not a valid connect timeout/],
+  ])('refuses the flags %j at start, naming the flag', (args, pattern) => {
+    expect(rejects(() => parseClusterArgs(args, {})).message).toMatch(pattern);
+  });
+
+  it('reads the connect timeout from --connect-timeout, else HYPERNODE_CONNECT_TIMEOUT_MS', () => {
+    expect(config(parseClusterArgs(['--connect-timeout', '250'], { HYPERNODE_CONNECT_TIMEOUT_MS: '900' })).connectTimeoutMs).toBe(250);
+    expect(config(parseClusterArgs([], { HYPERNODE_CONNECT_TIMEOUT_MS: '900' })).connectTimeoutMs).toBe(900);
   });
 });
 

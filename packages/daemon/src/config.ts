@@ -2,37 +2,12 @@ import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
+import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
+import { resolveConnection, type SettingSource } from './settings';
 
-/** Where a daemon finds RabbitMQ when neither `--amqp-url` nor `HYPERNODE_AMQP_URL` is given. */
-export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-/** Where a daemon finds Redis when neither `--redis-url` nor `HYPERNODE_REDIS_URL` is given. */
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-/** The cluster name when neither `--cluster` nor `HYPERNODE_CLUSTER` is given. */
-export const DEFAULT_CLUSTER = 'default';
+export { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, hostOf, maskUrl } from './defaults';
 
-const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
-
-/** A URL with its password replaced by `***`, safe for logs, errors and `--help`. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '<unparsable url>';
-  }
-}
-
-/** `host:port` of a URL, for messages. */
-export function hostOf(url: string, defaultPort: number): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || defaultPort}`;
-  } catch {
-    return '<unparsable url>';
-  }
-}
 
 /** What every daemon and the client need to reach a cluster. */
 export interface Connection {
@@ -41,6 +16,10 @@ export interface Connection {
   cluster: string;
   /** The largest message between workers, in bytes (core's `maxMessageBytes`; default 64 MiB). */
   maxMessageBytes?: number;
+  /** How long connecting to RabbitMQ or Redis may take; default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  connectTimeoutMs?: number;
+  /** Where the cluster name came from (for the start log); `'default'` when nothing named it. */
+  clusterFrom?: SettingSource;
 }
 
 /** `options`' connection settings, each missing one taken from its default (not from the environment). */
@@ -49,6 +28,8 @@ export function connectionOf(options: Partial<Connection>): Connection {
     cluster: options.cluster ?? DEFAULT_CLUSTER,
     amqpUrl: options.amqpUrl ?? DEFAULT_AMQP_URL,
     redisUrl: options.redisUrl ?? DEFAULT_REDIS_URL,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    clusterFrom: options.clusterFrom ?? (options.cluster === undefined ? 'default' : 'flag'),
   };
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
   return conn;
@@ -85,6 +66,10 @@ const COMMON = {
   'amqp-url': { type: 'string' },
   'redis-url': { type: 'string' },
   'max-message-bytes': { type: 'string' },
+  // Aliases: the spelling hypernode-cli used to document.
+  amqp: { type: 'string' },
+  redis: { type: 'string' },
+  'connect-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -95,9 +80,11 @@ const PLACEMENT = {
 
 function commonHelp(env: Env): string {
   return [
-    `  --cluster <name>         cluster name; env HYPERNODE_CLUSTER (now: ${env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER})`,
-    `  --amqp-url <url>         RabbitMQ; env HYPERNODE_AMQP_URL (now: ${maskUrl(env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL)})`,
-    `  --redis-url <url>        Redis; env HYPERNODE_REDIS_URL (now: ${maskUrl(env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL)})`,
+    `  --cluster <name>         cluster name, letters, digits, '_' and '-'; env HYPERNODE_CLUSTER (now: ${env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER})`,
+    `  --amqp-url <url>         RabbitMQ (alias --amqp); env HYPERNODE_AMQP_URL (now: ${maskUrl(env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL)})`,
+    `  --redis-url <url>        Redis (alias --redis); env HYPERNODE_REDIS_URL (now: ${maskUrl(env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL)})`,
+    `  --connect-timeout <ms>   how long connecting to RabbitMQ or Redis may take; env HYPERNODE_CONNECT_TIMEOUT_MS`,
+    `                           (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     `  --max-message-bytes <n>  largest message between workers, below RabbitMQ's max_message_size;`,
     `                           env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? `${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB`})`,
     '  -h, --help               show this help',
@@ -164,23 +151,39 @@ function parse<O extends ParseArgsConfig['options']>(command: string, argv: stri
 }
 
 function connection(command: string, values: Record<string, string | boolean | undefined>, env: Env): Connection {
-  const cluster = (values.cluster as string | undefined) ?? env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER;
-  if (!CLUSTER_NAME.test(cluster)) {
-    throw new HypernodeError('INVALID_OPTIONS', `${command}: the cluster name '${cluster}' is not valid; use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
+  let resolved: Connection;
+  try {
+    resolved = resolveConnection(
+      {
+        cluster: values.cluster as string | undefined,
+        amqpUrl: aliased(values, 'amqp-url', 'amqp'),
+        redisUrl: aliased(values, 'redis-url', 'redis'),
+        connectTimeoutMs: values['connect-timeout'] as string | undefined,
+      },
+      env,
+    );
+  } catch (err) {
+    if (HypernodeError.is(err)) throw new HypernodeError(err.code, `${command}: ${err.message}`);
+    throw err;
   }
-  const conn: Connection = {
-    cluster,
-    amqpUrl: (values['amqp-url'] as string | undefined) ?? env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL,
-    redisUrl: (values['redis-url'] as string | undefined) ?? env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL,
-  };
   const flag = values['max-message-bytes'];
   const max = number(command, flag !== undefined ? 'max-message-bytes' : 'max-message-bytes (from HYPERNODE_MAX_MESSAGE_BYTES)', flag ?? env.HYPERNODE_MAX_MESSAGE_BYTES, {
     min: MIN_MAX_MESSAGE_BYTES,
     integer: true,
     max: MAX_MAX_MESSAGE_BYTES,
   });
-  if (max !== undefined) conn.maxMessageBytes = max;
-  return conn;
+  if (max !== undefined) resolved.maxMessageBytes = max;
+  return resolved;
+}
+
+/** The value of `--<name>` or of its alias `--<alias>`; both at once is an error. */
+function aliased(values: Record<string, string | boolean | undefined>, name: string, alias: string): string | undefined {
+  const a = values[name] as string | undefined;
+  const b = values[alias] as string | undefined;
+  if (a !== undefined && b !== undefined) {
+    throw new HypernodeError('INVALID_OPTIONS', `--${name} and its alias --${alias} were both given; give one of them.`);
+  }
+  return a ?? b;
 }
 
 function number(command: string, flag: string, raw: string | boolean | undefined, rule: { min: number; integer?: boolean; max?: number }): number | undefined {

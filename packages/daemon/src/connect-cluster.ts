@@ -6,6 +6,7 @@ import {
   systemClock,
   type Cluster,
   type LoadedModule,
+  type LoadOptions,
   type Logger,
   type ModuleRef,
   type ProcessClass,
@@ -16,7 +17,8 @@ import {
 } from '@hypernode/core';
 import { bundleModuleFile, ClusterBase, createWorkerRuntime, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
 import { connectAdapters, type Adapters } from './adapters';
-import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_REDIS_URL } from './config';
+import type { Connection } from './config';
+import { resolveConnection, type SettingLabels } from './settings';
 import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
 import { ROOT_NAME } from './cluster-daemon';
 import { RemoteError, callRpc } from './rpc';
@@ -31,11 +33,16 @@ export interface ConnectClusterOptions {
   cluster?: string;
   /** How long an admin request waits for the cluster daemon. Default 10 000 ms. */
   timeoutMs?: number;
+  /** How long connecting to RabbitMQ and to Redis may take, each; env `HYPERNODE_CONNECT_TIMEOUT_MS`, default 10 000 ms. */
+  connectTimeoutMs?: number;
   /** Where the client reports reconnections. Default: silent. */
   logger?: Logger;
   /**
    * The largest message `send` and `call` send to a worker, in bytes (default 64 MiB); a larger one throws
-   * `MESSAGE_TOO_LARGE`. Set it as the cluster's daemons have it (`--max-message-bytes`).
+   * `MESSAGE_TOO_LARGE`. Set it as the cluster's daemons have it (`--max-message-bytes`). `load` refuses an upload
+   * over it, or over 128 MiB (RabbitMQ 3.x's default `max_message_size`) when it is not given, with the sizes,
+   * instead of sending it (the broker would close the channel). RabbitMQ 4 lowered its default to 16 MiB: pass
+   * 16777216 there.
    */
   maxMessageBytes?: number;
 }
@@ -71,24 +78,25 @@ export interface ClusterClient extends Cluster {
   tree(): Promise<ProcessTree>;
 }
 
+const OPTION_LABELS: SettingLabels = { cluster: "connectCluster's option cluster", amqpUrl: "connectCluster's option amqp", redisUrl: "connectCluster's option redis", connectTimeoutMs: "connectCluster's option connectTimeoutMs" };
+
 /**
- * Connects to the cluster `options.cluster` over RabbitMQ and Redis. Rejects with `TRANSPORT_DOWN` or
- * `REGISTRY_DOWN` (naming the host, never a password) when either cannot be reached. It does not wait for a
- * cluster daemon: a command that needs one and finds none rejects with `REQUEST_TIMEOUT` saying so.
+ * Connects to the cluster `options.cluster` over RabbitMQ and Redis. Rejects with `INVALID_OPTIONS` for an empty
+ * or invalid option or environment variable (naming it), and with `TRANSPORT_DOWN` or `REGISTRY_DOWN` (naming the
+ * URL, never a password) when either cannot be reached within `connectTimeoutMs`. It does not wait for a cluster
+ * daemon: a command that needs one and finds none rejects with `REQUEST_TIMEOUT` saying so.
  */
 export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterClient> {
-  const cluster = options.cluster ?? process.env.HYPERNODE_CLUSTER ?? DEFAULT_CLUSTER;
-  const logger = options.logger ?? silentLogger;
   if (options.maxMessageBytes !== undefined) maxMessageBytesOf(options.maxMessageBytes, 'connectCluster()'); // before connecting
-  const adapters = await connectAdapters(
-    {
-      cluster,
-      amqpUrl: options.amqp ?? process.env.HYPERNODE_AMQP_URL ?? DEFAULT_AMQP_URL,
-      redisUrl: options.redis ?? process.env.HYPERNODE_REDIS_URL ?? DEFAULT_REDIS_URL,
-      maxMessageBytes: options.maxMessageBytes,
-    },
-    logger,
+  const conn: Connection = resolveConnection(
+    { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs },
+    process.env,
+    OPTION_LABELS,
   );
+  if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
+  const cluster = conn.cluster;
+  const logger = options.logger ?? silentLogger;
+  const adapters = await connectAdapters(conn, logger);
   const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000, options.maxMessageBytes);
   try {
     await client.runtime.start();
@@ -97,6 +105,13 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
     throw err;
   }
   return client;
+}
+
+/** RabbitMQ 3.x's default `max_message_size`: what `load` checks an upload against when no limit is given. */
+const BROKER_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes)`;
 }
 
 /** A client of a distributed cluster (see {@link connectCluster}): admin commands through the cluster daemon. */
@@ -110,7 +125,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     private readonly adapters: Adapters,
     logger: Logger,
     private readonly timeoutMs: number,
-    maxMessageBytes: number | undefined,
+    private readonly maxMessageBytes: number | undefined,
   ) {
     const id = `client-${randomUUID().slice(0, 8)}`;
     super(name, {
@@ -125,7 +140,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
       transport: adapters.transport,
       registry: adapters.registry,
       logger,
-      maxMessageBytes,
+      maxMessageBytes: maxMessageBytes,
     });
   }
 
@@ -146,7 +161,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     }
   }
 
-  async load(source: string | ProcessClass): Promise<LoadedModule[]> {
+  async load(source: string | ProcessClass, options: LoadOptions = {}): Promise<LoadedModule[]> {
     this.live();
     if (typeof source !== 'string' || source.length === 0) {
       const what = typeof source === 'function' ? `the class '${source.name}'` : typeof source;
@@ -157,7 +172,17 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     }
     const bundled = await bundleModuleFile(resolvePath(source), moduleApi);
     const uploads: ModuleUpload[] = bundled.map((m) => ({ name: m.name, code: m.code, hash: m.hash, origin: m.origin }));
-    return this.admin<LoadedModule[]>('load', { modules: uploads }, Math.max(this.timeoutMs, 30_000));
+    // The code travels once, as a string (msgpack adds a few bytes per field): its size is the upload's.
+    const bytes = uploads.reduce((n, m) => n + Buffer.byteLength(m.code) + Buffer.byteLength(m.origin ?? '') + m.name.length + m.hash.length + 64, 64);
+    const limit = this.maxMessageBytes ?? BROKER_MAX_MESSAGE_BYTES;
+    if (bytes > limit) {
+      throw new HypernodeError(
+        'MODULE_LOAD_FAILED',
+        `Cannot load '${source}': its bundled code (${uploads.map((m) => m.name).join(', ')}) makes an upload of ${mib(bytes)}, over the message limit of ${mib(limit)} (RabbitMQ's max_message_size), so nothing was sent; keep large data out of the module's code (read it at run time), or raise max_message_size in rabbitmq.conf and connectCluster's maxMessageBytes.`,
+        { details: { bytes, limit } },
+      );
+    }
+    return this.admin<LoadedModule[]>('load', { modules: uploads, replace: options.replace === true }, Math.max(this.timeoutMs, 30_000));
   }
 
   spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;

@@ -14,6 +14,7 @@ export type { ClusterDaemon, ClusterDaemonOptions, ClusterStatus, ModuleUpload, 
 export {
   DEFAULT_AMQP_URL,
   DEFAULT_CLUSTER,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_URL,
   clusterHelp,
   maskUrl,
@@ -24,6 +25,9 @@ export {
   workerHelp,
 } from './config';
 export type { ClusterConfig, Connection, NodeConfig, Parsed, WorkerConfig } from './config';
+export { describeCluster, FLAG_LABELS, resolveConnection } from './settings';
+export type { GivenConnection, ResolvedConnection, SettingLabels, SettingSource } from './settings';
+export { plural, processes } from './plural';
 export { daemonLogger } from './logger';
 export { configOrExit, exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
 export { runWorkerProgram } from './worker-program';

@@ -85,7 +85,7 @@ describe('clusters and clients', { timeout: 90_000 }, () => {
 
     const redis = await connectCluster({ cluster: clusterName(), redis: 'redis://:Sesame42@127.0.0.1:1' }).catch((e: unknown) => e);
     expect(redis).toMatchObject({ code: 'REGISTRY_DOWN' });
-    expect((redis as Error).message).toContain("'127.0.0.1:1'");
+    expect((redis as Error).message).toContain("Redis at 'redis://:***@127.0.0.1:1'");
     expect((redis as Error).message).not.toContain('Sesame42');
   });
 });

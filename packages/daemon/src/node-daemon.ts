@@ -12,6 +12,7 @@ import { Heartbeat } from './heartbeat';
 import { daemonLogger } from './logger';
 import { serveRpc } from './rpc';
 import { FENCED_EXIT_CODE, STOP_TIMEOUT_MS } from './worker-daemon';
+import { plural } from './plural';
 
 /** Restart backoff of a worker that keeps dying: 100 ms, doubling, at most 10 s; reset after 30 s up. */
 export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_000 } as const;
@@ -211,7 +212,7 @@ class NodeDaemonImpl implements NodeDaemon {
     this.heartbeat.start();
     this.watchStalls();
     await this.addWorkers(workers);
-    this.logger.info(`node daemon '${this.id}' of cluster '${this.conn.cluster}' is up with ${this.slots.size} workers (pid ${process.pid})`);
+    this.logger.info(`node daemon '${this.id}' of cluster '${this.conn.cluster}' is up with ${plural(this.slots.size, 'worker')} (pid ${process.pid})`);
   }
 
   status(): NodeStatus {
@@ -310,7 +311,7 @@ class NodeDaemonImpl implements NodeDaemon {
   private async shutdown(why: string): Promise<void> {
     this.draining = true;
     if (this.stallTimer !== null) this.clock.clearTimeout(this.stallTimer);
-    this.logger.info(`node daemon '${this.id}' is draining (${why}): stopping ${this.slots.size} workers`);
+    this.logger.info(`node daemon '${this.id}' is draining (${why}): stopping ${plural(this.slots.size, 'worker')}`);
     await within(this.heartbeat.beat(), 1000, this.clock);
     await Promise.all([...this.slots.values()].map((s) => this.removeWorker(s.id)));
     this.heartbeat.stop();
@@ -354,6 +355,7 @@ class NodeDaemonImpl implements NodeDaemon {
         HYPERNODE_REDIS_URL: this.conn.redisUrl,
         HYPERNODE_CLUSTER: this.conn.cluster,
         ...(this.conn.maxMessageBytes !== undefined ? { HYPERNODE_MAX_MESSAGE_BYTES: String(this.conn.maxMessageBytes) } : {}),
+        HYPERNODE_CONNECT_TIMEOUT_MS: String(this.conn.connectTimeoutMs),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

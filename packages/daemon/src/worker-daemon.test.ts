@@ -64,7 +64,7 @@ describe('the worker daemon on a manual clock', () => {
     for (let i = 0; i < 20 && !stopped; i++) await settle();
     expect(stopped).toBe(true);
     expect(warnings).toContain(
-      "worker 'w1': 1 processes did not finish processWillExit within 2000 ms; stopping anyway (their parents learn it as WORKER_LOST)",
+      "worker 'w1': 1 process did not finish processWillExit within 2000 ms; stopping anyway (their parents learn it as WORKER_LOST)",
     );
   });
 });

@@ -8,6 +8,7 @@ import { LoopWatch } from './loop-watch';
 import { daemonLogger } from './logger';
 import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
+import { processes } from './plural';
 
 export { HEARTBEAT_MS, MEMBER_TTL_MS } from './heartbeat';
 export { ROOT_WORKER } from './root-process';
@@ -220,6 +221,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
         this.runtime.modules.invalidate(args.name, args.version);
         return true;
       },
+      // Whether a process it hosts has finished processWillRun: 'started', 'ended', or 'starting' after timeoutMs.
+      started: (args: { name: string; timeoutMs: number }) => firstTurn(this.runtime, args.name, args.timeoutMs),
       drain: () => {
         void this.stop('drained on request');
         return { draining: true };
@@ -317,7 +320,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   }
 
   private async shutdown(why: string): Promise<void> {
-    this.logger.info(`worker '${this.id}' is stopping (${why}): ending its ${this.runtime.stats().processes} processes`);
+    this.logger.info(`worker '${this.id}' is stopping (${why}): ending its ${processes(this.runtime.stats().processes)}`);
     this.heartbeat.stop();
     this.watch.stop();
     this.draining = true;
@@ -325,7 +328,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.runtime.exitAll('shutdown');
     if ((await within(this.runtime.whenEmpty().then(() => true), this.stopTimeoutMs, this.clock)) !== true) {
       this.logger.warn(
-        `worker '${this.id}': ${this.runtime.stats().processes} processes did not finish processWillExit within ${this.stopTimeoutMs} ms; stopping anyway (their parents learn it as WORKER_LOST)`,
+        `worker '${this.id}': ${processes(this.runtime.stats().processes)} did not finish processWillExit within ${this.stopTimeoutMs} ms; stopping anyway (their parents learn it as WORKER_LOST)`,
       );
     }
     await this.server?.close().catch(() => undefined);
@@ -336,5 +339,24 @@ class WorkerDaemonImpl implements WorkerDaemon {
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
     this.logger.info(`worker '${this.id}' stopped`);
+  }
+}
+
+/**
+ * Polls this worker's own table (no I/O) until process `name` is idle after `processWillRun` ('started') or has
+ * ended ('ended'), for up to `timeoutMs`; then 'starting', or 'unknown' when it was never seen (its spawn may
+ * arrive after this request, or it came and went between two looks).
+ */
+async function firstTurn(runtime: WorkerRuntime, name: string, timeoutMs: number): Promise<'started' | 'ended' | 'starting' | 'unknown'> {
+  const deadline = Date.now() + Math.min(Math.max(0, Number(timeoutMs) || 0), 60_000);
+  let seen = false;
+  for (;;) {
+    const status = runtime.processStatus(name);
+    if (status === 'exiting' || (status === undefined && seen)) return 'ended';
+    // 'running' is processWillRun itself (or a message handler: then this waits until the process idles).
+    if (status === 'waiting') return 'started';
+    seen ||= status !== undefined;
+    if (Date.now() >= deadline) return seen ? 'starting' : 'unknown';
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

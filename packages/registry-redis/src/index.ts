@@ -1,2 +1,3 @@
-export { RedisRegistry } from './redis-registry';
+export { RedisRegistry, DEFAULT_CONNECT_TIMEOUT_MS } from './redis-registry';
 export type { RedisRegistryOptions, RedisRegistryLogger } from './redis-registry';
+export { redisUrlProblem } from './redis-url';

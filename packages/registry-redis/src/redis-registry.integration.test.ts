@@ -162,7 +162,7 @@ describe('RedisRegistry', () => {
     const err = await RedisRegistry.connect({ url: `redis://:s3cret@127.0.0.1:${port}`, cluster: clusterName() }).catch((e: unknown) => e);
     expect(HypernodeError.is(err, 'REGISTRY_DOWN')).toBe(true);
     const message = (err as Error).message;
-    expect(message).toContain(`'127.0.0.1:${port}'`);
+    expect(message).toContain(`Redis at 'redis://:***@127.0.0.1:${port}'`);
     expect(message).toContain(`redis-server --daemonize yes --port ${port}`);
     expect(message).not.toContain('s3cret');
     expect(JSON.stringify((err as HypernodeError).toJSON())).not.toContain('s3cret');
@@ -175,7 +175,40 @@ describe('RedisRegistry', () => {
     }
   });
 
+  it('refuses a database index the server does not have with INVALID_OPTIONS, instead of writing to database 0', async () => {
+    const u = new URL(url);
+    u.pathname = '/99';
+    const err = await RedisRegistry.connect({ url: u.toString(), cluster: clusterName() }).catch((e: unknown) => e);
+    expect(HypernodeError.is(err, 'INVALID_OPTIONS')).toBe(true);
+    expect((err as Error).message).toMatch(/: this Redis has no database 99 \(ERR DB index is out of range\); use a database index below its 'databases' setting/);
+  });
+
   const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+  it.skipIf(!hasRedisServer)('reports a wrong password, a wrong user and a missing password as such (with the fix), not as a Redis to start', async () => {
+    const port = await freePort();
+    const server = await startRedis(port, ['--requirepass', 'right-pw']);
+    try {
+      const cases: [string, RegExp][] = [
+        [`redis://:wrong-pw@127.0.0.1:${port}`, /Redis refused the login \(WRONGPASS .*\); check the user and password in the URL/],
+        [`redis://bob:wrong-pw@127.0.0.1:${port}`, /Redis refused the login \(WRONGPASS .*\); check the user and password in the URL/],
+        [`redis://127.0.0.1:${port}`, /Redis requires a password \(NOAUTH .*\) and the URL gives none; put it in the URL: redis:\/\/:password@host:port/],
+      ];
+      for (const [bad, pattern] of cases) {
+        const err = await RedisRegistry.connect({ url: bad, cluster: clusterName() }).catch((e: unknown) => e);
+        expect(HypernodeError.is(err, 'INVALID_OPTIONS'), bad).toBe(true);
+        expect((err as Error).message, bad).toMatch(pattern);
+        expect((err as Error).message).toContain(`Cannot connect to Redis at '${bad.replace('wrong-pw', '***')}'`);
+        expect((err as Error).message).not.toContain('wrong-pw');
+        expect((err as Error).message).not.toContain('start it with');
+      }
+      const registry = await RedisRegistry.connect({ url: `redis://:right-pw@127.0.0.1:${port}`, cluster: clusterName() });
+      expect(await registry.registerName('svc', 'pid-1')).toBe(true);
+      await registry.close();
+    } finally {
+      await stopRedis(server);
+    }
+  });
+
   it.skipIf(!hasRedisServer)(
     'survives a Redis restart: calls while it is down reject with REGISTRY_DOWN after the bound, close still resolves, and a call waiting for it succeeds once it is back',
     async () => {
@@ -223,8 +256,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], {
+async function startRedis(port: number, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir(), ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let seen = '';

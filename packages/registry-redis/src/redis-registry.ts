@@ -8,6 +8,7 @@
 import { HypernodeError, systemClock } from '@hypernode/core';
 import { registryArguments, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 import { Redis } from 'ioredis';
+import { maskRedisUrl, redisUrlProblem, refusal } from './redis-url';
 import * as scripts from './scripts';
 
 const checkBytes: typeof registryArguments.checkBytes = registryArguments.checkBytes;
@@ -33,12 +34,26 @@ export interface RedisRegistryOptions {
    * `REGISTRY_DOWN`; default 5000 ms. Also the connect timeout.
    */
   timeoutMs?: number;
+  /**
+   * How long `connect` may take in all (TCP, login, the first answer); default 10,000 ms. A server that accepts
+   * the TCP connection but does not answer as Redis does (RabbitMQ's port, say) fails `connect` after this long.
+   */
+  connectTimeoutMs?: number;
 }
+
+/** The default of {@link RedisRegistryOptions.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_TIMEOUT_MS = 5_000;
-const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const silent: RedisRegistryLogger = { info() {}, warn() {} };
+
+function milliseconds(option: string, value: unknown, example: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2 ** 31 - 1) {
+    throw new HypernodeError('INVALID_OPTIONS', `The Redis registry's ${option} must be a finite number above 0, got ${String(value)}; pass milliseconds, for example ${example}.`);
+  }
+  return value;
+}
 
 interface Endpoint {
   /** host:port (or socket path), never credentials. */
@@ -111,48 +126,70 @@ export class RedisRegistry implements Registry {
    */
   static async connect(options: RedisRegistryOptions): Promise<RedisRegistry> {
     const cluster: unknown = options?.cluster;
-    if (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)) {
-      throw new HypernodeError(
-        'INVALID_OPTIONS',
-        `The cluster name ${typeof cluster === 'string' ? `'${cluster}'` : String(cluster)} is not valid for the Redis registry; use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
-      );
-    }
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new HypernodeError('INVALID_OPTIONS', `The Redis registry's timeoutMs must be a finite number above 0, got ${String(timeoutMs)}; pass milliseconds, for example 5000.`);
-    }
+    registryArguments.checkClusterName(cluster, 'The cluster name for the Redis registry');
+    const timeoutMs = milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 5000);
+    const connectTimeoutMs = milliseconds('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 10000);
     const url = options.url ?? DEFAULT_URL;
+    const problem = redisUrlProblem(url);
+    if (problem) throw new HypernodeError('INVALID_OPTIONS', `The Redis URL ${problem}; pass one such as redis://127.0.0.1:6379 or redis://:password@host:6379/0.`);
     const where = endpoint(url);
     const logger = options.logger ?? silent;
+    let connecting = true;
+    let tcpOpen = false;
+    let lastError: Error | undefined;
     let reported = false;
     const client = new Redis(url, {
       lazyConnect: true,
       connectionName: `hypernode:${cluster}:registry`,
-      connectTimeout: timeoutMs,
+      connectTimeout: connectTimeoutMs,
       maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(50 * 2 ** (attempt - 1), 1_000),
     });
-    // ioredis reports every failed reconnect attempt; one line per outage is enough.
+    client.on('connect', () => {
+      tcpOpen = true;
+    });
+    // ioredis reports every failed reconnect attempt; one line per outage is enough. While connecting, the
+    // error goes into the rejection instead.
     client.on('error', (err: Error) => {
-      if (reported) return;
+      lastError = err;
+      if (connecting || reported) return;
       reported = true;
       logger.warn(`Redis at '${where.where}' (cluster '${cluster}') is unreachable: ${err.message}.`);
     });
     client.on('ready', () => {
       reported = false;
     });
-    try {
-      await client.connect();
-    } catch (err) {
+    const fail = (code: 'REGISTRY_DOWN' | 'INVALID_OPTIONS', why: string, cause?: unknown): HypernodeError => {
       client.disconnect();
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new HypernodeError(
+      return new HypernodeError(code, `Cannot connect to Redis at '${maskRedisUrl(url)}' for cluster '${cluster}': ${why}.`, { cause, details: { host: where.where, cluster } });
+    };
+    const deadline = Symbol('deadline');
+    let outcome: unknown;
+    try {
+      outcome = await Promise.race([client.connect(), new Promise((resolve) => setTimeout(resolve, connectTimeoutMs, deadline).unref())]);
+    } catch (err) {
+      const refused = refusal(lastError, url) ?? refusal(err as Error, url);
+      if (refused) throw fail('INVALID_OPTIONS', refused, lastError ?? err);
+      const reason = lastError?.message ?? (err instanceof Error ? err.message : String(err));
+      if (/Unknown RESP type|Protocol error/i.test(reason)) {
+        throw fail('REGISTRY_DOWN', `the server answered, but not in Redis's protocol (${reason}): is this a Redis port (6379 by default)? Fix the URL`, err);
+      }
+      throw fail('REGISTRY_DOWN', `${reason}; start it with 'redis-server --daemonize yes --port ${where.port}' or pass the right URL`, err);
+    } finally {
+      connecting = false;
+    }
+    if (outcome === deadline) {
+      throw fail(
         'REGISTRY_DOWN',
-        `Cannot connect to Redis at '${where.where}' for cluster '${cluster}' (${reason}); start it with 'redis-server --daemonize yes --port ${where.port}' or pass the right URL.`,
-        { cause: err, details: { host: where.where, cluster } },
+        tcpOpen
+          ? `no Redis reply within ${connectTimeoutMs} ms: is this a Redis port (6379 by default, not RabbitMQ's or another service's)? Fix the URL, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS)`
+          : `no TCP connection within ${connectTimeoutMs} ms: is the host reachable and Redis running? Fix the URL, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS)`,
       );
     }
-    return new RedisRegistry(client, { url, cluster, logger, timeoutMs }, where);
+    // ioredis reports a SELECT the server refused as an 'error' event and stays on database 0.
+    const refused = refusal(lastError, url);
+    if (refused) throw fail('INVALID_OPTIONS', refused, lastError);
+    return new RedisRegistry(client, { url, cluster, logger, timeoutMs, connectTimeoutMs }, where);
   }
 
   async addModuleVersion(name: string, module: ModuleSource): Promise<ModuleVersion> {

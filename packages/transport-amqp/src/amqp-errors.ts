@@ -13,6 +13,7 @@ export class AmqpErrors {
     private readonly cluster: string,
     private readonly url: string,
     private readonly host: string,
+    private readonly connectTimeoutMs: number,
   ) {}
 
   taken(what: string, name: string, role: string): HypernodeError {
@@ -31,9 +32,20 @@ export class AmqpErrors {
     return new HypernodeError('TRANSPORT_DOWN', `Could not consume from ${target} on RabbitMQ at ${this.host}: ${(err as Error).message}; check the broker's log.`, { cause: err });
   }
 
+  /** Connecting took longer than the deadline: the port accepts TCP but does not speak AMQP, or nothing answers at all. */
+  noHandshake(): HypernodeError {
+    return new HypernodeError(
+      'TRANSPORT_DOWN',
+      `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': no AMQP handshake within ${this.connectTimeoutMs} ms: is this a RabbitMQ port (5672 by default, not Redis's or another service's), and is the host reachable? Fix the url, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS) for a slow link.`,
+    );
+  }
+
   down(err: unknown): HypernodeError {
+    if (HypernodeError.is(err)) return err;
     const code = codeOf(err);
     const msg = (err as Error)?.message ?? String(err);
+    // amqplib's own socket timeout (the same deadline) when it fires first.
+    if (msg === 'connect ETIMEDOUT' && code === undefined) return this.noHandshake();
     const where = `RabbitMQ at '${maskUrl(this.url)}'`;
     const fix =
       code === 'ECONNREFUSED'

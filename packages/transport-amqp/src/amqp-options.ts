@@ -1,4 +1,6 @@
-import type { Clock } from '@hypernode/core';
+import { HypernodeError, systemClock, type Clock } from '@hypernode/core';
+import { registryArguments } from '@hypernode/core/runtime';
+import { amqpUrlProblem } from './amqp-url';
 
 /** Where {@link AmqpTransport} writes what operators should know (reconnections, dropped redeliveries). */
 export interface AmqpLogger {
@@ -10,7 +12,10 @@ export interface AmqpLogger {
 export interface AmqpTransportOptions {
   /** Broker URL; default `amqp://guest:guest@127.0.0.1:5672`. Its password is never logged. */
   url?: string;
-  /** Cluster name: every queue and exchange is named `hypernode.<cluster>.…`; `[A-Za-z0-9][A-Za-z0-9._-]{0,99}`. */
+  /**
+   * Cluster name: every queue and exchange is named `hypernode.<cluster>.…`; `[A-Za-z0-9][A-Za-z0-9_-]{0,99}`
+   * (no `.`, the separator of queue names, so that names of two clusters cannot collide).
+   */
   cluster: string;
   /** Default: `console` with a `[hypernode]` prefix. */
   logger?: AmqpLogger;
@@ -26,6 +31,12 @@ export interface AmqpTransportOptions {
    * `publish` drop it (counted, with a warning), `request` rejects with `MESSAGE_TOO_LARGE`.
    */
   maxFrameBytes?: number;
+  /**
+   * How long opening a connection (TCP, the AMQP handshake, the first channel) may take, on `connect` and on
+   * each reconnection attempt; default 10,000 ms. A server that accepts the TCP connection but does not speak
+   * AMQP (Redis's port, say) fails `connect` after this long with `TRANSPORT_DOWN` saying so.
+   */
+  connectTimeoutMs?: number;
   /** Time for request timeouts and reconnection backoff; default the system clock. */
   clock?: Clock;
   /**
@@ -34,4 +45,39 @@ export interface AmqpTransportOptions {
    * false to publish every frame through amqplib.
    */
   directPublish?: boolean;
+}
+
+/** The default of {@link AmqpTransportOptions.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** {@link AmqpTransportOptions} checked, with every default filled in. */
+export type ResolvedAmqpOptions = Required<Omit<AmqpTransportOptions, 'logger' | 'maxFrameBytes'>> & { logger: AmqpLogger; maxFrameBytes: number | undefined };
+
+/** Checks `options` (throwing `INVALID_OPTIONS` naming the bad one and the fix) and fills in the defaults. */
+export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpOptions {
+  const { cluster } = options;
+  registryArguments.checkClusterName(cluster);
+  const url = options.url ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const problem = amqpUrlProblem(url);
+  if (problem) throw new HypernodeError('INVALID_OPTIONS', `The RabbitMQ URL ${problem}; pass one such as amqp://user:password@host:5672.`);
+  const prefetch = options.prefetch ?? 1;
+  if (!Number.isInteger(prefetch) || prefetch < 1) {
+    throw new HypernodeError('INVALID_OPTIONS', `Prefetch ${prefetch} is not a positive integer; pass 1 or more.`);
+  }
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (typeof connectTimeoutMs !== 'number' || !Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0 || connectTimeoutMs > 2 ** 31 - 1) {
+    throw new HypernodeError('INVALID_OPTIONS', `connectTimeoutMs ${String(connectTimeoutMs)} is not valid; pass a number of milliseconds above 0, e.g. 10000.`);
+  }
+  return {
+    url,
+    cluster,
+    prefetch,
+    connectTimeoutMs,
+    logger: options.logger ?? { info: (m: string) => console.info(`[hypernode] ${m}`), warn: (m: string) => console.warn(`[hypernode] ${m}`) },
+    queueExpiresMs: options.queueExpiresMs ?? 60_000,
+    maxBufferedBytes: options.maxBufferedBytes ?? 64 << 20,
+    clock: options.clock ?? systemClock,
+    directPublish: options.directPublish ?? true,
+    maxFrameBytes: options.maxFrameBytes,
+  };
 }

@@ -18,23 +18,22 @@ import { connect as amqpConnect } from 'amqplib';
 import { Acks } from './acks';
 import { AmqpErrors, codeOf } from './amqp-errors';
 import { hostOf, withHeartbeat } from './amqp-url';
+import { withDeadline } from './deadline';
 import { DirectPublisher } from './direct-publish';
 import { FrameLimit } from './frame-limit';
 import { deleteTopology } from './topology';
 import { Outbox, type Outgoing } from './outbox';
 import { ERROR_HEADER, PendingRequests } from './requests';
 import type { Channel, ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
-import { HypernodeError, systemClock } from '@hypernode/core';
+import { HypernodeError } from '@hypernode/core';
 import type { Clock } from '@hypernode/core';
-import type { AmqpLogger, AmqpTransportOptions } from './amqp-options';
+import { resolveAmqpOptions, type AmqpLogger, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp-options';
 import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from '@hypernode/core/runtime';
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 const SERVE_PREFETCH = 16;
 const MAX_BACKOFF_MS = 5000;
 const CLOSE_FLUSH_MS = 5000;
-/** The cluster names the Redis registry accepts too, so one name serves both. */
-const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const noop = (): void => {};
 type Rec =
   | { kind: 'listen'; name: string; queue: string; handler: FrameHandler; prefetch: number; ch?: Channel; closed: boolean }
@@ -83,44 +82,37 @@ export class AmqpTransport implements Transport {
   /** Called once the outbox is empty or the connection is lost: `close()` waits for it. */
   private drained?: () => void;
 
-  private constructor(
-    private readonly url: string,
-    private readonly cluster: string,
-    private readonly logger: AmqpLogger,
-    private readonly prefetch: number,
-    private readonly expiresMs: number,
-    private readonly maxBufferedBytes: number,
-    private readonly clock: Clock,
-    private readonly directPublish: boolean,
-    maxFrameBytes: number | undefined,
-  ) {
-    this.limit = new FrameLimit(maxFrameBytes, logger, this.counters);
-    this.prefix = `hypernode.${cluster}.`;
+  private readonly url: string;
+  private readonly cluster: string;
+  private readonly logger: AmqpLogger;
+  private readonly prefetch: number;
+  private readonly expiresMs: number;
+  private readonly clock: Clock;
+  private readonly directPublish: boolean;
+  private readonly connectTimeoutMs: number;
+
+  private constructor(o: ResolvedAmqpOptions) {
+    ({ url: this.url, cluster: this.cluster, logger: this.logger, prefetch: this.prefetch, clock: this.clock, directPublish: this.directPublish } = o);
+    this.expiresMs = o.queueExpiresMs;
+    this.connectTimeoutMs = o.connectTimeoutMs;
+    this.limit = new FrameLimit(o.maxFrameBytes, o.logger, this.counters);
+    this.prefix = `hypernode.${o.cluster}.`;
     this.exchange = `${this.prefix}events`;
-    this.host = hostOf(url);
-    this.errors = new AmqpErrors(cluster, url, this.host);
-    this.outbox = new Outbox(maxBufferedBytes);
-    this.requests = new PendingRequests(clock, this.errors);
+    this.host = hostOf(o.url);
+    this.errors = new AmqpErrors(o.cluster, o.url, this.host, o.connectTimeoutMs);
+    this.outbox = new Outbox(o.maxBufferedBytes);
+    this.requests = new PendingRequests(o.clock, this.errors);
     this.connectionName = `${this.prefix}${process.pid}.${randomUUID().slice(0, 8)}`;
   }
 
   /**
-   * Connects to the broker and declares the cluster's events exchange. Rejects with `TRANSPORT_DOWN`
-   * (naming the host, never the password) when the broker cannot be reached or refuses the login; it
-   * does not retry a first connection.
+   * Connects to the broker and declares the cluster's events exchange. Rejects with `INVALID_OPTIONS` for a bad
+   * option (naming it), and with `TRANSPORT_DOWN` (naming the URL, never the password) when the broker cannot be
+   * reached, refuses the login, or does not complete the AMQP handshake within `connectTimeoutMs`; it does not
+   * retry a first connection.
    */
   static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
-    const { cluster } = options;
-    if (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)) {
-      throw new HypernodeError('INVALID_OPTIONS', `Cluster name '${String(cluster)}' is not valid; use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
-    }
-    const prefetch = options.prefetch ?? 1;
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new HypernodeError('INVALID_OPTIONS', `Prefetch ${prefetch} is not a positive integer; pass 1 or more.`);
-    }
-    const logger = options.logger ?? { info: (m: string) => console.info(`[hypernode] ${m}`), warn: (m: string) => console.warn(`[hypernode] ${m}`) };
-    const url = options.url ?? 'amqp://guest:guest@127.0.0.1:5672';
-    const t = new AmqpTransport(url, cluster, logger, prefetch, options.queueExpiresMs ?? 60_000, options.maxBufferedBytes ?? 64 << 20, options.clock ?? systemClock, options.directPublish ?? true, options.maxFrameBytes);
+    const t = new AmqpTransport(resolveAmqpOptions(options));
     try {
       await t.open();
     } catch (err) {
@@ -226,7 +218,7 @@ export class AmqpTransport implements Transport {
    * Meant for tests' cleanup; works after {@link close}. Frames still queued there are lost.
    */
   async deleteClusterTopology(): Promise<void> {
-    await deleteTopology(this.url, this.errors, [...this.declaredQueues], this.exchange);
+    await deleteTopology(this.url, this.errors, [...this.declaredQueues], this.exchange, this.connectTimeoutMs);
   }
 
   // ---- publishing -------------------------------------------------------------------------------------
@@ -416,7 +408,9 @@ export class AmqpTransport implements Transport {
 
   /** Opens a connection, the publisher channel and every consumer; on failure closes what it opened. */
   private async open(): Promise<void> {
-    const conn = await amqpConnect(withHeartbeat(this.url), { noDelay: true, clientProperties: { connection_name: this.connectionName } });
+    // amqplib's `timeout` ends a socket that stays silent that long; the deadline bounds the whole opening.
+    const opening = amqpConnect(withHeartbeat(this.url), { noDelay: true, timeout: this.connectTimeoutMs, clientProperties: { connection_name: this.connectionName } });
+    const conn = await withDeadline(opening, this.connectTimeoutMs, this.clock, () => this.errors.noHandshake(), (late) => void late.close().catch(noop));
     conn.on('error', noop);
     conn.on('close', (err?: Error) => {
       if (this.conn === conn) this.lose(err);

@@ -32,3 +32,20 @@ export function withHeartbeat(url: string): string {
     return url;
   }
 }
+
+/**
+ * What is wrong with a RabbitMQ URL, as the end of a sentence that starts with "The RabbitMQ URL" (password
+ * masked), or undefined when it is usable: not empty, parsable, `amqp:` or `amqps:`, with a host and a valid port.
+ */
+export function amqpUrlProblem(url: string): string | undefined {
+  if (typeof url !== 'string' || url.trim() === '') return 'is empty';
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `'${url.replace(/\/\/[^@/]*@/, '//***@')}' cannot be parsed as a URL`;
+  }
+  if (u.protocol !== 'amqp:' && u.protocol !== 'amqps:') return `'${maskUrl(url)}' has the scheme '${u.protocol}'; RabbitMQ URLs start with amqp:// or amqps://`;
+  if (!u.hostname) return `'${maskUrl(url)}' names no host`;
+  return undefined;
+}

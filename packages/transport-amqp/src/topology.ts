@@ -6,8 +6,8 @@ import type { AmqpErrors } from './amqp-errors';
 const noop = (): void => {};
 
 /** Deletes `queues` and `exchange` over a connection of its own to `url`; a missing one is skipped. */
-export async function deleteTopology(url: string, errors: AmqpErrors, queues: string[], exchange: string): Promise<void> {
-  const conn = await amqpConnect(url).catch((err: unknown) => {
+export async function deleteTopology(url: string, errors: AmqpErrors, queues: string[], exchange: string, timeoutMs: number): Promise<void> {
+  const conn = await amqpConnect(url, { timeout: timeoutMs }).catch((err: unknown) => {
     throw errors.down(err);
   });
   conn.on('error', noop);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { HypernodeError, type LoadedModule } from '@hypernode/core';
 import type { ClusterClient } from '@hypernode/daemon';
-import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
+import { clusterOptions, once, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
 import { terminalIo, type CommandIo } from '../command-io';
 import { displayPath, oneLine, shortHash } from '../format';
 import { toJson } from '../json';
@@ -10,6 +10,8 @@ import { toJson } from '../json';
 /** The options of `hypernode-cli load` (and `reload`), as parsed. */
 export interface LoadOptions extends ClusterOptions {
   files: string[];
+  /** Store a module even when a module of its name is loaded from another file (`load --replace`; `reload` always does). */
+  replace?: boolean;
 }
 
 /** One module stored by {@link loadFiles}, with what it replaced. */
@@ -26,6 +28,10 @@ export function loadOptions(yargs: Argv): Argv<LoadOptions> {
     yargs.positional('files', { type: 'string', array: true, demandOption: true, describe: 'Module files (TypeScript or JavaScript), loaded in order' }),
     'How long to wait for the cluster daemon, in ms (default 30000)',
   )
+    .option('replace', {
+      type: 'boolean',
+      describe: 'Store a module even when a module of its name is loaded from another file (its running processes switch to this code); without it such a load is refused',
+    })
     .example('$0 load examples/http-server/http-server.ts examples/http-server/http-server-request-handler.ts', 'Bundle both files here and store their modules in cluster default')
     .strict() as unknown as Argv<LoadOptions>;
 }
@@ -34,16 +40,17 @@ export function loadOptions(yargs: Argv): Argv<LoadOptions> {
  * Bundles each file here and stores its modules in the cluster, in order. The cluster daemon evaluates each
  * module and constructs it once before storing anything of a file. Stops at the first file that fails to
  * bundle, evaluate or construct, rejecting with an error naming that file (the files before it stay loaded;
- * the cluster keeps running). Loading code identical to the latest version stores nothing new.
+ * the cluster keeps running). Loading code identical to the latest version stores nothing new. Unless `replace`,
+ * a file defining a module of the same name as one loaded from another file is refused (`MODULE_INVALID`).
  */
-export async function loadFiles(client: ClusterClient, files: string[], io: CommandIo, announce: (m: StoredModule) => void): Promise<StoredModule[]> {
+export async function loadFiles(client: ClusterClient, files: string[], io: CommandIo, announce: (m: StoredModule) => void, replace = false): Promise<StoredModule[]> {
   const before = new Map((await client.modules()).map((m) => [m.name, m.version]));
   const stored: StoredModule[] = [];
   for (const file of files) {
     io.progress(`bundling ${file}`);
     let loaded: LoadedModule[];
     try {
-      loaded = await client.load(file);
+      loaded = await client.load(file, { replace });
     } catch (err) {
       throw namingFile(err, file);
     }
@@ -73,9 +80,15 @@ export function loadedLine(m: StoredModule): string {
 /** `hypernode-cli load <files...>`: bundles each file here and stores its modules in the cluster. */
 export async function load(options: LoadOptions, io: CommandIo = terminalIo(options)): Promise<number> {
   const stored = await withCluster(options, timeoutMs(options, 30_000), (client) =>
-    loadFiles(client, options.files, io, (m) => {
-      if (!options.json) io.out(loadedLine(m));
-    }),
+    loadFiles(
+      client,
+      options.files,
+      io,
+      (m) => {
+        if (!options.json) io.out(loadedLine(m));
+      },
+      once('--replace', options.replace) === true,
+    ),
   );
   if (options.json) io.out(toJson(stored.map(({ file: _file, ...m }) => m)));
   return 0;

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Argv } from 'yargs';
-import type { ClusterStatus } from '@hypernode/daemon';
+import { plural, processes as processCount, type ClusterStatus } from '@hypernode/daemon';
 import { CliError } from '../cli-error';
 import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
 import { terminalIo, type CommandIo } from '../command-io';
@@ -44,7 +44,7 @@ export async function nodesRemove(options: NodesRemoveOptions, io: CommandIo = t
       );
     }
     const start = drainOf(before, node);
-    io.progress(`draining node '${node}': ${start.workers.length} workers with ${start.processes} processes`);
+    io.progress(`draining node '${node}': ${plural(start.workers.length, 'worker')} with ${processCount(start.processes)}`);
     await client.removeNode(node);
     const deadline = Date.now() + waitMs;
     let last = '';
@@ -52,12 +52,12 @@ export async function nodesRemove(options: NodesRemoveOptions, io: CommandIo = t
       const now = await client.status();
       const left = drainOf(now, node);
       if (!now.nodes.some((n) => n.id === node) && left.workers.length === 0) break;
-      const line = `draining node '${node}': ${left.workers.length} workers, ${left.processes} processes left`;
+      const line = `draining node '${node}': ${plural(left.workers.length, 'worker')}, ${processCount(left.processes)} left`;
       if (line !== last) io.progress(line);
       last = line;
       if (Date.now() > deadline) {
         throw new CliError(
-          `Node '${node}' has not left cluster '${cluster}' within ${waitMs} ms of being asked to drain (${left.workers.length} workers, ${left.processes} processes left); see its log, or wait longer with --timeout.`,
+          `Node '${node}' has not left cluster '${cluster}' within ${waitMs} ms of being asked to drain (${plural(left.workers.length, 'worker')}, ${processCount(left.processes)} left); see its log, or wait longer with --timeout.`,
         );
       }
       await delay(POLL_MS);
@@ -66,7 +66,7 @@ export async function nodesRemove(options: NodesRemoveOptions, io: CommandIo = t
     return { node, workers: start.workers, processes: start.processes };
   });
   if (options.json) io.out(toJson(result));
-  else io.out(`removed node '${node}': ${result.workers.length} workers stopped, ${result.processes} processes ended`);
+  else io.out(`removed node '${node}': ${plural(result.workers.length, 'worker')} stopped, ${processCount(result.processes)} ended`);
   return 0;
 }
 

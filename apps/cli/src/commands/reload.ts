@@ -31,7 +31,8 @@ export interface ReloadedModule extends Omit<StoredModule, 'file'> {
  */
 export async function reload(options: ReloadOptions, io: CommandIo = terminalIo(options)): Promise<number> {
   const reloaded = await withCluster(options, timeoutMs(options, 30_000), async (client) => {
-    const stored = await loadFiles(client, options.files, io, () => undefined);
+    // A reload replaces on purpose, even a module loaded from another file.
+    const stored = await loadFiles(client, options.files, io, () => undefined, true);
     const ps = await client.ps();
     return stored.map(({ file: _file, ...m }): ReloadedModule => ({ ...m, processes: ps.filter((p) => p.module === m.name).length }));
   });

@@ -4,6 +4,7 @@ import { CliError } from '../cli-error';
 import { CliRoot, type TopLevelExit, type WatchMessage } from '../cli-root';
 import { displayPath, formatReason, isCleanExit } from '../format';
 import { watchStopSignals } from '../signals';
+import { plural } from '@hypernode/daemon';
 
 /** The options of `hypernode-cli run`, as parsed. */
 export interface RunOptions {
@@ -110,7 +111,7 @@ export async function run(options: RunOptions, io: RunIo = defaultIo): Promise<n
   };
   try {
     cluster = await createCluster({ workers, root: CliRoot, logger: io.logger });
-    io.out(`hypernode-cli: embedded cluster '${cluster.name}' with ${cluster.workerIds.length} workers`);
+    io.out(`hypernode-cli: embedded cluster '${cluster.name}' with ${plural(cluster.workerIds.length, 'worker')}`);
     const fromFiles: LoadedModule[] = [];
     for (const file of options.files) {
       if (signals.received) break;

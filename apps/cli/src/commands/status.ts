@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { ClusterStatus } from '@hypernode/daemon';
+import { plural, type ClusterStatus } from '@hypernode/daemon';
 import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
 import { terminalIo, type CommandIo } from '../command-io';
 import { formatBytes, formatDuration } from '../format';
@@ -82,8 +82,4 @@ function stallLines(s: ClusterStatus, now: number): string[] {
     }
   }
   return out.length ? ['', ...out] : out;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }

@@ -4,6 +4,7 @@ import { CliError } from '../cli-error';
 import { clusterOptions, once, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
 import { terminalIo, type CommandIo } from '../command-io';
 import { toJson } from '../json';
+import { plural } from '@hypernode/daemon';
 
 /** The options of `hypernode-cli workers add`, as parsed. */
 export interface WorkersAddOptions extends ClusterOptions {
@@ -73,7 +74,7 @@ export async function workersAdd(options: WorkersAddOptions, io: CommandIo = ter
     const down = added.filter((id) => !live.has(id));
     if (down.length > 0) {
       throw new CliError(
-        `${down.length} of the ${n} workers started on node '${node}' of cluster '${cluster}' did not come up (${down.join(', ')}); the node daemon restarts them with backoff under new ids: see its log, then 'hypernode-cli status'.`,
+        `${down.length} of the ${plural(n, 'worker')} started on node '${node}' of cluster '${cluster}' did not come up (${down.join(', ')}); the node daemon restarts them with backoff under new ids: see its log, then 'hypernode-cli status'.`,
       );
     }
     added.forEach(joined);

@@ -3,6 +3,7 @@ import { CliError } from '../cli-error';
 import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
 import { terminalIo, type CommandIo } from '../command-io';
 import { toJson } from '../json';
+import { processes as processCount } from '@hypernode/daemon';
 
 /** The options of `hypernode-cli workers remove`, as parsed. */
 export interface WorkersRemoveOptions extends ClusterOptions {
@@ -35,7 +36,7 @@ export async function workersRemove(options: WorkersRemoveOptions, io: CommandIo
       );
     }
     const processes = worker.stats?.processes ?? worker.load?.processes ?? 0;
-    io.progress(`stopping worker '${id}'${worker.node ? ` of node '${worker.node}'` : ''}: ending its ${processes} processes`);
+    io.progress(`stopping worker '${id}'${worker.node ? ` of node '${worker.node}'` : ''}: ending its ${processCount(processes)}`);
     if (!(await client.removeWorker(id))) {
       throw new CliError(`Node '${worker.node}' does not know worker '${id}' any more (it exited meanwhile?); see 'hypernode-cli status'.`);
     }
@@ -43,6 +44,6 @@ export async function workersRemove(options: WorkersRemoveOptions, io: CommandIo
     return { worker: id, node: worker.node, processes };
   });
   if (options.json) io.out(toJson(result));
-  else io.out(`removed worker '${id}': ${result.processes} processes ended`);
+  else io.out(`removed worker '${id}': ${processCount(result.processes)} ended`);
   return 0;
 }

@@ -1,0 +1,29 @@
+/** Where a daemon finds RabbitMQ when neither `--amqp-url` nor `HYPERNODE_AMQP_URL` is given. */
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** Where a daemon finds Redis when neither `--redis-url` nor `HYPERNODE_REDIS_URL` is given. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The cluster name when neither `--cluster` nor `HYPERNODE_CLUSTER` is given. */
+export const DEFAULT_CLUSTER = 'default';
+/** How long connecting to RabbitMQ or Redis may take when neither `--connect-timeout` nor `HYPERNODE_CONNECT_TIMEOUT_MS` is given. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** A URL with its password replaced by `***`, safe for logs, errors and `--help`. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+/** `host:port` of a URL, for messages. */
+export function hostOf(url: string, defaultPort: number): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || defaultPort}`;
+  } catch {
+    return '<unparsable url>';
+  }
+}
