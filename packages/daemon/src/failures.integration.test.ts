@@ -7,17 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster } from './connect-cluster';
 import { describeWithOwnServers, startOwnRabbit, type OwnRabbit } from './own-servers';
-import { dropBrokerConnections, eventually, repoPath, startClusterProcess, testClusterPerTest, type TestCluster, type TestClusterOptions } from './test-support';
+import { dropBrokerConnections, eventually, repoPath, startClusterProcess, testClusterPerTest, watcherAcross, workerOf, type TestCluster, type TestClusterOptions } from './test-support';
 
 const { start } = testClusterPerTest();
 
 // A placement cost far above any event-loop delay: each spawn makes its worker the costlier one until its next
 // load report, so a burst of children alternates between the workers however busy the machine is.
 const spreadEvenly: TestClusterOptions = { nodeArgs: ['--placement-cost', '100000'] };
-
-function workerOf(name: string): string {
-  return name.slice(0, name.indexOf(':'));
-}
 
 /**
  * Runs `outage` under a cluster (on the private broker `rabbit`) with a running counter, waits until every
@@ -49,21 +45,6 @@ async function survivesBrokerOutage(rabbit: OwnRabbit, outage: (t: TestCluster) 
   t.client.send(counter, { type: 'INC' });
   expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 2 });
   inbox.close();
-}
-
-/**
- * Spawns a Watcher on worker `a` with 10 children spread by the scheduler; resolves once it reported their
- * names, with those placed on worker `b` (at least one).
- */
-async function watcherAcross(t: TestCluster, a: string, b: string) {
-  await t.client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
-  await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
-  const inbox = t.client.inbox();
-  await t.client.spawn('Watcher', { children: 10, notify: inbox.name }, { worker: a });
-  const { names } = (await inbox.receive(30_000)).message as { names: string[] };
-  const onB = names.filter((n) => workerOf(n) === b).sort();
-  expect(onB.length).toBeGreaterThan(0);
-  return { inbox, names, onB };
 }
 
 type ChildExit = { type: 'CHILD_EXIT'; child: string; err: { name?: string; code?: string; message?: string } | string };

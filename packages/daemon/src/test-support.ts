@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RedisRegistry } from '@hypernode/registry-redis';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import { DEFAULT_AMQP_URL, DEFAULT_REDIS_URL } from './config';
 
@@ -276,4 +276,24 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
     await stop();
     throw err;
   }
+}
+
+/** The worker part of a process name (`w2` of `w2:w1.5f`). */
+export function workerOf(name: string): string {
+  return name.slice(0, name.indexOf(':'));
+}
+
+/**
+ * Spawns a Watcher on worker `a` with 10 Idle children spread by the scheduler; resolves once it reported their
+ * names, with those placed on worker `b` (at least one).
+ */
+export async function watcherAcross(t: TestCluster, a: string, b: string) {
+  await t.client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
+  await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
+  const inbox = t.client.inbox();
+  await t.client.spawn('Watcher', { children: 10, notify: inbox.name }, { worker: a });
+  const { names } = (await inbox.receive(30_000)).message as { names: string[] };
+  const onB = names.filter((n) => workerOf(n) === b).sort();
+  expect(onB.length).toBeGreaterThan(0);
+  return { inbox, names, onB };
 }

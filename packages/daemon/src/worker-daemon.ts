@@ -299,12 +299,16 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.runtime.halt();
     this.heartbeat.stop();
     this.watch.stop();
-    this.stopping = this.leaveFenced(why).finally(() => this.resolveStopped());
+    this.stopping = this.leave(`it fenced itself: ${why}`).finally(() => {
+      this.endIsolation();
+      this.resolveStopped();
+    });
   }
 
-  private async leaveFenced(why: string): Promise<void> {
+  /** Leaves the cluster: no more admin requests, every worker told at once that nothing lives here, connections closed. */
+  private async leave(lostBecause: string): Promise<void> {
     await this.server?.close().catch(() => undefined);
-    this.adapters.transport.publish(workerLostEvent(this.id, `it fenced itself: ${why}`));
+    this.adapters.transport.publish(workerLostEvent(this.id, lostBecause));
     await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
     await this.runtime.close();
     await this.adapters.transport.close().catch(() => undefined);
@@ -331,13 +335,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
         `worker '${this.id}': ${processes(this.runtime.stats().processes)} did not finish processWillExit within ${this.stopTimeoutMs} ms; stopping anyway (their parents learn it as WORKER_LOST)`,
       );
     }
-    await this.server?.close().catch(() => undefined);
     // Tell everyone at once (rather than after the heartbeat expires) that nothing lives here any more.
-    this.adapters.transport.publish(workerLostEvent(this.id, `it was stopped: ${why}`));
-    await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
-    await this.runtime.close();
-    await this.adapters.transport.close().catch(() => undefined);
-    await this.adapters.registry.close().catch(() => undefined);
+    await this.leave(`it was stopped: ${why}`);
     this.logger.info(`worker '${this.id}' stopped`);
   }
 }

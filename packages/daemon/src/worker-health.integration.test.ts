@@ -5,27 +5,11 @@
  * replaced. In both, parents on the other worker are told WORKER_LOST. Each test gets its own cluster.
  */
 import { describe, expect, it } from 'vitest';
-import { eventually, repoPath, testClusterPerTest, type TestCluster } from './test-support';
+import { eventually, repoPath, testClusterPerTest, watcherAcross, workerOf, type TestCluster } from './test-support';
 
 const { start } = testClusterPerTest();
 
 type ChildExit = { type: 'CHILD_EXIT'; child: string; err: { name?: string; code?: string; message?: string } | string };
-
-function workerOf(name: string): string {
-  return name.slice(0, name.indexOf(':'));
-}
-
-/** Spawns a Watcher on `a` with 10 Idle children spread over both workers; resolves with those on `b` (at least one). */
-async function childrenOn(t: TestCluster, a: string, b: string) {
-  await t.client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
-  await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
-  const inbox = t.client.inbox();
-  await t.client.spawn('Watcher', { children: 10, notify: inbox.name }, { worker: a });
-  const { names } = (await inbox.receive(30_000)).message as { names: string[] };
-  const onB = names.filter((n) => workerOf(n) === b).sort();
-  expect(onB.length).toBeGreaterThan(0);
-  return { inbox, onB };
-}
 
 /** Receives one CHILD_EXIT per name of `onB`, each a WORKER_LOST naming worker `b`. */
 async function expectWorkerLost(t: TestCluster, inbox: { receive(ms: number): Promise<{ message: unknown }> }, onB: string[], b: string) {
@@ -53,7 +37,7 @@ describe('worker health on a real cluster', { timeout: 180_000 }, () => {
   it('a worker stopped (SIGSTOP) past its member TTL is declared lost; woken (SIGCONT), it fences itself, exits 75 and is replaced', async () => {
     const t = await start([{ id: 'n1', workers: 2 }], { nodeArgs: [...spread, '--stall-limit', '300000'] });
     const [a, b] = t.workers.get('n1')!;
-    const { inbox, onB } = await childrenOn(t, a!, b!);
+    const { inbox, onB } = await watcherAcross(t, a!, b!);
     const pid = (await t.client.status()).workers.find((w) => w.id === b)!.pid!;
     const node = t.nodes.get('n1')!;
     const mark = node.lines.length;
@@ -80,7 +64,7 @@ describe('worker health on a real cluster', { timeout: 180_000 }, () => {
   it('a worker stuck in an endless loop is killed at the stall limit, announced lost and replaced', async () => {
     const t = await start([{ id: 'n1', workers: 2 }], { nodeArgs: [...spread, '--stall-limit', '3000'] });
     const [a, b] = t.workers.get('n1')!;
-    const { inbox, onB } = await childrenOn(t, a!, b!);
+    const { inbox, onB } = await watcherAcross(t, a!, b!);
     await t.client.load(repoPath('packages/daemon/test-fixtures/spinner.ts'));
     const spinner = await t.client.spawn('Spinner', {}, { worker: b });
     const pid = (await t.client.status()).workers.find((w) => w.id === b)!.pid!;
