@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { psLines } from './commands/ps';
+import { psLines, stalledWorkerLines } from './commands/ps';
 import { statusLines } from './commands/status';
 import { treeLines } from './commands/tree';
 import { parseJsonArgument, toJson } from './json';
@@ -137,6 +137,16 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
 });
 
 describe('output formats', () => {
+  it('ps names on stderr each worker its node reports stalled, whose processes it cannot list', () => {
+    const workers = [
+      { id: 'w1', stalledForMs: null },
+      { id: 'w2', stalledForMs: 12_000 },
+    ] as unknown as Parameters<typeof stalledWorkerLines>[0]['workers'];
+    expect(stalledWorkerLines({ workers })).toEqual([
+      "worker 'w2' is stalled (silent for 12s, its event loop blocked): its processes are not listed; see 'hypernode-cli status'",
+    ]);
+  });
+
   it('aligns table columns on the widest cell, shows a missing value as -, and leaves no trailing blanks', () => {
     expect(table(['NAME', 'N', 'NOTE'], [['a', 1, null], ['longer', 22, 'x']])).toEqual(['NAME    N   NOTE', 'a       1   -', 'longer  22  x']);
   });

@@ -4,6 +4,8 @@ import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../
 import { terminalIo, type CommandIo } from '../command-io';
 import { toJson } from '../json';
 import { table } from '../table';
+import { formatDuration } from '../format';
+import type { ClusterStatus } from '@hypernode/daemon';
 
 /** The options of `hypernode-cli ps`, as parsed. */
 export type PsOptions = ClusterOptions;
@@ -18,13 +20,25 @@ export function psOptions(yargs: Argv): Argv<PsOptions> {
 
 /**
  * `hypernode-cli ps`: every process of the cluster, the root first. Processes of a worker that did not
- * answer in time are missing from the list.
+ * answer in time are missing from the list; a worker its node reports stalled (its event loop blocked) is
+ * named on stderr, since its processes cannot be listed while it is.
  */
 export async function ps(options: PsOptions, io: CommandIo = terminalIo(options)): Promise<number> {
-  const list = await withCluster(options, timeoutMs(options, 10_000), (client) => client.ps());
+  const { list, status } = await withCluster(options, timeoutMs(options, 10_000), async (client) => {
+    const [list, status] = await Promise.all([client.ps(), client.status()]);
+    return { list, status };
+  });
   if (options.json) io.out(toJson(list));
   else for (const line of psLines(list)) io.out(line);
+  for (const line of stalledWorkerLines(status)) io.err(line);
   return 0;
+}
+
+/** A line per worker its node reports stalled: its processes are missing from `ps`. */
+export function stalledWorkerLines(status: Pick<ClusterStatus, 'workers'>): string[] {
+  return status.workers
+    .filter((w) => w.stalledForMs != null)
+    .map((w) => `worker '${w.id}' is stalled (silent for ${formatDuration(w.stalledForMs!)}, its event loop blocked): its processes are not listed; see 'hypernode-cli status'`);
 }
 
 /** The human form of the process list; a process's registered names follow its name in brackets. */
