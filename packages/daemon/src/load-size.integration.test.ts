@@ -26,7 +26,7 @@ describe('load of a module over the broker message limit', () => {
       const err = await client.load(file).catch((e: unknown) => e);
       expect(HypernodeError.is(err, 'MODULE_LOAD_FAILED')).toBe(true);
       expect((err as Error).message).toMatch(
-        new RegExp(`^Cannot load '${file}': its bundled code \\(Big\\) makes an upload of 1\\.9 MiB \\(\\d+ bytes\\), over the broker's message limit of 1\\.0 MiB \\(1048576 bytes\\) \\(RabbitMQ's max_message_size\\), so nothing was sent`),
+        new RegExp(`^Cannot load '${file}': its bundled code \\(Big\\) makes an upload of 1\\.9 MiB \\(\\d+ bytes\\), over the message limit of 1\\.0 MiB \\(1048576 bytes\\) \\(RabbitMQ's max_message_size\\), so nothing was sent`),
       );
     } finally {
       await client.stop();
