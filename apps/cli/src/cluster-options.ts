@@ -21,6 +21,8 @@ export interface ClusterOptions {
   /** `--redis-url`, or its alias `--redis`. */
   redisUrl?: string;
   connectTimeout?: number;
+  /** `--max-message-bytes`: the largest message to a worker, and the largest module upload. */
+  maxMessageBytes?: number;
   timeout?: number;
   json?: boolean;
   progress?: boolean;
@@ -59,10 +61,15 @@ export function clusterOptions<T>(yargs: Argv<T>, timeoutHelp = 'How long to wai
       requiresArg: true,
       describe: `How long connecting to RabbitMQ or Redis may take, in ms; env HYPERNODE_CONNECT_TIMEOUT_MS (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     })
+    .option('max-message-bytes', {
+      type: 'number',
+      requiresArg: true,
+      describe: `The largest message sent to a worker and the largest module upload, in bytes; set it as the daemons have it, and at most RabbitMQ's max_message_size (16 MiB by default in RabbitMQ 4); env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? '64 MiB for messages, 128 MiB for uploads'})`,
+    })
     .option('timeout', { type: 'number', requiresArg: true, describe: timeoutHelp })
     .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
     .option('progress', { type: 'boolean', describe: 'Report progress on stderr even when it is not a terminal' })
-    .group(['cluster', 'amqp-url', 'redis-url', 'connect-timeout', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
+    .group(['cluster', 'amqp-url', 'redis-url', 'connect-timeout', 'max-message-bytes', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
     .epilogue(
       "Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps). Unless --cluster names it, the cluster in use is printed on stderr.",
     ) as unknown as Argv<T & ClusterOptions>;
@@ -84,6 +91,22 @@ export function connectionSettings(options: ClusterOptions, env: Env = process.e
     },
     env,
   );
+}
+
+/**
+ * `--max-message-bytes`, else `HYPERNODE_MAX_MESSAGE_BYTES`, else undefined (the client's defaults). Throws a
+ * `CliError` naming the flag or variable for a value that is not a whole number of bytes from 1024 to 512 MiB.
+ */
+export function maxMessageBytes(options: ClusterOptions, env: Env = process.env): number | undefined {
+  const flag = once('--max-message-bytes', options.maxMessageBytes);
+  const raw: string | number | undefined = flag ?? env.HYPERNODE_MAX_MESSAGE_BYTES;
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'number' ? raw : raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isInteger(value) || value < 1024 || value > 512 * 1024 * 1024) {
+    const name = flag !== undefined ? '--max-message-bytes' : 'HYPERNODE_MAX_MESSAGE_BYTES';
+    throw new CliError(`${name} '${String(raw)}' is not valid; give a whole number of bytes from 1024 to 536870912 (512 MiB), at most RabbitMQ's max_message_size.`);
+  }
+  return value;
 }
 
 /** The cluster name in force: `--cluster`, else `HYPERNODE_CLUSTER`, else `default` (checked, see {@link connectionSettings}). */
@@ -121,9 +144,17 @@ export async function withCluster<T>(
   notice: (line: string) => void = (line) => console.error(line),
 ): Promise<T> {
   const conn = connectionSettings(options);
+  const maxBytes = maxMessageBytes(options);
   const { cluster } = conn;
   try {
-    const client = await connectCluster({ cluster, amqp: conn.amqpUrl, redis: conn.redisUrl, connectTimeoutMs: conn.connectTimeoutMs, timeoutMs: adminTimeoutMs });
+    const client = await connectCluster({
+      cluster,
+      amqp: conn.amqpUrl,
+      redis: conn.redisUrl,
+      connectTimeoutMs: conn.connectTimeoutMs,
+      timeoutMs: adminTimeoutMs,
+      ...(maxBytes !== undefined ? { maxMessageBytes: maxBytes } : {}),
+    });
     try {
       const result = await use(client, cluster);
       if (conn.clusterFrom !== 'flag') notice(`hypernode-cli: ${describeCluster(conn)}`);
