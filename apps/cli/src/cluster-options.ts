@@ -11,6 +11,7 @@ import {
   type ClusterClient,
   type ResolvedConnection,
 } from '@hypernode/daemon';
+import { MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 import { CliError } from './cli-error';
 
 /** The options every command that talks to a running cluster takes, as parsed. */
@@ -102,9 +103,9 @@ export function maxMessageBytes(options: ClusterOptions, env: Env = process.env)
   const raw: string | number | undefined = flag ?? env.HYPERNODE_MAX_MESSAGE_BYTES;
   if (raw === undefined) return undefined;
   const value = typeof raw === 'number' ? raw : raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isInteger(value) || value < 1024 || value > 512 * 1024 * 1024) {
+  if (!Number.isInteger(value) || value < MIN_MAX_MESSAGE_BYTES || value > MAX_MAX_MESSAGE_BYTES) {
     const name = flag !== undefined ? '--max-message-bytes' : 'HYPERNODE_MAX_MESSAGE_BYTES';
-    throw new CliError(`${name} '${String(raw)}' is not valid; give a whole number of bytes from 1024 to 536870912 (512 MiB), at most RabbitMQ's max_message_size.`);
+    throw new CliError(`${name} '${String(raw)}' is not valid; give a whole number of bytes from ${MIN_MAX_MESSAGE_BYTES} to ${MAX_MAX_MESSAGE_BYTES} (512 MiB), at most RabbitMQ's max_message_size.`);
   }
   return value;
 }

@@ -74,7 +74,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   private readonly router: FrameRouter;
   private readonly prefetch: number;
   private readonly loadHint: string;
-  /** Whose turn it is, and runs of the loop that blocked the event loop (turn-watch.ts). */ protected readonly watch: TurnWatch;
+  /** Whose turn it is, and runs of the loop that blocked the event loop (turn-watch.ts). */
+  protected readonly watch: TurnWatch;
 
   constructor(options: WorkerOptions) {
     if (!options.id || options.id.includes(':')) {
@@ -286,6 +287,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     }
     processScope.enterWith(undefined);
     this.watch.runEnded(runq, first, this.runqHead);
+    // The records stay in the queue until the watch has read them; then the queue lets go of them.
+    runq.fill(undefined as unknown as ProcRecord, first, this.runqHead);
     if (this.runqHead >= runq.length) {
       runq.length = 0;
       this.runqHead = 0;

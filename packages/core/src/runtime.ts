@@ -57,3 +57,6 @@ export * as registryArguments from './registry-arguments';
 export { ClusterBase, listLoadedModules, moduleNotLoadedMessage } from './cluster-base';
 export { checkSameOrigin, DISTRIBUTED_LOAD_HINT } from './loaded-modules';
 export type { ClusterBaseOptions } from './cluster-base';
+
+// How adapters and daemons show a URL (password masked).
+export { hostOf, maskUrl } from './url-text';

@@ -78,8 +78,8 @@ export class TurnWatch {
   }
 
   /**
-   * A run of the loop ended, having run the turns of `runq[first..end)`; clears those slots (so ended records
-   * are not kept alive) and reports the run when it took at least `stallWarnMs`.
+   * A run of the loop ended, having run the turns of `runq[first..end)`; reports the run when it took at least
+   * `stallWarnMs`. The caller clears those slots afterwards.
    */
   runEnded(runq: (ProcRecord | undefined)[], first: number, end: number): void {
     this.turn = null;
@@ -87,7 +87,6 @@ export class TurnWatch {
     const ms = now - this.runStartedAt;
     if (ms >= this.stallWarnMs) this.report(ms, now, runq, first, end);
     if (now - this.leaseAt >= this.leaseMs) this.expire(now);
-    runq.fill(undefined, first, end);
   }
 
   private expire(now: number): void {

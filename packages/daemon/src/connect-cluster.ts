@@ -15,7 +15,7 @@ import {
   type SpawnedName,
   type WorkerStats,
 } from '@hypernode/core';
-import { bundleModuleFile, ClusterBase, createWorkerRuntime, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
+import { bundleModuleFile, ClusterBase, createWorkerRuntime, formatBytes, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
 import { connectAdapters, type Adapters } from './adapters';
 import type { Connection } from './config';
 import { resolveConnection, type SettingLabels } from './settings';
@@ -110,10 +110,6 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
 /** RabbitMQ 3.x's default `max_message_size`: what `load` checks an upload against when no limit is given. */
 const BROKER_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes)`;
-}
-
 /** A client of a distributed cluster (see {@link connectCluster}): admin commands through the cluster daemon. */
 class RemoteCluster extends ClusterBase implements ClusterClient {
   readonly root = ROOT_NAME;
@@ -178,7 +174,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     if (bytes > limit) {
       throw new HypernodeError(
         'MODULE_LOAD_FAILED',
-        `Cannot load '${source}': its bundled code (${uploads.map((m) => m.name).join(', ')}) makes an upload of ${mib(bytes)}, over the message limit of ${mib(limit)} (RabbitMQ's max_message_size), so nothing was sent; keep large data out of the module's code (read it at run time), or raise max_message_size in rabbitmq.conf and connectCluster's maxMessageBytes.`,
+        `Cannot load '${source}': its bundled code (${uploads.map((m) => m.name).join(', ')}) makes an upload of ${formatBytes(bytes)}, over the message limit of ${formatBytes(limit)} (RabbitMQ's max_message_size), so nothing was sent; keep large data out of the module's code (read it at run time), or raise max_message_size in rabbitmq.conf and connectCluster's maxMessageBytes.`,
         { details: { bytes, limit } },
       );
     }

@@ -7,23 +7,4 @@ export const DEFAULT_CLUSTER = 'default';
 /** How long connecting to RabbitMQ or Redis may take when neither `--connect-timeout` nor `HYPERNODE_CONNECT_TIMEOUT_MS` is given. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/** A URL with its password replaced by `***`, safe for logs, errors and `--help`. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '<unparsable url>';
-  }
-}
-
-/** `host:port` of a URL, for messages. */
-export function hostOf(url: string, defaultPort: number): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || defaultPort}`;
-  } catch {
-    return '<unparsable url>';
-  }
-}
+export { hostOf, maskUrl } from '@hypernode/core/runtime';

@@ -1,25 +1,13 @@
+import { hostOf as hostOfUrl, maskUrl } from '@hypernode/core/runtime';
+
 /** How often, in seconds, the connection's heartbeat runs unless the URL sets it: a dead TCP connection is noticed in ~20 s. */
 const HEARTBEAT_S = 10;
 
-/** The password of `url` replaced by `***`, for logs and error messages. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
-  }
-}
+export { maskUrl };
 
 /** `host:port` of a broker URL (port 5672, or 5671 for `amqps:`, when the URL has none), for messages. */
 export function hostOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || (u.protocol === 'amqps:' ? 5671 : 5672)}`;
-  } catch {
-    return '<unparsable url>';
-  }
+  return hostOfUrl(url, /^amqps:/i.test(url.trim()) ? 5671 : 5672);
 }
 
 /** Adds `heartbeat=10` (seconds) unless the URL sets one. */
