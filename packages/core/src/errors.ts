@@ -21,7 +21,11 @@ export type HypernodeErrorCode =
   | 'WORKER_LOST'
   | 'PROCESS_EXITED'
   | 'REQUEST_TIMEOUT'
-  | 'REMOTE_ERROR';
+  | 'REMOTE_ERROR'
+  | 'BAD_SECRET'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'MODULE_TAMPERED';
 
 /** Plain-data form of a {@link HypernodeError}, as it crosses the wire. */
 export interface HypernodeErrorJSON {

@@ -60,3 +60,7 @@ export type { ClusterBaseOptions } from './cluster-base';
 
 // How adapters and daemons show a URL (password masked).
 export { hostOf, maskUrl } from './url-text';
+
+// The cluster secret and the keys derived from it (docs/security.md).
+export { deriveKey, roleSecret, macOf, macEquals, readSecret, ROLES, MIN_SECRET_BYTES } from './secret';
+export type { Role, KeyPurpose, SecretSource } from './secret';
