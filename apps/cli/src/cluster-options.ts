@@ -24,6 +24,8 @@ export interface ClusterOptions {
   connectTimeout?: number;
   /** `--max-message-bytes`: the largest message to a worker, and the largest module upload. */
   maxMessageBytes?: number;
+  /** `--secret-file`: a file holding the cluster secret or a role secret (else `HYPERNODE_SECRET`). */
+  secretFile?: string;
   timeout?: number;
   json?: boolean;
   progress?: boolean;
@@ -67,10 +69,15 @@ export function clusterOptions<T>(yargs: Argv<T>, timeoutHelp = 'How long to wai
       requiresArg: true,
       describe: `The largest message sent to a worker and the largest module upload, in bytes; set it as the daemons have it, and at most RabbitMQ's max_message_size (16 MiB by default in RabbitMQ 4); env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? '64 MiB for messages, 128 MiB for uploads'})`,
     })
+    .option('secret-file', {
+      type: 'string',
+      requiresArg: true,
+      describe: `A file holding the cluster secret, or a role secret (hypernode-cli secret role), to sign admin requests; env HYPERNODE_SECRET (now: ${env.HYPERNODE_SECRET ? 'set' : 'not set'})`,
+    })
     .option('timeout', { type: 'number', requiresArg: true, describe: timeoutHelp })
     .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
     .option('progress', { type: 'boolean', describe: 'Report progress on stderr even when it is not a terminal' })
-    .group(['cluster', 'amqp-url', 'redis-url', 'connect-timeout', 'max-message-bytes', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
+    .group(['cluster', 'amqp-url', 'redis-url', 'connect-timeout', 'max-message-bytes', 'secret-file', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
     .epilogue(
       "Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps). Unless --cluster names it, the cluster in use is printed on stderr.",
     ) as unknown as Argv<T & ClusterOptions>;
@@ -89,6 +96,7 @@ export function connectionSettings(options: ClusterOptions, env: Env = process.e
       redisUrl: once('--redis-url', options.redisUrl),
       // yargs makes a number of what it can; anything else (NaN) is shown as given.
       connectTimeoutMs: timeout === undefined ? undefined : String(timeout),
+      secretFile: once('--secret-file', options.secretFile),
     },
     env,
   );
@@ -154,6 +162,7 @@ export async function withCluster<T>(
       redis: conn.redisUrl,
       connectTimeoutMs: conn.connectTimeoutMs,
       timeoutMs: adminTimeoutMs,
+      ...(conn.secret !== null ? { secret: conn.secret } : {}),
       ...(maxBytes !== undefined ? { maxMessageBytes: maxBytes } : {}),
     });
     try {

@@ -10,6 +10,7 @@ import { nodesRemove, nodesRemoveOptions, type NodesRemoveOptions } from './comm
 import { ps, psOptions, type PsOptions } from './commands/ps';
 import { reload, reloadOptions, type ReloadOptions } from './commands/reload';
 import { run, runOptions, type RunOptions } from './commands/run';
+import { newSecret, secretRole, secretRoleOptions, type SecretRoleOptions } from './commands/secret';
 import { send, sendOptions, type SendOptions } from './commands/send';
 import { spawn, spawnOptions, type SpawnOptions } from './commands/spawn';
 import { status, statusOptions, type StatusOptions } from './commands/status';
@@ -94,6 +95,17 @@ try {
     .command<KillOptions>('kill <name> [reason]', 'End a process (and its children) with a reason', killOptions, async (argv) => {
       exitCode = await kill(argv);
     })
+    .command('secret', 'Make a cluster secret, or print a role secret derived from it (docs/security.md)', (y) =>
+      y
+        .command('new', 'Print a fresh random cluster secret (64 hex digits)', (z) => z.strict(), () => {
+          exitCode = newSecret();
+        })
+        .command<SecretRoleOptions>('role <role>', 'Print the secret of a role (read, operate, admin) for the configured cluster secret and cluster', secretRoleOptions, (argv) => {
+          exitCode = secretRole(argv);
+        })
+        .demandCommand(1, 'Give a secret command: new, or role <read|operate|admin>.')
+        .example('$0 secret new > cluster.secret', 'Make a secret; give it to every daemon and client (HYPERNODE_SECRET or --secret-file)'),
+    )
     .option('verbose', { type: 'boolean', global: true, describe: 'Print stack traces with errors' })
     .demandCommand(1, 'Give a command, e.g. hypernode-cli run <files...> --spawn <Module>, or hypernode-cli status.')
     .strict()

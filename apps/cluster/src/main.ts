@@ -1,11 +1,16 @@
 /** hypernode-cluster: hosts the root process and answers admin commands; one per cluster. */
-import { configOrExit, connectAdapters, daemonLogger, failStartup, parseClusterArgs, startCluster, stopOnSignals } from '@hypernode/daemon';
+import { configOrExit, connectAdapters, daemonLogger, failStartup, refuseUnsafeStart, parseClusterArgs, startCluster, stopOnSignals } from '@hypernode/daemon';
 
 const command = 'hypernode-cluster';
 const fail = (err: unknown) => failStartup(command, err);
 
 const config = configOrExit(command, () => parseClusterArgs(process.argv.slice(2)));
 const logger = daemonLogger(`cluster ${config.cluster}`);
+try {
+  refuseUnsafeStart(command, config);
+} catch (err) {
+  fail(err);
+}
 const adapters = await connectAdapters(config, logger).catch(fail);
 const cluster = await startCluster({ ...config, logger, adapters }).catch(fail);
 stopOnSignals(() => cluster.stop());

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock';
 import { HypernodeError } from './errors';
-import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from './transport';
+import type { FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportStats } from './transport';
 
 type Listener = (cause?: Error) => void;
 
@@ -69,7 +69,7 @@ export class MemoryNetwork {
   /** @internal */ readonly maxFrameBytes: number;
   /** @internal */ readonly inboxes = new Map<string, Box>();
   /** @internal */ readonly subscribers = new Set<Box>();
-  /** @internal */ readonly services = new Map<string, { owner: MemoryTransport; handler: (body: Uint8Array) => Promise<Uint8Array> }>();
+  /** @internal */ readonly services = new Map<string, { owner: MemoryTransport; handler: RequestHandler }>();
   private readonly transports = new Set<MemoryTransport>();
   private budget = BUDGET;
   private readonly ready: Box[] = [];
@@ -184,8 +184,13 @@ export class MemoryNetwork {
 
 type Op = () => void;
 
+/** Numbers the in-memory transports of a process, so that a server's log can tell callers apart. */
+let transportSeq = 0;
+
 class MemoryTransport implements Transport {
   up = true;
+  /** How a server names this transport's requests: `in-memory transport #3`. */
+  readonly caller = `in-memory transport #${++transportSeq}`;
   private closed = false;
   private readonly buffered: Op[] = [];
   private readonly listeners = { down: new Set<Listener>(), up: new Set<Listener>() };
@@ -252,7 +257,7 @@ class MemoryTransport implements Transport {
     return this.track(box, () => this.net.subscribers.delete(box));
   }
 
-  async serve(service: string, handler: (body: Uint8Array) => Promise<Uint8Array>): Promise<Subscription> {
+  async serve(service: string, handler: RequestHandler): Promise<Subscription> {
     this.assertOpen(`serve '${service}'`);
     const services = this.net.services;
     if (services.has(service)) {
@@ -287,7 +292,7 @@ class MemoryTransport implements Transport {
         const remoteError = (err: unknown) =>
           finish(new HypernodeError('REMOTE_ERROR', `Service '${service}' of cluster '${this.net.cluster}' failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
         Promise.resolve()
-          .then(() => server.handler(copy))
+          .then(() => server.handler(copy, { from: this.caller }))
           .then((reply) => finish(null, copyFrame(reply)), remoteError);
       };
       if (this.up) go();

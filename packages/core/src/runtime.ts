@@ -46,7 +46,7 @@ export { encode, decode, decodeMany } from './codec';
 export { toExitReason } from './exit-reason';
 
 // The adapter contracts and their in-memory implementations.
-export type { Transport, FrameHandler, ListenOptions, Subscription, TransportStats } from './transport';
+export type { Transport, FrameHandler, ListenOptions, RequestHandler, RequestMeta, Subscription, TransportStats } from './transport';
 export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, LoadReport } from './registry';
 export { MemoryNetwork } from './memory-transport';
 export { DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, formatBytes, maxMessageBytesOf } from './message-size';

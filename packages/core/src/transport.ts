@@ -30,7 +30,7 @@ export interface Transport {
   /** Receives every published frame (in publish order for one publisher). */
   subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription>;
   /** Answers requests addressed to `service`. One server per service name. */
-  serve(service: string, handler: (body: Uint8Array) => Promise<Uint8Array>): Promise<Subscription>;
+  serve(service: string, handler: RequestHandler): Promise<Subscription>;
   /** Sends a request and waits up to `timeoutMs` for the reply. */
   request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Connection state changes: `'down'` (with the cause) and `'up'`. */
@@ -40,6 +40,18 @@ export interface Transport {
   stats(): TransportStats;
   /** Stops every listener, subscription and server, then releases the connection. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Answers one request. `meta` says what the transport can tell of the caller, for logs (it is not proof of who
+ * asks: authentication is the request's MAC, docs/security.md).
+ */
+export type RequestHandler = (body: Uint8Array, meta: RequestMeta) => Promise<Uint8Array>;
+
+/** What a transport can tell of a request's caller. */
+export interface RequestMeta {
+  /** The caller's connection as the transport sees it, e.g. `connection 'hn.prod.1234.ab12cd34' (as it names itself)`. */
+  from: string;
 }
 
 /** Called with each frame for an inbox; the frame is acknowledged when the returned promise settles. */

@@ -30,7 +30,7 @@ describe('connecting a daemon or a client', () => {
     const port = await silentPort();
     const lines: string[] = [];
     const url = `amqp://ops:s3cret@127.0.0.1:${port}`;
-    const err = await connectAdapters({ cluster: 'default', clusterFrom: 'default', amqpUrl: url, redisUrl: 'redis://127.0.0.1:1', connectTimeoutMs: 300 }, recordingLogger(lines)).catch((e: unknown) => e);
+    const err = await connectAdapters({ cluster: 'default', clusterFrom: 'default', amqpUrl: url, redisUrl: 'redis://127.0.0.1:1', connectTimeoutMs: 300, secret: null }, recordingLogger(lines)).catch((e: unknown) => e);
     expect(HypernodeError.is(err, 'TRANSPORT_DOWN')).toBe(true);
     expect((err as Error).message).toContain('no AMQP handshake within 300 ms: is this a RabbitMQ port');
     expect(lines).toEqual([

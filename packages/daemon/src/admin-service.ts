@@ -8,6 +8,7 @@ import type { ModuleUpload, ModuleUploads } from './module-uploads';
 import type { WorkerStallInfo } from './worker-daemon';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { callRpc, type RpcHandler } from './rpc';
+import type { RpcSigner } from './rpc-auth';
 
 /** How long the cluster daemon waits for a worker or node daemon to answer a forwarded request. */
 const FANOUT_TIMEOUT_MS = 3000;
@@ -88,6 +89,8 @@ export interface AdminServiceSetup {
   startedAt: number;
   /** Why the root's children ended, as the root heard it. */
   childExits: ChildExits;
+  /** Signs the requests forwarded to node and worker daemons (null: the cluster has no secret). */
+  signer: RpcSigner | null;
 }
 
 /**
@@ -95,7 +98,8 @@ export interface AdminServiceSetup {
  * kill, stats, tree, workers-add, workers-remove, nodes-remove. Questions about workers and nodes are
  * forwarded to them (`worker.<id>`, `node.<id>`); one that does not answer within 3 s is left out of a listing.
  *
- * It does not check who asks (the transport's cluster secret does), and it keeps no state of its own.
+ * It does not check who asks (serveRpc's guard does, with the cluster secret: rpc-auth.ts), and it keeps no state of
+ * its own.
  */
 export class AdminService {
   constructor(private readonly setup: AdminServiceSetup) {}
@@ -234,7 +238,7 @@ export class AdminService {
   private async firstTurn(name: string, moduleName: string, ms: number): Promise<void> {
     const worker = name.slice(0, name.indexOf(':'));
     const exited = this.setup.childExits.wait(name, ms + FANOUT_TIMEOUT_MS).then((reason) => ({ reason }));
-    const started = callRpc<string>(this.setup.adapters.transport, `worker.${worker}`, 'started', { name, timeoutMs: ms }, ms + FANOUT_TIMEOUT_MS).then(
+    const started = callRpc<string>(this.setup.adapters.transport, `worker.${worker}`, 'started', { name, timeoutMs: ms }, ms + FANOUT_TIMEOUT_MS, this.setup.signer).then(
       (status) => ({ status }),
       (err: unknown) => {
         this.setup.logger.debug(`worker '${worker}' did not say whether '${name}' started: ${(err as Error).message}`);
@@ -268,7 +272,7 @@ export class AdminService {
 
   private async askWorker<T>(worker: string, op: string, args: unknown = null): Promise<T | undefined> {
     try {
-      return await callRpc<T>(this.setup.adapters.transport, `worker.${worker}`, op, args, FANOUT_TIMEOUT_MS);
+      return await callRpc<T>(this.setup.adapters.transport, `worker.${worker}`, op, args, FANOUT_TIMEOUT_MS, this.setup.signer);
     } catch (err) {
       this.setup.logger.debug(`worker '${worker}' did not answer '${op}': ${(err as Error).message}`);
       return undefined;
@@ -331,7 +335,7 @@ export class AdminService {
       const nodes = members.filter((m) => m.role === 'node').map((m) => m.id);
       throw new HypernodeError('INVALID_ARGUMENT', `Node '${node}' is not a live node of cluster '${this.setup.cluster}'; live nodes: ${nodes.join(', ') || '(none)'}.`);
     }
-    return callRpc(this.setup.adapters.transport, `node.${node}`, op, args, timeoutMs);
+    return callRpc(this.setup.adapters.transport, `node.${node}`, op, args, timeoutMs, this.setup.signer);
   }
 
   private async removeWorker(id: string): Promise<boolean> {
@@ -343,10 +347,10 @@ export class AdminService {
       throw new HypernodeError('INVALID_ARGUMENT', `Worker '${id}' is not a live worker of cluster '${this.setup.cluster}'; live workers: ${ids.join(', ') || '(none)'}.`);
     }
     if (member.node !== undefined && members.some((m) => m.role === 'node' && m.id === member.node)) {
-      return callRpc<boolean>(transport, `node.${member.node}`, 'removeWorker', { id }, 30_000);
+      return callRpc<boolean>(transport, `node.${member.node}`, 'removeWorker', { id }, 30_000, this.setup.signer);
     }
     // A worker started on its own (no node daemon): ask it to drain itself.
-    await callRpc(transport, `worker.${id}`, 'drain', null, FANOUT_TIMEOUT_MS);
+    await callRpc(transport, `worker.${id}`, 'drain', null, FANOUT_TIMEOUT_MS, this.setup.signer);
     return true;
   }
 }

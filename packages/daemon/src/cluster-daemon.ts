@@ -9,6 +9,8 @@ import { daemonLogger } from './logger';
 import { ModuleUploads } from './module-uploads';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
+import { credentialOf, RpcGuard, RpcSigner } from './rpc-auth';
+import { enforceSafeDefault } from './safe-default';
 import { plural } from './plural';
 
 export { ROOT_NAME } from './root-process';
@@ -49,8 +51,9 @@ export interface ClusterDaemon {
 export async function startCluster(options: ClusterDaemonOptions = {}): Promise<ClusterDaemon> {
   const conn = connectionOf(options);
   const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
+  enforceSafeDefault('hypernode-cluster', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes);
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -79,6 +82,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly adapters: Adapters,
     private readonly clock: Clock,
     maxMessageBytes: number | undefined,
+    private readonly secret: string | null,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -134,8 +138,11 @@ class ClusterDaemonImpl implements ClusterDaemon {
       clock: this.clock,
       startedAt: this.startedAt,
       childExits: this.childExits,
+      // Requests to the node and worker daemons are signed with the admin role's key (design 024).
+      signer: this.secret === null ? null : new RpcSigner(this.cluster, credentialOf(this.secret, this.cluster), this.clock, `cluster daemon pid ${process.pid}`),
     });
-    this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers());
+    const guard = new RpcGuard(this.cluster, this.secret, this.clock, this.logger);
+    this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers(), guard);
     this.membership.heartbeat.start();
     this.logger.info(
       `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${plural(this.membership.liveWorkers().length, 'worker')}${record ? `; took the role back from pid ${record.pid}` : ''}`,

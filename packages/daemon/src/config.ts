@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
+import { isRoleSecret } from './rpc-auth';
+import { insecureFromEnv } from './safe-default';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
 import { resolveConnection, type SettingSource } from './settings';
 
@@ -20,6 +22,10 @@ export interface Connection {
   connectTimeoutMs?: number;
   /** Where the cluster name came from (for the start log); `'default'` when nothing named it. */
   clusterFrom?: SettingSource;
+  /** The cluster secret (`--secret-file` or `HYPERNODE_SECRET`), or null: then admin is open (docs/security.md). */
+  secret: string | null;
+  /** `--insecure` or `HYPERNODE_INSECURE=1`: start without a secret against a broker that is not on a loopback address. */
+  insecure?: boolean;
 }
 
 /** `options`' connection settings, each missing one taken from its default (not from the environment). */
@@ -30,6 +36,8 @@ export function connectionOf(options: Partial<Connection>): Connection {
     redisUrl: options.redisUrl ?? DEFAULT_REDIS_URL,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     clusterFrom: options.clusterFrom ?? (options.cluster === undefined ? 'default' : 'flag'),
+    secret: options.secret ?? null,
+    insecure: options.insecure === true,
   };
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
   return conn;
@@ -70,6 +78,8 @@ const COMMON = {
   amqp: { type: 'string' },
   redis: { type: 'string' },
   'connect-timeout': { type: 'string' },
+  'secret-file': { type: 'string' },
+  insecure: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -87,9 +97,15 @@ function commonHelp(env: Env): string {
     `                           (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     `  --max-message-bytes <n>  largest message between workers, below RabbitMQ's max_message_size;`,
     `                           env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? `${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB`})`,
+    '  --secret-file <path>     file holding the cluster secret (admin requests must be signed with it);',
+    `                           env HYPERNODE_SECRET (now: ${env.HYPERNODE_SECRET ? 'set' : 'not set'}). Make one: hypernode-cli secret new`,
+    '  --insecure               start without a secret against a broker that is not on a loopback address;',
+    `                           env HYPERNODE_INSECURE=1 (now: ${env.HYPERNODE_INSECURE ?? 'not set'})`,
     '  -h, --help               show this help',
     '',
     'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
+    'Without a secret a daemon starts only against a broker on this machine (loopback), and warns that admin',
+    'is open to anyone on it; see docs/security.md.',
   ].join('\n');
 }
 
@@ -159,6 +175,7 @@ function connection(command: string, values: Record<string, string | boolean | u
         amqpUrl: aliased(values, 'amqp-url', 'amqp'),
         redisUrl: aliased(values, 'redis-url', 'redis'),
         connectTimeoutMs: values['connect-timeout'] as string | undefined,
+        secretFile: values['secret-file'] as string | undefined,
       },
       env,
     );
@@ -173,7 +190,23 @@ function connection(command: string, values: Record<string, string | boolean | u
     max: MAX_MAX_MESSAGE_BYTES,
   });
   if (max !== undefined) resolved.maxMessageBytes = max;
+  checkDaemonSecret(command, resolved.secret, values['secret-file'] as string | undefined);
+  try {
+    resolved.insecure = values.insecure === true || insecureFromEnv(env.HYPERNODE_INSECURE);
+  } catch (err) {
+    throw new HypernodeError('INVALID_OPTIONS', `${command}: ${(err as Error).message}`);
+  }
   return resolved;
+}
+
+/** A daemon needs the cluster secret itself: a role secret is refused. */
+function checkDaemonSecret(command: string, secret: string | null, file: string | undefined): void {
+  if (secret !== null && isRoleSecret(secret)) {
+    throw new HypernodeError(
+      'BAD_SECRET',
+      `${command}: the secret given (${file ? `--secret-file ${file}` : 'HYPERNODE_SECRET'}) is a role secret, which only signs a client's requests; give daemons the cluster secret itself.`,
+    );
+  }
 }
 
 /** The value of `--<name>` or of its alias `--<alias>`; both at once is an error. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import {
   HypernodeError,
@@ -22,6 +23,7 @@ import { resolveConnection, type SettingLabels } from './settings';
 import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
 import { ROOT_NAME } from './cluster-daemon';
 import { RemoteError, callRpc } from './rpc';
+import { credentialOf, RpcSigner } from './rpc-auth';
 
 /** Options of {@link connectCluster}. Each falls back to its environment variable, then its default. */
 export interface ConnectClusterOptions {
@@ -45,6 +47,13 @@ export interface ConnectClusterOptions {
    * 16777216 there.
    */
   maxMessageBytes?: number;
+  /**
+   * The cluster secret, or a role secret (`hypernode-cli secret role read`), that signs admin requests; wins over
+   * `secretFile` and `HYPERNODE_SECRET`. Needed when the cluster's daemons have a secret (docs/security.md).
+   */
+  secret?: string;
+  /** A file holding the secret; wins over `HYPERNODE_SECRET`. */
+  secretFile?: string;
 }
 
 /** Where a spawned process should run. */
@@ -88,16 +97,18 @@ const OPTION_LABELS: SettingLabels = { cluster: "connectCluster's option cluster
  */
 export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterClient> {
   if (options.maxMessageBytes !== undefined) maxMessageBytesOf(options.maxMessageBytes, 'connectCluster()'); // before connecting
+  const env = options.secret !== undefined ? { ...process.env, HYPERNODE_SECRET: options.secret } : process.env;
   const conn: Connection = resolveConnection(
-    { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs },
-    process.env,
+    { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs, secretFile: options.secret !== undefined ? undefined : options.secretFile },
+    env,
     OPTION_LABELS,
   );
+  const signer = conn.secret === null ? null : new RpcSigner(conn.cluster, credentialOf(conn.secret, conn.cluster), systemClock, `client pid ${process.pid} on ${hostname()}`);
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
   const cluster = conn.cluster;
   const logger = options.logger ?? silentLogger;
   const adapters = await connectAdapters(conn, logger);
-  const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000, options.maxMessageBytes);
+  const client = new RemoteCluster(cluster, adapters, logger, options.timeoutMs ?? 10_000, options.maxMessageBytes, signer);
   try {
     await client.runtime.start();
   } catch (err) {
@@ -122,6 +133,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     logger: Logger,
     private readonly timeoutMs: number,
     private readonly maxMessageBytes: number | undefined,
+    private readonly signer: RpcSigner | null,
   ) {
     const id = `client-${randomUUID().slice(0, 8)}`;
     super(name, {
@@ -143,7 +155,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
   private async admin<T>(op: string, args: unknown = null, timeoutMs = this.timeoutMs): Promise<T> {
     this.live();
     try {
-      return await callRpc<T>(this.adapters.transport, 'admin', op, args, timeoutMs);
+      return await callRpc<T>(this.adapters.transport, 'admin', op, args, timeoutMs, this.signer);
     } catch (err) {
       // A timeout the daemon itself met (a node not answering it) is passed on as it is.
       if (HypernodeError.is(err, 'REQUEST_TIMEOUT') && !(err instanceof RemoteError)) {

@@ -31,3 +31,7 @@ export { plural, processes } from './plural';
 export { daemonLogger } from './logger';
 export { configOrExit, exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
 export { runWorkerProgram } from './worker-program';
+export { isLoopbackHost, refuseUnsafeStart, safetyVerdict } from './safe-default';
+export type { SafetyInput, SafetyVerdict } from './safe-default';
+export { credentialOf, MAX_CLOCK_SKEW_MS, requiredRole, roleSecretText, RpcGuard, RpcSigner } from './rpc-auth';
+export type { Credential, RequestAuth } from './rpc-auth';

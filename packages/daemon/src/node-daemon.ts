@@ -11,6 +11,8 @@ import { connectionOf, defaultNodeId, type Connection } from './config';
 import { Heartbeat } from './heartbeat';
 import { daemonLogger } from './logger';
 import { serveRpc } from './rpc';
+import { RpcGuard } from './rpc-auth';
+import { enforceSafeDefault } from './safe-default';
 import { FENCED_EXIT_CODE, STOP_TIMEOUT_MS } from './worker-daemon';
 import { plural } from './plural';
 
@@ -149,6 +151,7 @@ export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDa
   }
   const conn = connectionOf(options);
   const logger = options.logger ?? daemonLogger(`node ${id}`);
+  enforceSafeDefault('hypernode-node', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const daemon = new NodeDaemonImpl(id, conn, options, logger, adapters);
   try {
@@ -200,6 +203,7 @@ class NodeDaemonImpl implements NodeDaemon {
 
   async start(workers: number): Promise<void> {
     await this.heartbeat.beat();
+    const guard = new RpcGuard(this.conn.cluster, this.conn.secret, this.clock, this.logger);
     this.server = await serveRpc(this.adapters.transport, `node.${this.id}`, {
       status: () => this.status(),
       addWorkers: (args: { n: number }) => this.addWorkers(args.n),
@@ -208,7 +212,7 @@ class NodeDaemonImpl implements NodeDaemon {
         void this.stop('drained on request');
         return { draining: true };
       },
-    });
+    }, guard);
     this.heartbeat.start();
     this.watchStalls();
     await this.addWorkers(workers);
@@ -356,6 +360,9 @@ class NodeDaemonImpl implements NodeDaemon {
         HYPERNODE_CLUSTER: this.conn.cluster,
         ...(this.conn.maxMessageBytes !== undefined ? { HYPERNODE_MAX_MESSAGE_BYTES: String(this.conn.maxMessageBytes) } : {}),
         HYPERNODE_CONNECT_TIMEOUT_MS: String(this.conn.connectTimeoutMs),
+        // The secret goes through the environment, never argv (visible in ps); the node already warned if open.
+        ...(this.conn.secret !== null ? { HYPERNODE_SECRET: this.conn.secret } : {}),
+        ...(this.conn.insecure ? { HYPERNODE_INSECURE: '1' } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

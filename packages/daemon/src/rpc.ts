@@ -1,5 +1,8 @@
 import { HypernodeError, type HypernodeErrorJSON } from '@hypernode/core';
 import { decode, encode, type Subscription, type Transport } from '@hypernode/core/runtime';
+import { shown, type RpcGuard, type RpcSigner } from './rpc-auth';
+
+export { RpcGuard, RpcSigner } from './rpc-auth';
 
 /** A handler of one RPC operation: gets the request's arguments, returns data (or a promise of it). */
 export type RpcHandler = (args: any) => unknown;
@@ -8,18 +11,30 @@ type Reply = [true, unknown] | [false, HypernodeErrorJSON];
 
 /**
  * Serves the operations of one service over the transport's request/reply. Requests and replies are
- * encoded with core's codec: a request is `[op, args]`, a reply `[true, value]` or `[false, error]` where
- * error is `HypernodeError.toJSON()` (any other thrown error becomes `REMOTE_ERROR` with its message), so
- * error codes survive the wire.
+ * encoded with core's codec: a request is `[op, args]`, or `[op, argsBytes, auth]` when signed (rpc-auth.ts), a
+ * reply `[true, value]` or `[false, error]` where error is `HypernodeError.toJSON()` (any other thrown error
+ * becomes `REMOTE_ERROR` with its message), so error codes survive the wire.
+ *
+ * With a `guard`, each request is checked before its handler runs: a daemon with a secret refuses an unsigned
+ * one, a wrong MAC, a stale timestamp, a replayed nonce and a role too low for the operation (`UNAUTHENTICATED`
+ * or `FORBIDDEN` to the caller, a warning naming the caller's connection in the daemon's log).
  */
-export function serveRpc(transport: Transport, service: string, handlers: Record<string, RpcHandler>): Promise<Subscription> {
-  return transport.serve(service, async (body) => {
+export function serveRpc(transport: Transport, service: string, handlers: Record<string, RpcHandler>, guard?: RpcGuard | null): Promise<Subscription> {
+  return transport.serve(service, async (body, meta) => {
     let reply: Reply;
     try {
-      const [op, args] = decode(body) as [string, unknown];
+      const request = decode(body);
+      if (!Array.isArray(request) || typeof request[0] !== 'string' || request.length < 2 || request.length > 3) {
+        throw new HypernodeError('INVALID_ARGUMENT', `A request to service '${service}' is not a hypernode request; are the client and the daemon of the same version?`);
+      }
+      const op = request[0];
+      const signed = request.length === 3;
+      const argsBytes = signed && request[1] instanceof Uint8Array ? request[1] : null;
+      guard?.check(service, op, argsBytes, signed ? request[2] : undefined, meta?.from ?? 'an unknown caller');
+      const args = signed ? (argsBytes === null ? null : decode(argsBytes)) : request[1];
       const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
       if (!handler) {
-        throw new HypernodeError('INVALID_ARGUMENT', `Service '${service}' has no operation '${String(op)}'; it knows ${Object.keys(handlers).join(', ')}. Are the client and the daemon of the same version?`);
+        throw new HypernodeError('INVALID_ARGUMENT', `Service '${service}' has no operation '${shown(op)}'; it knows ${Object.keys(handlers).join(', ')}. Are the client and the daemon of the same version?`);
       }
       reply = [true, await handler(args)];
     } catch (err) {
@@ -33,9 +48,19 @@ export function serveRpc(transport: Transport, service: string, handlers: Record
   });
 }
 
-/** Sends `[op, args]` to `service` and resolves with the value, or rejects with the rebuilt HypernodeError. */
-export async function callRpc<T>(transport: Transport, service: string, op: string, args: unknown, timeoutMs: number): Promise<T> {
-  const body = await transport.request(service, encode([op, args ?? null], 'request'), timeoutMs);
+/**
+ * Sends `[op, args]` to `service` (signed by `signer` when given) and resolves with the value, or rejects with
+ * the rebuilt HypernodeError.
+ */
+export async function callRpc<T>(transport: Transport, service: string, op: string, args: unknown, timeoutMs: number, signer?: RpcSigner | null): Promise<T> {
+  let request: Uint8Array;
+  if (signer) {
+    const argsBytes = encode(args ?? null, 'request');
+    request = encode([op, argsBytes, signer.sign(service, op, argsBytes)]);
+  } else {
+    request = encode([op, args ?? null], 'request');
+  }
+  const body = await transport.request(service, request, timeoutMs);
   let reply: Reply;
   try {
     reply = decode(body) as Reply;

@@ -5,7 +5,7 @@
  * and the fix, never a silent fallback (docs/design/018-names-and-settings.md).
  */
 import { HypernodeError } from '@hypernode/core';
-import { registryArguments } from '@hypernode/core/runtime';
+import { readSecret, registryArguments } from '@hypernode/core/runtime';
 import { redisUrlProblem } from '@hypernode/registry-redis';
 import { amqpUrlProblem } from '@hypernode/transport-amqp';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
@@ -23,6 +23,8 @@ export interface ResolvedConnection {
   connectTimeoutMs: number;
   /** `'default'` when neither a flag (option) nor `HYPERNODE_CLUSTER` named the cluster. */
   clusterFrom: SettingSource;
+  /** The cluster secret (or a client's role secret): the file given, else `HYPERNODE_SECRET`, else null. */
+  secret: string | null;
 }
 
 /** What the caller was given, before the environment and the defaults. */
@@ -31,6 +33,8 @@ export interface GivenConnection {
   amqpUrl?: string | undefined;
   redisUrl?: string | undefined;
   connectTimeoutMs?: string | number | undefined;
+  /** A file holding the secret (`--secret-file`); it wins over `HYPERNODE_SECRET`. */
+  secretFile?: string | undefined;
 }
 
 /** How the caller names each setting in messages: a flag (`--amqp-url`) or an option (`amqp`). */
@@ -79,8 +83,8 @@ function shownValue(key: Key, value: string): string {
 /**
  * The connection settings from what was given (flags or options), else the environment, else the defaults,
  * each checked: the cluster name (no `.` or `:`), both URLs (scheme, host, a whole-number Redis database) and
- * the connect timeout. Throws `INVALID_OPTIONS` naming the flag or variable, its value (password masked) and
- * the fix.
+ * the connect timeout; and the secret (`secretFile`, else `HYPERNODE_SECRET`). Throws `INVALID_OPTIONS` naming the
+ * flag or variable, its value (password masked) and the fix, or `BAD_SECRET` (never showing the secret).
  */
 export function resolveConnection(given: GivenConnection, env: Env = process.env, labels: SettingLabels = FLAG_LABELS): ResolvedConnection {
   const cluster = pick('cluster', given.cluster, env, labels);
@@ -96,7 +100,8 @@ export function resolveConnection(given: GivenConnection, env: Env = process.env
   if (!/^\s*\d+(\.\d+)?\s*$/.test(timeout.value) || !Number.isFinite(ms) || ms <= 0 || ms > 2 ** 31 - 1) {
     throw invalid(`${timeout.label} is not a valid connect timeout; give a number of milliseconds from 1 to 2147483647, e.g. ${DEFAULT_CONNECT_TIMEOUT_MS}.`);
   }
-  return { cluster: cluster.value, amqpUrl: amqp.value, redisUrl: redis.value, connectTimeoutMs: ms, clusterFrom: cluster.from };
+  const secret = readSecret({ env: env.HYPERNODE_SECRET, file: given.secretFile });
+  return { cluster: cluster.value, amqpUrl: amqp.value, redisUrl: redis.value, connectTimeoutMs: ms, clusterFrom: cluster.from, secret };
 }
 
 /** The flag or variable a URL came from, for a sentence whose rest describes the URL itself. */

@@ -8,6 +8,8 @@ import { LoopWatch } from './loop-watch';
 import { daemonLogger } from './logger';
 import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
+import { RpcGuard } from './rpc-auth';
+import { enforceSafeDefault } from './safe-default';
 import { processes } from './plural';
 
 export { HEARTBEAT_MS, MEMBER_TTL_MS } from './heartbeat';
@@ -44,6 +46,8 @@ export interface WorkerDaemonOptions extends Partial<Connection> {
   leaseMs?: number;
   /** Called every 500 ms while the event loop runs: the worker program tells its node daemon it is alive. */
   onAlive?: () => void;
+  /** Whether to warn at start that admin is open when there is no secret (default true; a node daemon's workers leave it to the node). */
+  warnOpenAdmin?: boolean;
 }
 
 /** What a worker's `stats` tells of blocks of its event loop. */
@@ -87,6 +91,7 @@ export async function startWorker(options: WorkerDaemonOptions): Promise<WorkerD
   const conn = connectionOf(options);
   const cluster = conn.cluster;
   const logger = options.logger ?? daemonLogger(`worker ${options.id}`);
+  enforceSafeDefault('hypernode-worker', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger, options.warnOpenAdmin !== false);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   try {
     return await WorkerDaemonImpl.start(options, cluster, logger, adapters);
@@ -126,6 +131,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     placement: { affinitySlack?: number; placementCost?: number },
     private readonly clock: Clock,
     health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes'>,
+    private readonly secret: string | null,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -175,7 +181,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const placement: { affinitySlack?: number; placementCost?: number } = {};
     if (options.affinitySlack !== undefined) placement.affinitySlack = options.affinitySlack;
     if (options.placementCost !== undefined) placement.placementCost = options.placementCost;
-    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement, options.clock ?? systemClock, options);
+    const w = new WorkerDaemonImpl(options.id, options.node, cluster, logger, adapters, stopTimeoutMs, placement, options.clock ?? systemClock, options, options.secret ?? null);
     try {
       await w.runtime.start();
     } catch (err) {
@@ -201,6 +207,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const adapters = this.adapters;
     await this.heartbeat.beat();
     await this.refresh();
+    const guard = new RpcGuard(this.cluster, this.secret, this.clock, this.logger);
     this.server = await serveRpc(adapters.transport, `worker.${this.id}`, {
       ps: () => this.runtime.ps(),
       stats: () => ({
@@ -227,7 +234,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
         void this.stop('drained on request');
         return { draining: true };
       },
-    });
+    }, guard);
     this.heartbeat.start();
     this.watch.start();
     // Checked by the loop watch's ticks and by every run of the runtime's loop, whichever comes first after a block.

@@ -1,4 +1,5 @@
 import { connectAdapters } from './adapters';
+import { refuseUnsafeStart } from './safe-default';
 import { parseWorkerArgs } from './config';
 import { daemonLogger } from './logger';
 import { configOrExit, exitIfStuck, failStartup, stopOnSignals } from './signals';
@@ -17,10 +18,15 @@ export async function runWorkerProgram(): Promise<never> {
   const fail = (err: unknown) => failStartup(command, err);
   const config = configOrExit(command, () => parseWorkerArgs(process.argv.slice(2)));
   const logger = daemonLogger(`worker ${config.id}`);
+  try {
+    refuseUnsafeStart(command, config);
+  } catch (err) {
+    fail(err);
+  }
   const adapters = await connectAdapters(config, logger).catch(fail);
   // Forked by a node daemon: tell it every 500 ms that the event loop runs (it restarts a worker stuck too long).
   const onAlive = process.send ? () => void (process.connected && process.send?.({ type: 'alive' })) : undefined;
-  const worker = await startWorker({ ...config, logger, adapters, onAlive }).catch(fail);
+  const worker = await startWorker({ ...config, logger, adapters, onAlive, warnOpenAdmin: !process.send }).catch(fail);
   stopOnSignals((signal) => worker.stop(`got ${signal}`));
   if (process.send) {
     process.send({ type: 'ready', id: worker.id });

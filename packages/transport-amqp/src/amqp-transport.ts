@@ -23,12 +23,12 @@ import { DirectPublisher } from './direct-publish';
 import { FrameLimit } from './frame-limit';
 import { deleteTopology } from './topology';
 import { Outbox, type Outgoing } from './outbox';
-import { ERROR_HEADER, PendingRequests } from './requests';
+import { callerOf, ERROR_HEADER, PendingRequests } from './requests';
 import type { Channel, ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
 import { HypernodeError } from '@hypernode/core';
 import type { Clock } from '@hypernode/core';
 import { resolveAmqpOptions, type AmqpLogger, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp-options';
-import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from '@hypernode/core/runtime';
+import type { FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportStats } from '@hypernode/core/runtime';
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 const SERVE_PREFETCH = 16;
@@ -38,7 +38,7 @@ const noop = (): void => {};
 type Rec =
   | { kind: 'listen'; name: string; queue: string; handler: FrameHandler; prefetch: number; ch?: Channel; closed: boolean }
   | { kind: 'subscribe'; handler: (frame: Uint8Array) => void; ch?: Channel; closed: boolean }
-  | { kind: 'serve'; name: string; queue: string; handler: (body: Uint8Array) => Promise<Uint8Array>; ch?: Channel; closed: boolean };
+  | { kind: 'serve'; name: string; queue: string; handler: RequestHandler; ch?: Channel; closed: boolean };
 
 
 const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
@@ -152,7 +152,7 @@ export class AmqpTransport implements Transport {
     return this.start({ kind: 'subscribe', handler, closed: false }, noop);
   }
 
-  async serve(service: string, handler: (body: Uint8Array) => Promise<Uint8Array>): Promise<Subscription> {
+  async serve(service: string, handler: RequestHandler): Promise<Subscription> {
     const queue = this.queueName('rpc', service);
     if (this.services.has(service)) throw this.errors.taken('Service', service, 'server');
     const rec: Rec = { kind: 'serve', name: service, queue, handler, closed: false };
@@ -170,7 +170,7 @@ export class AmqpTransport implements Transport {
       return Promise.reject(err);
     }
     return this.requests.start(service, timeoutMs, (correlationId) =>
-      this.write('', queue, body, { mandatory: true, replyTo: REPLY_TO, correlationId, expiration: String(Math.max(1, Math.ceil(timeoutMs))) }),
+      this.write('', queue, body, { mandatory: true, replyTo: REPLY_TO, correlationId, appId: this.connectionName, expiration: String(Math.max(1, Math.ceil(timeoutMs))) }),
     );
   }
 
@@ -389,14 +389,14 @@ export class AmqpTransport implements Transport {
     return (msg: ConsumeMessage | null): void => {
       if (!msg) return this.lose(new Error(`RabbitMQ cancelled the consumer of '${rec.queue}' (queue deleted?)`));
       if (rec.closed || this.redelivered(rec, ch, msg)) return;
-      const { replyTo, correlationId } = msg.properties;
+      const { replyTo, correlationId, appId } = msg.properties;
       const reply = (body: Uint8Array, headers?: Record<string, string>): void => {
         if (body.byteLength > this.limit.maxBytes) return reply(new Uint8Array(0), { [ERROR_HEADER]: this.limit.tooLarge(`reply of '${rec.name}'`, body.byteLength).message });
         if (replyTo) this.write('', replyTo, body, { correlationId, headers });
         this.acks.one(rec, ch, msg);
       };
       Promise.resolve()
-        .then(() => rec.handler(msg.content))
+        .then(() => rec.handler(msg.content, { from: callerOf(appId, replyTo) }))
         .then(
           (body) => reply(body),
           (err: unknown) => reply(new Uint8Array(0), { [ERROR_HEADER]: err instanceof Error ? err.message : String(err) }),

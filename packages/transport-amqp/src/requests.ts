@@ -71,3 +71,15 @@ export class PendingRequests {
     else p.resolve(reply!);
   }
 }
+
+/**
+ * How a server names a request's caller in its logs: the connection name the requester puts in `app-id` (its
+ * connection's `connection_name`, which `rabbitmqctl list_connections name client_properties` and the management UI
+ * show with the peer's address) and the direct reply-to address RabbitMQ gave its channel. The app id is the
+ * caller's own claim; the reply-to address is RabbitMQ's.
+ */
+export function callerOf(appId: unknown, replyTo: unknown): string {
+  const name = typeof appId === 'string' && appId ? `connection '${appId.slice(0, 120)}' (as it names itself)` : 'a connection that does not name itself';
+  const reply = typeof replyTo === 'string' && replyTo ? `, reply-to '${replyTo.slice(0, 120)}'` : ', no reply-to';
+  return name + reply;
+}
