@@ -12,6 +12,7 @@ import { arrayMailbox, mapInsert, microtaskPingPong } from './baseline';
 import { bytesPerProcess, oneWay, pingPong, spawnRate } from './local';
 import { rawOneWay } from './amqp-baseline';
 import { crossWorker, p50Us } from './cross-worker';
+import { adminRoundTripBoth, medianUs } from './admin-rpc';
 import { createConnection } from 'node:net';
 import { describeHttp, httpBench, httpOptions, ratioRange, summarize } from './http';
 
@@ -149,6 +150,9 @@ if (!brokerUp || process.argv.includes('--local')) {
   rows.push({ name: 'cross-worker one-way', unit: 'msgs/s', ours: best.oneWay, base: rawOneWayBest, baseName: 'raw amqplib publish+consume, no acks', target: '≥ 3.00×', ok: (o, b) => o >= 3 * b, higherIsBetter: true });
   rows.push({ name: 'cross-worker round trip p50', unit: 'µs', ours: p50Us(rtt.ours), base: p50Us(rtt.raw), baseName: 'raw amqplib between two OS processes, no acks', target: '≤ 1.20×', ok: (o, b) => o <= 1.2 * b, higherIsBetter: false });
   rows.push({ name: 'remote spawn', unit: 'spawns/s', ours: best.remoteSpawns, base: 0, baseName: '', target: '≥ 20k/s', ok: (o) => o >= 20_000, higherIsBetter: true });
+  // The cost of the cluster secret on admin requests (design 024): the same admin round trip, signed and not, interleaved.
+  const admin = await adminRoundTripBoth(Math.round(2_000 * scale), rounds);
+  rows.push({ name: 'admin round trip p50, signed', unit: 'µs', ours: medianUs(admin.signed), base: medianUs(admin.unsigned), baseName: 'the same, unsigned (no secret)', target: '', ok: () => true, higherIsBetter: false });
 }
 
 for (const group of Object.keys(localGroups)) {
