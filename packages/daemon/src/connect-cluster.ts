@@ -98,11 +98,18 @@ const OPTION_LABELS: SettingLabels = { cluster: "connectCluster's option cluster
 export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterClient> {
   if (options.maxMessageBytes !== undefined) maxMessageBytesOf(options.maxMessageBytes, 'connectCluster()'); // before connecting
   const env = options.secret !== undefined ? { ...process.env, HYPERNODE_SECRET: options.secret } : process.env;
-  const conn: Connection = resolveConnection(
-    { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs, secretFile: options.secret !== undefined ? undefined : options.secretFile },
-    env,
-    OPTION_LABELS,
-  );
+  let conn: Connection;
+  try {
+    conn = resolveConnection(
+      { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs, secretFile: options.secret !== undefined ? undefined : options.secretFile },
+      env,
+      OPTION_LABELS,
+    );
+  } catch (err) {
+    // The secret came from the option, not the variable: say so.
+    if (options.secret !== undefined && HypernodeError.is(err, 'BAD_SECRET')) throw new HypernodeError('BAD_SECRET', err.message.replace('HYPERNODE_SECRET', "connectCluster's option secret"));
+    throw err;
+  }
   const signer = conn.secret === null ? null : new RpcSigner(conn.cluster, credentialOf(conn.secret, conn.cluster), systemClock, `client pid ${process.pid} on ${hostname()}`);
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
   const cluster = conn.cluster;

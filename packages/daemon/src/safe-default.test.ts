@@ -51,6 +51,16 @@ describe('the safe default', () => {
     expect(() => parseClusterArgs([], { HYPERNODE_INSECURE: 'maybe' })).toThrow(/HYPERNODE_INSECURE is 'maybe'; set it to 1/);
   });
 
+  it('never shows the secret in --help, only whether it is set', () => {
+    for (const help of [parseClusterArgs(['--help'], { HYPERNODE_SECRET: SECRET }), parseNodeArgs(['--help'], { HYPERNODE_SECRET: SECRET }), parseWorkerArgs(['--help'], { HYPERNODE_SECRET: SECRET })]) {
+      const text = help.help ? help.text : '';
+      expect(text).toContain('--secret-file <path>');
+      expect(text).toContain('env HYPERNODE_SECRET (now: set)');
+      expect(text).toContain('--insecure');
+      expect(text).not.toContain(SECRET);
+    }
+  });
+
   it('refuses a short secret, an unreadable file and a role secret, never showing the secret', () => {
     const codeOf = (f: () => unknown) => {
       try {
