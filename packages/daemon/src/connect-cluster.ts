@@ -15,7 +15,7 @@ import {
   type SpawnedName,
   type WorkerStats,
 } from '@hypernode/core';
-import { bundleModuleFile, ClusterBase, createWorkerRuntime, formatBytes, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
+import { bundleModuleFile, ClusterBase, createWorkerRuntime, formatBytes, maxMessageBytesOf, moduleApi, readSecret, type WorkerRuntime } from '@hypernode/core/runtime';
 import { connectAdapters, type Adapters } from './adapters';
 import type { Connection } from './config';
 import { resolveConnection, type SettingLabels } from './settings';
@@ -45,6 +45,12 @@ export interface ConnectClusterOptions {
    * 16777216 there.
    */
   maxMessageBytes?: number;
+  /**
+   * The cluster secret (docs/security.md), the same as the daemons'; env `HYPERNODE_SECRET`. `null` connects without
+   * one even when the variable is set. With a secret the client signs the frames it sends to workers and drops
+   * those it receives without a good MAC. Never logged.
+   */
+  secret?: string | null;
 }
 
 /** Where a spawned process should run. */
@@ -94,6 +100,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
     OPTION_LABELS,
   );
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
+  conn.secret = options.secret !== undefined ? options.secret : readSecret({ env: process.env.HYPERNODE_SECRET });
   const cluster = conn.cluster;
   const logger = options.logger ?? silentLogger;
   const adapters = await connectAdapters(conn, logger);

@@ -29,6 +29,8 @@ export interface TestServers {
   redisUrl?: string;
   /** Runs rabbitmqctl with these arguments against the broker at `amqpUrl` and resolves with its stdout. */
   rabbitmqctl?: (args: string[]) => Promise<string>;
+  /** The cluster secret the daemons (HYPERNODE_SECRET) and the client use; default none. */
+  secret?: string;
 }
 
 function rabbitmqctlOf(servers: TestServers): (args: string[]) => Promise<string> {
@@ -135,7 +137,7 @@ export class DaemonProcess {
 
 /** Environment that points a daemon at the test cluster. */
 export function daemonEnv(cluster: string, servers: TestServers = {}): Record<string, string> {
-  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl };
+  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, HYPERNODE_SECRET: servers.secret ?? '' };
 }
 
 /** Starts `hypernode-cluster` and resolves once it says it is up. */
@@ -263,7 +265,7 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
         nodeMap.set(n.id, p);
       }),
     );
-    const client = await connectCluster({ cluster, amqp: servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl });
+    const client = await connectCluster({ cluster, amqp: servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl, secret: servers.secret ?? null });
     const total = nodes.reduce((sum, n) => sum + n.workers, 0);
     const status = await eventually(async () => {
       const s = await client.status();
