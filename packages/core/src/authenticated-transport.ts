@@ -24,7 +24,8 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock';
 import type { Logger } from './logger';
-import { deriveKey, macEquals, macOf } from './secret';
+import { FrameMac } from './hmac-sha256';
+import { deriveKey, macEquals } from './secret';
 import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from './transport';
 
 /** Bytes of the MAC in a signed frame: HMAC-SHA256 cut to 128 bits. */
@@ -101,8 +102,10 @@ export function authenticateTransport(inner: Transport, options: AuthenticatedTr
 }
 
 class AuthenticatedTransport implements Transport {
-  private readonly frameKey: Buffer;
-  private readonly eventKey: Buffer;
+  private readonly frameKey: FrameMac;
+  private readonly eventKey: FrameMac;
+  /** Destination inbox names as bytes, for the MAC. */
+  private readonly names = new Map<string, Buffer>();
   private readonly sender = randomBytes(8);
   private seq = 0;
   private lastTime = 0;
@@ -117,8 +120,8 @@ class AuthenticatedTransport implements Transport {
     private readonly inner: Transport,
     options: AuthenticatedTransportOptions,
   ) {
-    this.frameKey = deriveKey(options.secret, options.cluster, 'frames');
-    this.eventKey = deriveKey(options.secret, options.cluster, 'events');
+    this.frameKey = new FrameMac(deriveKey(options.secret, options.cluster, 'frames'));
+    this.eventKey = new FrameMac(deriveKey(options.secret, options.cluster, 'events'));
     this.clock = options.clock ?? systemClock;
     this.windowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
     this.cluster = options.cluster;
@@ -178,7 +181,7 @@ class AuthenticatedTransport implements Transport {
   }
 
   /** `frame` with its trailer, for `destination` ('' for an event). */
-  private sign(key: Buffer, destination: string, frame: Uint8Array): Uint8Array {
+  private sign(key: FrameMac, destination: string, frame: Uint8Array): Uint8Array {
     const n = frame.byteLength;
     const out = Buffer.allocUnsafe(n + FRAME_TRAILER_BYTES);
     out.set(frame, 0);
@@ -189,24 +192,34 @@ class AuthenticatedTransport implements Transport {
     const now = Math.max(this.clock.now(), this.lastTime);
     this.lastTime = now;
     out.writeUIntBE(now, n + 14, 6);
-    const mac = macOf(key, destination, out.subarray(0, n + SIGNED_META));
+    const mac = key.mac(this.bytesOf(destination), out.subarray(0, n + SIGNED_META));
     mac.copy(out, n + SIGNED_META, 0, FRAME_MAC_BYTES);
     out[n + FRAME_TRAILER_BYTES - 1] = FRAME_TAG;
     return out;
   }
 
   /** The frame's content when its trailer checks out, else null (counted and logged). */
-  private verify(key: Buffer, destination: string, frame: Uint8Array, guard: ReplayGuard, what: string): Uint8Array | null {
+  private verify(key: FrameMac, destination: string, frame: Uint8Array, guard: ReplayGuard, what: string): Uint8Array | null {
     const len = frame.byteLength;
     if (len < FRAME_TRAILER_BYTES || frame[len - 1] !== FRAME_TAG) return this.refuse('unsigned', what, len);
     const buf = asBuffer(frame);
     const n = len - FRAME_TRAILER_BYTES;
-    const mac = macOf(key, destination, buf.subarray(0, n + SIGNED_META));
+    const mac = key.mac(this.bytesOf(destination), buf.subarray(0, n + SIGNED_META));
     if (!macEquals(mac.subarray(0, FRAME_MAC_BYTES), buf.subarray(n + SIGNED_META, n + SIGNED_META + FRAME_MAC_BYTES))) return this.refuse('bad-mac', what, len);
     const sender = buf.toString('latin1', n, n + 8);
     const cause = guard.check(sender, buf.readUIntBE(n + 8, 6), buf.readUIntBE(n + 14, 6), this.clock.now());
     if (cause !== null) return this.refuse(cause, what, len);
     return buf.subarray(0, n);
+  }
+
+  private bytesOf(name: string): Buffer {
+    let b = this.names.get(name);
+    if (b === undefined) {
+      if (this.names.size > 10_000) this.names.clear();
+      b = Buffer.from(name, 'utf8');
+      this.names.set(name, b);
+    }
+    return b;
   }
 
   private refuse(cause: ForgedCause, what: string, bytes: number): null {
