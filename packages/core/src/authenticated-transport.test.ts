@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { authenticateTransport, FRAME_TRAILER_BYTES, type AuthenticatedTransportOptions } from './authenticated-transport';
+import { authenticateTransport, FRAME_MAC_BYTES, FRAME_TAG, FRAME_TRAILER_BYTES, type AuthenticatedTransportOptions } from './authenticated-transport';
+import { deriveKey, macOf } from './secret';
 import { ManualClock } from './clock';
 import type { Context } from './context';
 import type { Logger } from './logger';
@@ -84,8 +85,24 @@ describe('authenticated frames', () => {
     a.t.send('B', bytes('two'));
     expect(text(await inbox.next())).toBe('one');
     expect(text(await inbox.next())).toBe('two');
-    expect(a.sent[0]!.frame.byteLength).toBe(3 + FRAME_TRAILER_BYTES);
     expect(b.t.stats().forgedFrames).toBe(0);
+  });
+
+  it('lays a signed frame out as documented: content, sender, seq, time, a 16-byte HMAC-SHA256 (macOf framing), tag', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const { make } = setup('auth', { clock });
+    const a = make();
+    a.t.send('B', bytes('one'));
+    a.t.send('B', bytes('two'));
+    const [first, second] = a.sent.map((s) => Buffer.from(s.frame));
+    expect(first!.byteLength).toBe(3 + FRAME_TRAILER_BYTES);
+    expect(first!.subarray(0, 3).toString()).toBe('one');
+    expect(first!.subarray(3, 11)).toEqual(second!.subarray(3, 11));
+    expect([first!.readUIntBE(11, 6), second!.readUIntBE(11, 6)]).toEqual([1, 2]);
+    expect(first!.readUIntBE(17, 6)).toBe(1_700_000_000_000);
+    const mac = macOf(deriveKey(SECRET, 'auth', 'frames'), 'B', first!.subarray(0, 23)).subarray(0, FRAME_MAC_BYTES);
+    expect(first!.subarray(23, 39)).toEqual(mac);
+    expect(first![39]).toBe(FRAME_TAG);
   });
 
   it('drops and counts an unsigned frame, warns naming the cause but never the secret, and keeps delivering', async () => {
