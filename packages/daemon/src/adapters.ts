@@ -1,5 +1,5 @@
 import { systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
-import { authenticateTransport, type Registry, type Transport } from '@hypernode/core/runtime';
+import { authenticateTransport, FRAME_TRAILER_BYTES, type Registry, type Transport } from '@hypernode/core/runtime';
 import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
@@ -30,7 +30,9 @@ export async function connectAdapters(conn: Connection, logger: Logger): Promise
   const { connectTimeoutMs } = conn;
   logger.info(`connecting to ${describeCluster({ cluster: conn.cluster, clusterFrom: conn.clusterFrom ?? 'flag' })} over RabbitMQ at '${maskUrl(conn.amqpUrl)}' and Redis at '${maskUrl(conn.redisUrl)}'${conn.secret ? '; frames and cluster events are signed with the cluster secret' : ''}`);
   // The transport's own guard is the broker's limit (128 MiB by default), raised with a larger message limit.
-  const maxFrameBytes = conn.maxMessageBytes !== undefined && conn.maxMessageBytes > BROKER_LIMIT ? conn.maxMessageBytes : undefined;
+  // A signed frame is a frame of up to the message limit plus its trailer.
+  const largest = conn.maxMessageBytes !== undefined ? conn.maxMessageBytes + (conn.secret ? FRAME_TRAILER_BYTES : 0) : undefined;
+  const maxFrameBytes = largest !== undefined && largest > BROKER_LIMIT ? largest : undefined;
   const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
   try {
     const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
