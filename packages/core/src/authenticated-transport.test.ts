@@ -11,7 +11,7 @@ import { Process } from './process';
 import { collector } from './test-support';
 import type { Transport } from './transport';
 import { WorkerRuntime } from './worker';
-import { E_EXITED, E_KILL, encodeEvent, encodeFrame, frameHeader, workerLostEvent } from './wire';
+import { E_EXITED, E_KILL, E_SPAWN, encodeEvent, encodeFrame, frameHeader, workerLostEvent } from './wire';
 import { encodeTrusted } from './codec';
 
 const SECRET = 'frames-test-secret-0123456789abcdef';
@@ -299,7 +299,7 @@ async function twoWorkers() {
 }
 
 describe('workers over authenticated transports', () => {
-  it('ignore a forged "child exited", a forged kill and a forged worker-lost event, and count them', async () => {
+  it('ignore a forged "child exited", a forged kill, a forged spawn and a forged worker-lost event, and count them', async () => {
     const { network, w1, w2, logs } = await twoWorkers();
     const report = collector(w1);
     const parent = w1.spawnRoot('Parent', { report: report.name });
@@ -308,8 +308,10 @@ describe('workers over authenticated transports', () => {
     // What an attacker with broker access publishes: a frame that says the child ended, one that kills it, and an event that says w2 is lost.
     network.inject('w1', encodeFrame(frameHeader('w2'), [encodeTrusted([E_EXITED, parent, child, 'normal'])]));
     network.inject('w2', encodeFrame(frameHeader('w1'), [encodeTrusted([E_KILL, child, parent, 'killed'])]));
+    network.inject('w2', encodeFrame(frameHeader('w1'), [encodeTrusted([E_SPAWN, 'w2:w1.zz', 'Child', parent, {}])]));
     network.connect().publish(encodeEvent(['worker-lost', 'w2', 'forged']));
-    await expect.poll(() => w1.stats().forgedFrames + w2.stats().forgedFrames).toBe(4);
+    await expect.poll(() => w1.stats().forgedFrames + w2.stats().forgedFrames).toBe(5);
+    expect(w2.has('w2:w1.zz')).toBe(false);
     // The child still answers, and its parent heard nothing of an exit.
     w1.sendFrom(report.name, child, 'ping', null);
     expect((await report.next()).message).toEqual({ pong: 'ping' });
