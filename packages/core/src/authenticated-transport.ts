@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock';
 import type { Logger } from './logger';
 import { FrameMac } from './hmac-sha256';
-import { deriveKey, macEquals } from './secret';
+import { deriveKey } from './secret';
 import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from './transport';
 
 /** Bytes of the MAC in a signed frame: HMAC-SHA256 cut to 128 bits. */
@@ -86,7 +86,9 @@ class ReplayGuard {
   }
 }
 
-const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+/** The 6-byte big-endian number at `at`. */
+const readUint48 = (b: Uint8Array, at: number): number =>
+  (b[at]! * 0x10000 + ((b[at + 1]! << 8) | b[at + 2]!)) * 0x1000000 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
 
 /**
  * Wraps `inner` so that with a cluster secret every frame sent to an inbox and every published event carries a
@@ -192,7 +194,7 @@ class AuthenticatedTransport implements Transport {
     const now = Math.max(this.clock.now(), this.lastTime);
     this.lastTime = now;
     out.writeUIntBE(now, n + 14, 6);
-    const mac = key.mac(this.bytesOf(destination), out.subarray(0, n + SIGNED_META));
+    const mac = key.mac(this.bytesOf(destination), out, n + SIGNED_META);
     mac.copy(out, n + SIGNED_META, 0, FRAME_MAC_BYTES);
     out[n + FRAME_TRAILER_BYTES - 1] = FRAME_TAG;
     return out;
@@ -202,14 +204,18 @@ class AuthenticatedTransport implements Transport {
   private verify(key: FrameMac, destination: string, frame: Uint8Array, guard: ReplayGuard, what: string): Uint8Array | null {
     const len = frame.byteLength;
     if (len < FRAME_TRAILER_BYTES || frame[len - 1] !== FRAME_TAG) return this.refuse('unsigned', what, len);
-    const buf = asBuffer(frame);
     const n = len - FRAME_TRAILER_BYTES;
-    const mac = key.mac(this.bytesOf(destination), buf.subarray(0, n + SIGNED_META));
-    if (!macEquals(mac.subarray(0, FRAME_MAC_BYTES), buf.subarray(n + SIGNED_META, n + SIGNED_META + FRAME_MAC_BYTES))) return this.refuse('bad-mac', what, len);
-    const sender = buf.toString('latin1', n, n + 8);
-    const cause = guard.check(sender, buf.readUIntBE(n + 8, 6), buf.readUIntBE(n + 14, 6), this.clock.now());
+    const signed = n + SIGNED_META;
+    const mac = key.mac(this.bytesOf(destination), frame, signed);
+    // Constant time: every byte is compared, whatever the first difference.
+    let diff = 0;
+    for (let i = 0; i < FRAME_MAC_BYTES; i++) diff |= mac[i]! ^ frame[signed + i]!;
+    if (diff !== 0) return this.refuse('bad-mac', what, len);
+    const f = frame;
+    const sender = String.fromCharCode(f[n]!, f[n + 1]!, f[n + 2]!, f[n + 3]!, f[n + 4]!, f[n + 5]!, f[n + 6]!, f[n + 7]!);
+    const cause = guard.check(sender, readUint48(f, n + 8), readUint48(f, n + 14), this.clock.now());
     if (cause !== null) return this.refuse(cause, what, len);
-    return buf.subarray(0, n);
+    return frame.subarray(0, n);
   }
 
   private bytesOf(name: string): Buffer {

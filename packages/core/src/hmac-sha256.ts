@@ -77,9 +77,9 @@ class Sha256 {
     this.bytes = 64;
   }
 
-  update(data: Uint8Array): void {
+  /** Hashes `data[0..n)` (all of it by default). */
+  update(data: Uint8Array, n = data.length): void {
     let i = 0;
-    const n = data.length;
     this.bytes += n;
     if (this.fill > 0) {
       while (i < n && this.fill < 64) this.buf[this.fill++] = data[i++]!;
@@ -145,13 +145,13 @@ export class FrameMac {
     }
   }
 
-  /** The MAC of `a` then `b` (each length-prefixed): 32 bytes, valid until the next call. */
-  mac(a: Uint8Array, b: Uint8Array): Buffer {
-    if (a.length + b.length > JS_LIMIT) return this.native(a, b);
+  /** The MAC of `a` then `b[0..bLength)` (each length-prefixed): 32 bytes, valid until the next call. */
+  mac(a: Uint8Array, b: Uint8Array, bLength = b.length): Buffer {
+    if (a.length + bLength > JS_LIMIT) return this.native(a, b.subarray(0, bLength));
     const sha = this.sha;
     sha.reset(this.inner);
-    this.part(a);
-    this.part(b);
+    this.part(a, a.length);
+    this.part(b, bLength);
     const d = this.digest;
     sha.finish(d, 0);
     sha.reset(this.outer);
@@ -160,15 +160,14 @@ export class FrameMac {
     return d;
   }
 
-  private part(p: Uint8Array): void {
+  private part(p: Uint8Array, n: number): void {
     const len = this.len;
-    const n = p.length;
     len[0] = n >>> 24;
     len[1] = n >>> 16;
     len[2] = n >>> 8;
     len[3] = n;
     this.sha.update(len);
-    this.sha.update(p);
+    this.sha.update(p, n);
   }
 
   private native(a: Uint8Array, b: Uint8Array): Buffer {
