@@ -2,7 +2,7 @@
 import { startRuntime } from './cross-worker';
 
 const cluster = process.argv[2]!;
-const { runtime, transport } = await startRuntime('b', cluster, () => 'b');
+const { runtime, transport } = await startRuntime('b', cluster, () => 'b', process.env.HYPERNODE_SECRET || undefined);
 process.send?.('ready');
 process.on('SIGTERM', async () => {
   await runtime.close();

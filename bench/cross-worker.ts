@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AmqpTransport } from '../packages/transport-amqp/src/index';
 import { silentLogger } from '../packages/core/src/index';
-import { ClassCatalog, MemoryRegistry, ModuleTable, WorkerRuntime } from '../packages/core/src/runtime';
+import { authenticateTransport, ClassCatalog, MemoryRegistry, ModuleTable, WorkerRuntime, type Transport } from '../packages/core/src/runtime';
 import { benchModules } from './cross-worker-modules';
 import { startRawEcho, type RawEcho } from './amqp-baseline';
 
@@ -17,8 +17,13 @@ const quiet = { info: () => {}, warn: () => {} };
 
 const RTT_BLOCK = 250;
 
-export async function startRuntime(id: string, cluster: string, place: () => string): Promise<{ runtime: WorkerRuntime; transport: AmqpTransport }> {
-  const transport = await AmqpTransport.connect({ url: AMQP_URL, cluster, logger: quiet });
+/**
+ * A worker runtime over its own AmqpTransport; with `secret`, over that transport signed with it (what a daemon given
+ * a cluster secret runs: core's `authenticateTransport`). Returns the AmqpTransport itself for the cleanup.
+ */
+export async function startRuntime(id: string, cluster: string, place: () => string, secret?: string): Promise<{ runtime: WorkerRuntime; transport: AmqpTransport }> {
+  const amqp = await AmqpTransport.connect({ url: AMQP_URL, cluster, logger: quiet });
+  const transport: Transport = secret ? authenticateTransport(amqp, { secret, cluster, logger: silentLogger }) : amqp;
   const catalog = new ClassCatalog();
   for (const cls of benchModules) catalog.add(cls.moduleName!, cls);
   const runtime = new WorkerRuntime({
@@ -31,7 +36,7 @@ export async function startRuntime(id: string, cluster: string, place: () => str
     place,
   });
   await runtime.start();
-  return { runtime, transport };
+  return { runtime, transport: amqp };
 }
 
 export interface CrossWorkerFigures {
@@ -52,17 +57,19 @@ export const p50Us = (times: number[]): number => [...times].sort((x, y) => x - 
  * optimizing compiler (called once per hop, its functions reach it late), and runs the hop ~15–20% slower
  * than a long-running worker does. The `roundTrips` after that are returned, for a p50 over all rounds.
  */
-export async function crossWorker(messages: number, roundTrips: number, spawns: number, warmUpTrips = roundTrips * 2): Promise<CrossWorkerFigures> {
+export async function crossWorker(messages: number, roundTrips: number, spawns: number, warmUpTrips = roundTrips * 2, secret?: string): Promise<CrossWorkerFigures> {
   const cluster = `bench-${randomUUID().slice(0, 8)}`;
+  // The secret goes to the peer through the environment, as a node daemon hands it to its workers (never argv).
   const peer: ChildProcess = fork(fileURLToPath(new URL('./cross-worker-peer.ts', import.meta.url)), [cluster], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, HYPERNODE_SECRET: secret ?? '' },
   });
   await new Promise<void>((resolve, reject) => {
     peer.once('message', () => resolve());
     peer.once('exit', (code) => reject(new Error(`bench peer exited with code ${code}`)));
   });
-  const { runtime: a, transport } = await startRuntime('a', cluster, () => 'b');
+  const { runtime: a, transport } = await startRuntime('a', cluster, () => 'b', secret);
   const results: string[] = [];
   let wake: () => void = () => {};
   const inbox = a.openInbox((_from, message) => {

@@ -4,7 +4,10 @@
  * The cross-worker round trip is the p50 of all its measured round trips, over all runs.
  * The HTTP workload (the example server beside a plain `node:http` server, driven by autocannon) runs last, in
  * processes of its own (see `http.ts`); its rounds take turns between the two servers.
- * Run with `--quick` for a short smoke run.
+ * The cross-worker figures run twice per round, without and with a cluster secret (frames signed and checked:
+ * docs/security.md), each beside the same raw amqplib baselines.
+ * Run with `--quick` for a short smoke run, `--local` for the in-process figures only, `--remote` for the RabbitMQ
+ * figures only, `--rounds <n>` for n rounds instead of 5.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +26,9 @@ if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
 }
 
 const quick = process.argv.includes('--quick');
-const rounds = quick ? 1 : 5;
+const roundsFlag = process.argv.indexOf('--rounds');
+/** Rounds of each figure: 5, 1 with `--quick`, or `--rounds <n>` (fewer rounds on a loaded machine, say so with the figures). */
+const rounds = roundsFlag >= 0 ? Math.max(1, Number(process.argv[roundsFlag + 1]) || 1) : quick ? 1 : 5;
 const scale = quick ? 0.1 : 1;
 /** How a child process running one local benchmark hands its row back (see `localGroups`). */
 const GROUP_RESULT = 'hypernode-bench-row ';
@@ -135,17 +140,24 @@ if (!brokerUp || process.argv.includes('--local')) {
   const trips = Math.round(4_000 * scale);
   const spawns = Math.round(100_000 * scale);
   let best = { oneWay: 0, remoteSpawns: 0 };
+  let signedBest = { oneWay: 0, remoteSpawns: 0 };
+  const secret = 'bench-cluster-secret-0123456789abcdef';
   let rawOneWayBest = 0;
   // Round trips: the p50 of all measured ones of each side, over all rounds. Not each side's best round: the
   // rounds with the lowest latency are those in which the machine's other load keeps its cores awake, and
   // there each µs of CPU per hop weighs most, so a best-of compares the busiest moments (design 012).
   const rtt = { ours: [] as number[], raw: [] as number[] };
+  const signedRtt = { ours: [] as number[], raw: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     const f = await crossWorker(messages, trips, spawns);
     rawOneWayBest = Math.max(rawOneWayBest, await rawOneWay(messages));
+    const g = await crossWorker(messages, trips, spawns, undefined, secret);
     best = { oneWay: Math.max(best.oneWay, f.oneWay), remoteSpawns: Math.max(best.remoteSpawns, f.remoteSpawns) };
+    signedBest = { oneWay: Math.max(signedBest.oneWay, g.oneWay), remoteSpawns: Math.max(signedBest.remoteSpawns, g.remoteSpawns) };
     rtt.ours.push(...f.rtt.ours);
     rtt.raw.push(...f.rtt.raw);
+    signedRtt.ours.push(...g.rtt.ours);
+    signedRtt.raw.push(...g.rtt.raw);
   }
   rows.push({ name: 'cross-worker one-way', unit: 'msgs/s', ours: best.oneWay, base: rawOneWayBest, baseName: 'raw amqplib publish+consume, no acks', target: '≥ 3.00×', ok: (o, b) => o >= 3 * b, higherIsBetter: true });
   rows.push({ name: 'cross-worker round trip p50', unit: 'µs', ours: p50Us(rtt.ours), base: p50Us(rtt.raw), baseName: 'raw amqplib between two OS processes, no acks', target: '≤ 1.20×', ok: (o, b) => o <= 1.2 * b, higherIsBetter: false });
@@ -153,9 +165,12 @@ if (!brokerUp || process.argv.includes('--local')) {
   // The cost of the cluster secret on admin requests (design 024): the same admin round trip, signed and not, interleaved.
   const admin = await adminRoundTripBoth(Math.round(2_000 * scale), rounds);
   rows.push({ name: 'admin round trip p50, signed', unit: 'µs', ours: medianUs(admin.signed), base: medianUs(admin.unsigned), baseName: 'the same, unsigned (no secret)', target: '', ok: () => true, higherIsBetter: false });
+  rows.push({ name: 'cross-worker one-way, with secret', unit: 'msgs/s', ours: signedBest.oneWay, base: rawOneWayBest, baseName: 'raw amqplib publish+consume, no acks', target: '≥ 3.00×', ok: (o, b) => o >= 3 * b, higherIsBetter: true });
+  rows.push({ name: 'cross-worker round trip p50, with secret', unit: 'µs', ours: p50Us(signedRtt.ours), base: p50Us(signedRtt.raw), baseName: 'raw amqplib between two OS processes, no acks', target: '≤ 1.20×', ok: (o, b) => o <= 1.2 * b, higherIsBetter: false });
+  rows.push({ name: 'remote spawn, with secret', unit: 'spawns/s', ours: signedBest.remoteSpawns, base: 0, baseName: '', target: '≥ 20k/s', ok: (o) => o >= 20_000, higherIsBetter: true });
 }
 
-for (const group of Object.keys(localGroups)) {
+for (const group of process.argv.includes('--remote') ? [] : Object.keys(localGroups)) {
   const args = ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--group', group, ...process.argv.slice(2)];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = r.stdout.split('\n').filter((l) => l.startsWith(GROUP_RESULT));

@@ -165,7 +165,7 @@ describe('output formats', () => {
 
   it('shows a worker its node reports silent as stalled, and the processes of the last blocked run of each worker', () => {
     const now = 1_000_000_000;
-    const stats = { processes: 2, spawned: 2, exited: 0, crashed: 0, delivered: 5, deadLetters: 0, badFrames: 0, backlog: 0 };
+    const stats = { processes: 2, spawned: 2, exited: 0, crashed: 0, delivered: 5, deadLetters: 0, badFrames: 0, forgedFrames: 0, backlog: 0 };
     const worker = { node: 'n1', pid: 10, startedAt: now - 60_000, draining: false, load: null, placesOn: null };
     const lines = statusLines(
       {
@@ -192,6 +192,29 @@ describe('output formats', () => {
     expect(lines.slice(-2)).toEqual([
       "worker 'w1' is stalled: silent for 12s (its event loop is blocked); its node kills and replaces it at 30s",
       "worker 'w2' last blocked its event loop for 9012 ms, 2m 0s ago, in the turn of 'w2:5' (Busy)",
+    ]);
+  });
+
+  it('says which workers dropped frames that failed the cluster secret\'s check', () => {
+    const now = 1_000_000_000;
+    const stats = { processes: 1, spawned: 1, exited: 0, crashed: 0, delivered: 0, deadLetters: 0, badFrames: 0, backlog: 0 };
+    const worker = { node: 'n1', pid: 10, startedAt: now - 60_000, draining: false, load: null, placesOn: null, stalledForMs: null, stall: null };
+    const lines = statusLines(
+      {
+        cluster: 'c',
+        root: 'root:1',
+        daemon: { pid: 1, host: 'h', startedAt: now - 60_000 },
+        workers: [
+          { ...worker, id: 'w1', stats: { ...stats, forgedFrames: 3 } },
+          { ...worker, id: 'w2', stats: { ...stats, forgedFrames: 0 } },
+        ],
+        nodes: [],
+        members: [],
+      },
+      now,
+    );
+    expect(lines.filter((l) => l.includes('forged'))).toEqual([
+      "worker 'w1' dropped 3 forged frames (they failed the cluster secret's check: forged, replayed, or sent by a member without the secret; see docs/security.md)",
     ]);
   });
 

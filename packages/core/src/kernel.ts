@@ -24,7 +24,7 @@ import type { ProcessContext } from './process-context';
 import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner } from './process-record';
 import { outsideProcesses, processScope } from './process-scope';
 import type { Registry } from './registry';
-import type { Transport } from './transport';
+import type { Transport, TransportStats } from './transport';
 import { TurnWatch } from './turn-watch';
 import { Unborn } from './unborn';
 import type { WorkerOptions } from './worker-options';
@@ -454,6 +454,11 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   }
 
   /** Sends what is queued (drops it when `drop`), then nothing more. */
+  /** The counters of this worker's transport (forged frames are counted there). */
+  protected transportStats(): TransportStats {
+    return this.transport.stats();
+  }
+
   protected stopSending(drop = false): void {
     if (!drop) this.outgoing.flush();
     this.outgoing.closed = true;

@@ -49,6 +49,8 @@ export { toExitReason } from './exit-reason';
 export type { Transport, FrameHandler, ListenOptions, RequestHandler, RequestMeta, Subscription, TransportStats } from './transport';
 export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, LoadReport } from './registry';
 export { MemoryNetwork } from './memory-transport';
+export { authenticateTransport, DEFAULT_REPLAY_WINDOW_MS, FRAME_MAC_BYTES, FRAME_TAG, FRAME_TRAILER_BYTES } from './authenticated-transport';
+export type { AuthenticatedTransportOptions, ForgedCause } from './authenticated-transport';
 export { DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, formatBytes, maxMessageBytesOf } from './message-size';
 export { MemoryRegistry } from './memory-registry';
 export * as registryArguments from './registry-arguments';

@@ -74,4 +74,9 @@ export interface TransportStats {
   bytesReceived: number;
   /** Frames that could not be delivered (no listener for the inbox). */
   dropped: number;
+  /**
+   * Frames and events received that failed the cluster secret's check and were dropped (no MAC, a wrong one, a
+   * stale or replayed one): set by the authenticated transport (`authenticateTransport`), absent otherwise.
+   */
+  forgedFrames?: number;
 }

@@ -49,6 +49,11 @@ export interface ProcessInfo {
 /** Counters of one worker: its kernel's counters, and how many processes it holds now. */
 export interface WorkerStats extends WorkerCounters {
   processes: number;
+  /**
+   * Frames and cluster events this worker dropped because they failed the cluster secret's check (forged,
+   * tampered with, replayed, or from a member without the secret); always 0 without a secret.
+   */
+  forgedFrames: number;
 }
 
 /**
@@ -396,7 +401,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   stats(): WorkerStats {
     let processes = 0;
     for (const rec of this.procs.values()) if (!rec.inbox) processes++;
-    return { processes, ...this.counters };
+    return { processes, ...this.counters, forgedFrames: this.transportStats().forgedFrames ?? 0 };
   }
 
   /** The load report the scheduler reads; its event-loop delay covers the time since the previous report. */

@@ -1,5 +1,5 @@
 import { systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
-import type { Registry, Transport } from '@hypernode/core/runtime';
+import { authenticateTransport, FRAME_TRAILER_BYTES, type Registry, type Transport } from '@hypernode/core/runtime';
 import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
@@ -19,19 +19,25 @@ export interface Adapters {
 }
 
 /**
- * Connects to RabbitMQ and Redis for `cluster`, each within `conn.connectTimeoutMs` (default 10 s). Rejects with
+ * Connects to RabbitMQ and Redis for `cluster`, each within `conn.connectTimeoutMs` (default 10 s). With
+ * `conn.secret`, the transport signs every frame and cluster event it sends and drops (and counts) those it receives
+ * without a good MAC (core's `authenticateTransport`, docs/security.md); requests are left to the RPC's own MACs.
+ * Rejects with
  * the adapters' own errors (`TRANSPORT_DOWN`, `REGISTRY_DOWN`, or `INVALID_OPTIONS` for a bad URL or a login
  * Redis refused, naming the URL, never the password); on failure nothing stays open.
  */
 export async function connectAdapters(conn: Connection, logger: Logger): Promise<Adapters> {
   const { connectTimeoutMs } = conn;
-  logger.info(`connecting to ${describeCluster({ cluster: conn.cluster, clusterFrom: conn.clusterFrom ?? 'flag' })} over RabbitMQ at '${maskUrl(conn.amqpUrl)}' and Redis at '${maskUrl(conn.redisUrl)}'`);
+  logger.info(`connecting to ${describeCluster({ cluster: conn.cluster, clusterFrom: conn.clusterFrom ?? 'flag' })} over RabbitMQ at '${maskUrl(conn.amqpUrl)}' and Redis at '${maskUrl(conn.redisUrl)}'${conn.secret ? '; frames and cluster events are signed with the cluster secret' : ''}`);
   // The transport's own guard is the broker's limit (128 MiB by default), raised with a larger message limit.
-  const maxFrameBytes = conn.maxMessageBytes !== undefined && conn.maxMessageBytes > BROKER_LIMIT ? conn.maxMessageBytes : undefined;
+  // A signed frame is a frame of up to the message limit plus its trailer.
+  const largest = conn.maxMessageBytes !== undefined ? conn.maxMessageBytes + (conn.secret ? FRAME_TRAILER_BYTES : 0) : undefined;
+  const maxFrameBytes = largest !== undefined && largest > BROKER_LIMIT ? largest : undefined;
   const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
   try {
     const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
-    return { transport, registry };
+    const secret = conn.secret ?? null;
+    return { transport: secret === null ? transport : authenticateTransport(transport, { secret, cluster: conn.cluster, logger }), registry };
   } catch (err) {
     await transport.close().catch(() => undefined);
     throw err;

@@ -364,6 +364,7 @@ function stripStats(s: WorkerStats & { worker?: string; node?: string | null; lo
     delivered: s.delivered,
     deadLetters: s.deadLetters,
     badFrames: s.badFrames,
+    forgedFrames: s.forgedFrames ?? 0,
     backlog: s.backlog,
   };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HypernodeError } from '@hypernode/core';
 import { clusterHelp, connectionOf, maskUrl, nodeHelp, parseClusterArgs, parseNodeArgs, parseWorkerArgs, workerHelp } from './config';
@@ -178,5 +181,38 @@ describe('--max-message-bytes', () => {
   it('is in the help text with its variable and default', () => {
     expect(workerHelp({})).toContain('--max-message-bytes <n>');
     expect(workerHelp({})).toContain('env HYPERNODE_MAX_MESSAGE_BYTES (now: 67108864, 64 MiB)');
+  });
+});
+
+describe('the cluster secret', () => {
+  const secret = 'config-test-secret-0123456789abcdef';
+
+  it('is read from HYPERNODE_SECRET or --secret-file (the file wins) by every daemon, and is null without either', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hn-secret-'));
+    const file = join(dir, 'secret');
+    writeFileSync(file, `from-the-file-${secret}\n`);
+    expect(config(parseClusterArgs([], { HYPERNODE_SECRET: secret })).secret).toBe(secret);
+    expect(config(parseNodeArgs(['--secret-file', file], { HYPERNODE_SECRET: secret })).secret).toBe(`from-the-file-${secret}`);
+    expect(config(parseWorkerArgs(['--id', 'w1', '--secret-file', file], {})).secret).toBe(`from-the-file-${secret}`);
+    expect(config(parseWorkerArgs(['--id', 'w1'], {})).secret).toBeNull();
+    expect(connectionOf({}).secret).toBeNull();
+  });
+
+  it('refuses a short secret or an unreadable file with BAD_SECRET naming the command and the fix, never the secret', () => {
+    const short = rejects(() => parseClusterArgs([], { HYPERNODE_SECRET: 'tooshort' }));
+    expect(short.code).toBe('BAD_SECRET');
+    expect(short.message).toMatch(/^hypernode-cluster: The cluster secret in HYPERNODE_SECRET is 8 bytes long/);
+    expect(short.message).not.toContain('tooshort');
+    const missing = rejects(() => parseNodeArgs(['--secret-file', '/nonexistent/secret'], {}));
+    expect(missing.code).toBe('BAD_SECRET');
+    expect(missing.message).toMatch(/^hypernode-node: Cannot read the secret file \/nonexistent\/secret \(ENOENT\)/);
+  });
+
+  it('shows in --help whether HYPERNODE_SECRET is set, never its value', () => {
+    const text = workerHelp({ HYPERNODE_SECRET: secret });
+    expect(text).toContain('--secret-file <path>');
+    expect(text).toContain('env HYPERNODE_SECRET (now: set)');
+    expect(text).not.toContain(secret);
+    expect(clusterHelp({})).toContain('env HYPERNODE_SECRET (now: not set)');
   });
 });

@@ -250,3 +250,35 @@ describe('the node daemon on a manual clock', () => {
     expect(node!.status().workers).toMatchObject([{ up: false }]);
   });
 });
+
+describe('the cluster secret', () => {
+  it('reaches forked workers through HYPERNODE_SECRET in their environment, never their arguments, and is empty without one', async () => {
+    const secret = 'node-daemon-test-secret-0123456789';
+    const launched: { args: string[]; env: NodeJS.ProcessEnv }[] = [];
+    const fork: ForkWorker = (_entry, args, options) => {
+      launched.push({ args, env: options.env ?? {} });
+      const child = new FakeWorker(2000 + launched.length);
+      queueMicrotask(() => child.emit('message', { type: 'ready' }));
+      return child as unknown as ChildProcess;
+    };
+    for (const given of [secret, null]) {
+      const network = new MemoryNetwork();
+      const node = await startNode({
+        id: 'n1',
+        cluster: 'node-daemon-secret',
+        workers: 1,
+        fork,
+        logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+        adapters: { transport: network.connect(), registry: new MemoryRegistry() },
+        workerEntry: fileURLToPath(import.meta.url),
+        workerExecArgv: [],
+        secret: given,
+      });
+      running.push(node);
+    }
+    expect(launched).toHaveLength(2);
+    expect(launched[0]!.env.HYPERNODE_SECRET).toBe(secret);
+    expect(launched[0]!.args.join(' ')).not.toContain(secret);
+    expect(launched[1]!.env.HYPERNODE_SECRET).toBe('');
+  });
+});

@@ -360,8 +360,8 @@ class NodeDaemonImpl implements NodeDaemon {
         HYPERNODE_CLUSTER: this.conn.cluster,
         ...(this.conn.maxMessageBytes !== undefined ? { HYPERNODE_MAX_MESSAGE_BYTES: String(this.conn.maxMessageBytes) } : {}),
         HYPERNODE_CONNECT_TIMEOUT_MS: String(this.conn.connectTimeoutMs),
-        // The secret goes through the environment, never argv (visible in ps); the node already warned if open.
-        ...(this.conn.secret !== null ? { HYPERNODE_SECRET: this.conn.secret } : {}),
+        // The secret goes through the environment, never argv (visible in ps); none here means none in the worker.
+        HYPERNODE_SECRET: this.conn.secret ?? '',
         ...(this.conn.insecure ? { HYPERNODE_INSECURE: '1' } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

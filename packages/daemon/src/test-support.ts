@@ -137,9 +137,7 @@ export class DaemonProcess {
 
 /** Environment that points a daemon at the test cluster. */
 export function daemonEnv(cluster: string, servers: TestServers = {}): Record<string, string> {
-  const env: Record<string, string> = { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl };
-  if (servers.secret !== undefined) env.HYPERNODE_SECRET = servers.secret;
-  return env;
+  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, HYPERNODE_SECRET: servers.secret ?? '' };
 }
 
 /** Starts `hypernode-cluster` and resolves once it says it is up. */

@@ -60,7 +60,19 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
       ]),
     ),
   );
-  return [...lines, ...stallLines(s, now)];
+  return [...lines, ...stallLines(s, now), ...forgedLines(s)];
+}
+
+/** A line per worker that dropped frames or events failing the cluster secret's check. */
+function forgedLines(s: ClusterStatus): string[] {
+  const out: string[] = [];
+  for (const w of s.workers) {
+    const n = w.stats?.forgedFrames ?? 0;
+    if (n > 0) {
+      out.push(`worker '${w.id}' dropped ${plural(n, 'forged frame')} (they failed the cluster secret's check: forged, replayed, or sent by a member without the secret; see docs/security.md)`);
+    }
+  }
+  return out.length ? ['', ...out] : out;
 }
 
 /**

@@ -1,0 +1,250 @@
+/**
+ * Authenticated frames and cluster events (docs/security.md, design 025): a {@link Transport} decorator that
+ * signs every frame it sends to an inbox and every cluster event it publishes with a MAC made from the cluster
+ * secret, and drops (and counts) what it receives that fails the check. Requests and replies (`serve`/`request`)
+ * pass through untouched: admin requests carry their own MAC.
+ *
+ * A signed frame is the frame's bytes, then a trailer of {@link FRAME_TRAILER_BYTES} bytes:
+ * `sender (8) | seq (6) | time (6) | mac (16) | tag (1)`.
+ * - `sender`: random bytes naming this transport instance (one per daemon or client connection);
+ * - `seq`: this sender's count of signed frames and events, which only grows;
+ * - `time`: the sender's clock (epoch ms) when it signed;
+ * - `mac`: HMAC-SHA256, cut to 16 bytes, keyed by `deriveKey(secret, cluster, 'frames')` for frames (`'events'`
+ *   for events), over the destination inbox (empty for an event), the frame and the trailer's first 20 bytes.
+ *   The key binds the cluster; the destination binds the worker, so a frame for worker A is refused by worker B;
+ * - `tag`: the trailer layout's version ({@link FRAME_TAG}).
+ *
+ * Replays to the same receiver: each inbox (and each subscription) keeps the highest `seq` seen per sender and
+ * refuses one not above it. A sender it has not heard from for twice the replay window is forgotten (memory stays
+ * bounded), and a frame from a sender it does not know is refused when older than the window (`stale`), so a
+ * captured frame cannot be replayed after its sender was forgotten either. What is not covered: a receiver that
+ * restarts under the same inbox (only the cluster daemon's worker does) forgets what it saw, so a frame captured
+ * less than the window before can be replayed to it once.
+ */
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from './clock';
+import type { Logger } from './logger';
+import { FrameMac } from './hmac-sha256';
+import { deriveKey } from './secret';
+import type { FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportStats } from './transport';
+
+/** Bytes of the MAC in a signed frame: HMAC-SHA256 cut to 128 bits. */
+export const FRAME_MAC_BYTES = 16;
+/** Bytes a signed frame carries after its content. */
+export const FRAME_TRAILER_BYTES = 8 + 6 + 6 + FRAME_MAC_BYTES + 1;
+/** The last byte of a signed frame: the trailer layout's version. */
+export const FRAME_TAG = 0xa1;
+/** How old a frame from a sender the receiver does not know may be (default 10 minutes). */
+export const DEFAULT_REPLAY_WINDOW_MS = 10 * 60_000;
+
+/** Why a frame or event was refused. */
+export type ForgedCause = 'unsigned' | 'bad-mac' | 'stale' | 'replayed';
+
+/** Options of {@link authenticateTransport}. */
+export interface AuthenticatedTransportOptions {
+  /** The cluster secret (`readSecret`): never logged, never sent. */
+  secret: string;
+  /** The cluster's name: part of the keys, so a frame of one cluster never passes in another sharing the secret. */
+  cluster: string;
+  /** Where refused frames are reported (at most once a second, naming the cause, never the key). */
+  logger: Logger;
+  /** Time for the trailer, the replay window and the log's rate limit. Default `systemClock`. */
+  clock?: Clock;
+  /** Default {@link DEFAULT_REPLAY_WINDOW_MS}. */
+  replayWindowMs?: number;
+}
+
+const SIGNED_META = 8 + 6 + 6;
+const MAX_SEQ = 2 ** 48 - 1;
+
+/** The highest sequence number seen per sender, for one inbox or subscription. */
+class ReplayGuard {
+  private readonly seen = new Map<string, { seq: number; at: number }>();
+  private lastPrune = 0;
+
+  constructor(private readonly windowMs: number) {}
+
+  /** Null when the frame is new; else why it is refused. Only called on a frame whose MAC is good. */
+  check(sender: string, seq: number, time: number, now: number): ForgedCause | null {
+    const known = this.seen.get(sender);
+    if (known !== undefined) {
+      if (seq <= known.seq) return 'replayed';
+      known.seq = seq;
+      known.at = now;
+      return null;
+    }
+    if (time < now - this.windowMs) return 'stale';
+    this.seen.set(sender, { seq, at: now });
+    if (now - this.lastPrune > this.windowMs) this.prune(now);
+    return null;
+  }
+
+  private prune(now: number): void {
+    this.lastPrune = now;
+    const before = now - 2 * this.windowMs;
+    for (const [sender, e] of this.seen) if (e.at < before) this.seen.delete(sender);
+  }
+}
+
+/** The 6-byte big-endian number at `at`. */
+const readUint48 = (b: Uint8Array, at: number): number =>
+  (b[at]! * 0x10000 + ((b[at + 1]! << 8) | b[at + 2]!)) * 0x1000000 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
+
+/**
+ * Wraps `inner` so that with a cluster secret every frame sent to an inbox and every published event carries a
+ * MAC, and every frame and event received without a good one (none, a wrong one, one made for another worker or
+ * cluster or with another secret, a stale or replayed one) is dropped before the runtime sees it, counted in
+ * `stats().forgedFrames` and logged (at most once a second, with the cause, never the key).
+ *
+ * Does not: authenticate requests and replies (admin RPC has its own MACs), encrypt anything (use TLS), or bind a
+ * process's claimed sender name to the worker that signed the frame (any member can sign).
+ */
+export function authenticateTransport(inner: Transport, options: AuthenticatedTransportOptions): Transport {
+  return new AuthenticatedTransport(inner, options);
+}
+
+class AuthenticatedTransport implements Transport {
+  private readonly frameKey: FrameMac;
+  private readonly eventKey: FrameMac;
+  /** Destination inbox names as bytes, for the MAC. */
+  private readonly names = new Map<string, Buffer>();
+  private readonly sender = randomBytes(8);
+  private seq = 0;
+  private lastTime = 0;
+  private forged = 0;
+  private lastLog = -Infinity;
+  private readonly clock: Clock;
+  private readonly windowMs: number;
+  private readonly cluster: string;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly inner: Transport,
+    options: AuthenticatedTransportOptions,
+  ) {
+    this.frameKey = new FrameMac(deriveKey(options.secret, options.cluster, 'frames'));
+    this.eventKey = new FrameMac(deriveKey(options.secret, options.cluster, 'events'));
+    this.clock = options.clock ?? systemClock;
+    this.windowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
+    this.cluster = options.cluster;
+    this.logger = options.logger;
+  }
+
+  send(inbox: string, frame: Uint8Array): void {
+    this.inner.send(inbox, this.sign(this.frameKey, inbox, frame));
+  }
+
+  listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
+    const guard = new ReplayGuard(this.windowMs);
+    return this.inner.listen(
+      inbox,
+      (frame) => {
+        const body = this.verify(this.frameKey, inbox, frame, guard, `a frame for worker '${inbox}'`);
+        return body === null ? undefined : handler(body);
+      },
+      options,
+    );
+  }
+
+  publish(frame: Uint8Array): void {
+    this.inner.publish(this.sign(this.eventKey, '', frame));
+  }
+
+  subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
+    const guard = new ReplayGuard(this.windowMs);
+    return this.inner.subscribe((frame) => {
+      const body = this.verify(this.eventKey, '', frame, guard, 'a cluster event');
+      if (body !== null) handler(body);
+    });
+  }
+
+  serve(service: string, handler: RequestHandler): Promise<Subscription> {
+    return this.inner.serve(service, handler);
+  }
+
+  request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return this.inner.request(service, body, timeoutMs);
+  }
+
+  on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
+    this.inner.on(event, listener);
+  }
+
+  off(event: 'down' | 'up', listener: (cause?: Error) => void): void {
+    this.inner.off(event, listener);
+  }
+
+  stats(): TransportStats {
+    return { ...this.inner.stats(), forgedFrames: this.forged };
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** `frame` with its trailer, for `destination` ('' for an event). */
+  private sign(key: FrameMac, destination: string, frame: Uint8Array): Uint8Array {
+    const n = frame.byteLength;
+    const out = Buffer.allocUnsafe(n + FRAME_TRAILER_BYTES);
+    out.set(frame, 0);
+    this.sender.copy(out, n);
+    this.seq = this.seq >= MAX_SEQ ? 1 : this.seq + 1;
+    out.writeUIntBE(this.seq, n + 8, 6);
+    // Never earlier than the last frame's time, so a receiver's window sees this sender's times only grow.
+    const now = Math.max(this.clock.now(), this.lastTime);
+    this.lastTime = now;
+    out.writeUIntBE(now, n + 14, 6);
+    const mac = key.mac(this.bytesOf(destination), out, n + SIGNED_META);
+    mac.copy(out, n + SIGNED_META, 0, FRAME_MAC_BYTES);
+    out[n + FRAME_TRAILER_BYTES - 1] = FRAME_TAG;
+    return out;
+  }
+
+  /** The frame's content when its trailer checks out, else null (counted and logged). */
+  private verify(key: FrameMac, destination: string, frame: Uint8Array, guard: ReplayGuard, what: string): Uint8Array | null {
+    const len = frame.byteLength;
+    if (len < FRAME_TRAILER_BYTES || frame[len - 1] !== FRAME_TAG) return this.refuse('unsigned', what, len);
+    const n = len - FRAME_TRAILER_BYTES;
+    const signed = n + SIGNED_META;
+    const mac = key.mac(this.bytesOf(destination), frame, signed);
+    // Constant time: every byte is compared, whatever the first difference.
+    let diff = 0;
+    for (let i = 0; i < FRAME_MAC_BYTES; i++) diff |= mac[i]! ^ frame[signed + i]!;
+    if (diff !== 0) return this.refuse('bad-mac', what, len);
+    const f = frame;
+    const sender = String.fromCharCode(f[n]!, f[n + 1]!, f[n + 2]!, f[n + 3]!, f[n + 4]!, f[n + 5]!, f[n + 6]!, f[n + 7]!);
+    const cause = guard.check(sender, readUint48(f, n + 8), readUint48(f, n + 14), this.clock.now());
+    if (cause !== null) return this.refuse(cause, what, len);
+    return frame.subarray(0, n);
+  }
+
+  private bytesOf(name: string): Buffer {
+    let b = this.names.get(name);
+    if (b === undefined) {
+      if (this.names.size > 10_000) this.names.clear();
+      b = Buffer.from(name, 'utf8');
+      this.names.set(name, b);
+    }
+    return b;
+  }
+
+  private refuse(cause: ForgedCause, what: string, bytes: number): null {
+    this.forged++;
+    const now = this.clock.now();
+    if (now - this.lastLog >= 1000) {
+      this.lastLog = now;
+      this.logger.warn(
+        `dropped ${what} of cluster '${this.cluster}' (${bytes} bytes): ${CAUSES[cause](this.windowMs)}; ${this.forged} refused so far (stats forgedFrames). ` +
+          'Give every daemon and client of the cluster the same secret (HYPERNODE_SECRET or --secret-file); otherwise something else is publishing into its queues.',
+      );
+    }
+    return null;
+  }
+}
+
+const CAUSES: Record<ForgedCause, (windowMs: number) => string> = {
+  unsigned: () => 'it carries no MAC (its sender has no cluster secret, or is not hypernode)',
+  'bad-mac': () => 'its MAC does not match (forged, tampered with, meant for another worker or cluster, or signed with another secret)',
+  stale: (ms) => `it was signed more than ${Math.round(ms / 1000)} s ago by a sender not heard from since (a replay, or a sender whose clock is behind)`,
+  replayed: () => 'it repeats a sequence number its sender already used (a replay)',
+};
