@@ -1,5 +1,5 @@
 import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
-import { ClassCatalog, createWorkerRuntime, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { ClassCatalog, createWorkerRuntime, moduleSealKey, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { AdminService } from './admin-service';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { ChildExits, rootRecording } from './child-exits';
@@ -50,7 +50,8 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const conn = connectionOf(options);
   const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes);
+  const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, moduleKey);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -79,12 +80,15 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly adapters: Adapters,
     private readonly clock: Clock,
     maxMessageBytes: number | undefined,
+    private readonly moduleKey: Buffer | null,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
     // The root records why its children end, for spawn's report of a process that crashed at once.
     this.catalog.add('Root', rootRecording(this.childExits));
     this.runtime = createWorkerRuntime({
+      // The cluster daemon runs only the built-in Root: loaded module code never runs in it.
+      role: 'control',
       id: ROOT_WORKER,
       cluster,
       maxMessageBytes,
@@ -98,7 +102,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
       place: () => this.membership.place(),
       onWorkerLost: (worker) => this.membership.workerLost(worker),
     });
-    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger);
+    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger, moduleKey);
     this.membership = new ClusterMembership({ cluster, registry: adapters.registry, runtime: this.runtime, modules: this.uploads, logger, clock, startedAt: this.startedAt });
   }
 
@@ -134,6 +138,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
       clock: this.clock,
       startedAt: this.startedAt,
       childExits: this.childExits,
+      moduleKey: this.moduleKey,
     });
     this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers());
     this.membership.heartbeat.start();

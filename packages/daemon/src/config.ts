@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, readSecret } from '@hypernode/core/runtime';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
 import { resolveConnection, type SettingSource } from './settings';
 
@@ -20,6 +20,11 @@ export interface Connection {
   connectTimeoutMs?: number;
   /** Where the cluster name came from (for the start log); `'default'` when nothing named it. */
   clusterFrom?: SettingSource;
+  /**
+   * The cluster secret (`--secret-file` or `HYPERNODE_SECRET`, read with `readSecret`), or null without one. With
+   * it, module versions are sealed and workers run only sealed code (docs/security.md). Never logged.
+   */
+  secret?: string | null;
 }
 
 /** `options`' connection settings, each missing one taken from its default (not from the environment). */
@@ -32,6 +37,7 @@ export function connectionOf(options: Partial<Connection>): Connection {
     clusterFrom: options.clusterFrom ?? (options.cluster === undefined ? 'default' : 'flag'),
   };
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
+  conn.secret = options.secret ?? null;
   return conn;
 }
 
@@ -70,6 +76,7 @@ const COMMON = {
   amqp: { type: 'string' },
   redis: { type: 'string' },
   'connect-timeout': { type: 'string' },
+  'secret-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -87,6 +94,7 @@ function commonHelp(env: Env): string {
     `                           (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     `  --max-message-bytes <n>  largest message between workers, below RabbitMQ's max_message_size;`,
     `                           env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? `${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB`})`,
+    '  --secret-file <path>     a file holding the cluster secret; env HYPERNODE_SECRET (now: ' + (env.HYPERNODE_SECRET ? 'set' : 'not set') + ')',
     '  -h, --help               show this help',
     '',
     'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
@@ -173,6 +181,12 @@ function connection(command: string, values: Record<string, string | boolean | u
     max: MAX_MAX_MESSAGE_BYTES,
   });
   if (max !== undefined) resolved.maxMessageBytes = max;
+  try {
+    resolved.secret = readSecret({ env: env.HYPERNODE_SECRET, file: values['secret-file'] as string | undefined });
+  } catch (err) {
+    if (HypernodeError.is(err)) throw new HypernodeError(err.code, `${command}: ${err.message}`);
+    throw err;
+  }
   return resolved;
 }
 
