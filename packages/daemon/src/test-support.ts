@@ -29,6 +29,8 @@ export interface TestServers {
   redisUrl?: string;
   /** Runs rabbitmqctl with these arguments against the broker at `amqpUrl` and resolves with its stdout. */
   rabbitmqctl?: (args: string[]) => Promise<string>;
+  /** The cluster secret the daemons get (HYPERNODE_SECRET); none when omitted. */
+  secret?: string;
 }
 
 function rabbitmqctlOf(servers: TestServers): (args: string[]) => Promise<string> {
@@ -135,7 +137,9 @@ export class DaemonProcess {
 
 /** Environment that points a daemon at the test cluster. */
 export function daemonEnv(cluster: string, servers: TestServers = {}): Record<string, string> {
-  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl };
+  const env: Record<string, string> = { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl };
+  if (servers.secret !== undefined) env.HYPERNODE_SECRET = servers.secret;
+  return env;
 }
 
 /** Starts `hypernode-cluster` and resolves once it says it is up. */
