@@ -46,7 +46,7 @@ export function failStartup(command: string, err: unknown): never {
   const code = (err as { code?: string })?.code;
   const message = (err as Error)?.message ?? String(err);
   process.stderr.write(message.startsWith(`${command}:`) ? `${message}\n` : `${command}: ${message}\n`);
-  process.exit(code === 'INVALID_OPTIONS' ? 2 : 1);
+  process.exit(code === 'INVALID_OPTIONS' || code === 'BAD_SECRET' ? 2 : 1);
 }
 
 /**
