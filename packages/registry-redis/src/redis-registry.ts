@@ -75,7 +75,7 @@ function endpoint(url: string): Endpoint {
  * The {@link Registry} over one Redis server, shared by every member of a cluster. Several clusters may
  * share one Redis: each sees only the keys under its own `hypernode:<cluster>:` prefix.
  *
- * Promises, beyond {@link Registry}: the atomic operations (version numbering with hash dedup,
+ * Promises, beyond {@link Registry}: the atomic operations (version numbering with code, hash and seal dedup,
  * `registerName`, `unregisterName`, member heartbeats) are single Lua scripts; member expiry and
  * `loadedAt` use the Redis server's clock, so machines with skewed clocks agree. Re-registering a name
  * with the pid it already points at resolves `true`, so a call retried after a reconnect is harmless.
