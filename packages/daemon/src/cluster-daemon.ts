@@ -6,7 +6,8 @@ import { ChildExits, rootRecording } from './child-exits';
 import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
 import { daemonLogger } from './logger';
-import { ModuleUploads } from './module-uploads';
+import { ModuleUploads, type ValidateCode } from './module-uploads';
+import { validateInChild, type ValidatorOptions } from './module-validator';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
 import { plural } from './plural';
@@ -24,6 +25,11 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
   clock?: Clock;
   /** A connected transport and registry to run over (the daemon closes them when it stops). Default: connects to `amqpUrl` and `redisUrl`. */
   adapters?: Adapters;
+  /**
+   * Limits of the module validator, the short-lived process that checks each uploaded module (its code never runs
+   * in the cluster daemon): default 10 s for the module's top level and constructors, a 256 MiB heap.
+   */
+  moduleValidator?: Pick<ValidatorOptions, 'timeoutMs' | 'startTimeoutMs' | 'maxHeapMb'>;
 }
 
 /** A running cluster daemon. */
@@ -51,7 +57,8 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, moduleKey);
+  const validator = options.moduleValidator ?? {};
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, moduleKey, (modules) => validateInChild(modules, validator));
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -81,6 +88,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly clock: Clock,
     maxMessageBytes: number | undefined,
     private readonly moduleKey: Buffer | null,
+    validate: ValidateCode,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -102,7 +110,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
       place: () => this.membership.place(),
       onWorkerLost: (worker) => this.membership.workerLost(worker),
     });
-    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger, moduleKey);
+    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger, moduleKey, validate);
     this.membership = new ClusterMembership({ cluster, registry: adapters.registry, runtime: this.runtime, modules: this.uploads, logger, clock, startedAt: this.startedAt });
   }
 
