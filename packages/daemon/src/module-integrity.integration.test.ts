@@ -81,7 +81,7 @@ describe('no user code in the cluster daemon', () => {
     expect(afterSpawn).toContain(workerPid);
     expect(afterSpawn).not.toContain(daemonPid);
     expect((globalThis as { __PidWriter?: boolean }).__PidWriter).toBe(true); // the client's own bundling
-  });
+  }, 120_000);
 });
 
 describe('verified module code', () => {
@@ -114,7 +114,7 @@ describe('verified module code', () => {
     expect(reloaded).toMatchObject({ name: 'Tampered', version: 2 });
     expect(await t.client.spawn('Tampered')).toMatch(/:/);
     expect(t.clusterDaemon.lines.join('\n')).not.toContain(SECRET);
-  });
+  }, 120_000);
 
   it("refuses, on the worker, a module whose code and hash were both changed (the seal no longer matches), and the spawning process hears MODULE_TAMPERED", async () => {
     await t.client.load(repoPath('packages/daemon/test-fixtures/watcher.ts'));
@@ -143,5 +143,5 @@ describe('verified module code', () => {
     const err = await rejection(t.client.spawn('Idle'));
     expect(HypernodeError.is(err, 'MODULE_TAMPERED')).toBe(true);
     expect(err.message).toContain('does not match its seal');
-  });
+  }, 120_000);
 });

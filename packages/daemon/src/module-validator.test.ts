@@ -1,11 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HypernodeError } from '@hypernode/core';
 import { hashCode } from '@hypernode/core/runtime';
 import type { CodeToCheck } from './module-check';
 import { validateInChild } from './module-validator';
+
+// Each test forks a process under tsx: on a busy machine that takes seconds, so the ceiling is generous.
+vi.setConfig({ testTimeout: 120_000 });
 
 // The validator is a real child process here: each test forks it (from the TypeScript sources, under tsx).
 
