@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // `worker-entry` is what a node daemon forks: it must exist as its own file next to the index.
-  entry: { index: 'src/index.ts', 'worker-entry': 'src/worker-entry.ts' },
+  // `worker-entry` (what a node daemon forks) and `module-validator-entry` (what the cluster daemon forks to check
+  // an upload) must exist as their own files next to the index.
+  entry: { index: 'src/index.ts', 'worker-entry': 'src/worker-entry.ts', 'module-validator-entry': 'src/module-validator-entry.ts' },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts' } },
   clean: true,

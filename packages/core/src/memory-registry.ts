@@ -45,9 +45,10 @@ export class MemoryRegistry implements Registry {
     checkSource(name, module);
     const versions = this.modules.get(name) ?? [];
     const latest = versions[versions.length - 1];
-    if (latest && latest.hash === module.hash) return { ...latest };
+    if (latest && latest.hash === module.hash && latest.code === module.code && latest.seal === module.seal) return { ...latest };
     const stored: ModuleVersion = { name, version: versions.length + 1, code: module.code, hash: module.hash, loadedAt: this.clock.now() };
     if (module.origin !== undefined) stored.origin = module.origin;
+    if (module.seal !== undefined) stored.seal = module.seal;
     versions.push(stored);
     this.modules.set(name, versions);
     return { ...stored };

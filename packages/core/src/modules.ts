@@ -1,4 +1,6 @@
 import { HypernodeError } from './errors';
+import { consoleLogger, type Logger } from './logger';
+import { verifyModuleRecord } from './module-seal';
 import { isProcessClass, type ProcessClass } from './process';
 import type { Registry } from './registry';
 
@@ -41,6 +43,18 @@ export class ClassCatalog {
 export type Evaluate = (code: string, origin: string) => Record<string, unknown>;
 
 /**
+ * How a module table checks a record read from the registry before evaluating it (module-seal.ts): the code's
+ * hash always, the seal when `key` is set; a failure is logged to `logger` and refused with `MODULE_TAMPERED`.
+ */
+export interface ModuleVerification {
+  /** The cluster's `modules` key (`moduleSealKey`), or null when the cluster has no secret (hash check only). */
+  key: Uint8Array | null;
+  logger: Logger;
+  /** Names the checker in alerts and errors, e.g. "worker 'w1'". */
+  where: string;
+}
+
+/**
  * A worker's view of the cluster's modules: a cache of evaluated versions, filled from the in-process
  * catalog or the registry on first use.
  */
@@ -56,6 +70,7 @@ export class ModuleTable {
     private readonly catalog: ClassCatalog,
     private readonly registry: Registry | undefined,
     private readonly evaluate: Evaluate | undefined,
+    private readonly verification?: ModuleVerification,
   ) {}
 
   /** The current entry when it is already at hand. */
@@ -138,9 +153,17 @@ export class ModuleTable {
   private async load(name: string): Promise<ModuleEntry | undefined> {
     const local = this.resolveNow(name);
     if (local) return local;
-    if (!this.registry || !this.evaluate) return undefined;
+    if (!this.registry) return undefined;
     const fromRegistry = await this.registry.getModuleVersion(name);
     if (!fromRegistry) return undefined;
+    if (!this.evaluate) {
+      throw new HypernodeError(
+        'MODULE_NOT_FOUND',
+        `Module '${name}' is loaded, but this runtime runs only built-in modules (the cluster daemon never runs loaded code); spawn it on a worker.`,
+      );
+    }
+    const v = this.verification;
+    verifyModuleRecord(fromRegistry, v?.key, v?.logger ?? consoleLogger, v?.where ?? 'this worker');
     const exports = this.evaluate(fromRegistry.code, fromRegistry.origin ?? `${name}.js`);
     const cls = pickClass(exports, name);
     if (!cls) {

@@ -30,6 +30,9 @@ export function checkSource(name: string, module: ModuleSource): void {
   if (module.origin !== undefined && typeof module.origin !== 'string') {
     throw invalid(`The origin of module '${name}' must be a string when given; pass the file path it was loaded from.`);
   }
+  if (module.seal !== undefined && (typeof module.seal !== 'string' || module.seal === '')) {
+    throw invalid(`The seal of module '${name}' must be a non-empty string when given; pass the seal made by sealOf, or none.`);
+  }
 }
 
 export function checkVersion(name: string, version: number | undefined): void {

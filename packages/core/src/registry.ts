@@ -5,8 +5,9 @@
  *
  * What it promises:
  * - Module versions are append-only: `addModuleVersion` returns 1 for a name's first version, then 2, 3,
- *   ...; every version stays readable with its code and content hash. Adding a version whose hash equals
- *   the latest one's returns the latest version number and stores nothing new.
+ *   ...; every version stays readable with its code, content hash, origin and seal. Adding a version whose
+ *   code, hash and seal equal the latest one's returns the latest version and stores nothing new (so a
+ *   version whose stored code or seal was changed is stored anew when it is added again).
  * - A member (node, worker or cluster daemon) exists from `putMember` until `removeMember`, or until `ttlMs`
  *   passes without another `putMember` (a heartbeat); expired members are not listed.
  * - `registerName` is atomic: of concurrent registrations of one name, exactly one wins.
@@ -54,6 +55,11 @@ export interface ModuleSource {
   hash: string;
   /** Where it was loaded from (a file path), for people. */
   origin?: string;
+  /**
+   * The cluster daemon's seal over the version's name, number, hash and origin (module-seal.ts), when the
+   * cluster has a secret. Opaque to the registry: stored and returned as given.
+   */
+  seal?: string;
 }
 
 export interface ModuleVersion extends ModuleSource {

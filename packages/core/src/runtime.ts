@@ -18,7 +18,7 @@ export type { WorkerOptions } from './worker';
 export { createWorkerRuntime } from './create-runtime';
 export type { WorkerRuntimeSetup } from './create-runtime';
 export { ModuleTable, ClassCatalog } from './modules';
-export type { ModuleEntry } from './modules';
+export type { ModuleEntry, ModuleVerification } from './modules';
 export { builtinModules } from './builtins';
 export { LoadPlacer } from './placement';
 export type { LoadPlacerOptions, WorkerLoadInfo } from './placement';
@@ -39,6 +39,8 @@ export * as placementRules from './placement-rules';
 export { bundleModuleFile, evaluateModule, moduleNameOf, hashCode } from './module-loader';
 export type { BundledModule, ModuleClass } from './module-loader';
 export { moduleApi } from './module-api';
+export { moduleSealKey, sealOf, failedModuleCheck, verifyModuleRecord, tamperedError } from './module-seal';
+export type { ModuleCheck } from './module-seal';
 export type { ModuleApi } from './module-api';
 
 // The wire: the codec's byte forms, and exit reasons as data.

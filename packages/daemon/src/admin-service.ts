@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessInfo, type WorkerStats } from '@hypernode/core';
-import { checkSameOrigin, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
+import { checkSameOrigin, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, verifyModuleRecord, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
 import type { ChildExits } from './child-exits';
 import type { ClusterMembership } from './cluster-membership';
@@ -91,6 +91,8 @@ export interface AdminServiceSetup {
   childExits: ChildExits;
   /** Signs the requests forwarded to node and worker daemons (null: the cluster has no secret). */
   signer: RpcSigner | null;
+  /** The cluster's `modules` key when it has a secret: `spawn` checks a module's seal before asking a worker. */
+  moduleKey: Uint8Array | null;
 }
 
 /**
@@ -168,13 +170,13 @@ export class AdminService {
   }
 
   /**
-   * Validates every module first (evaluates its code, finds its class, constructs it once, and, unless
-   * `replace`, that a module of its name is not loaded from another file), then stores and announces each: a
-   * module that fails validation stores nothing of the upload.
+   * Validates every module first (in the validator process: evaluates its code, finds its class, constructs it
+   * once; here, unless `replace`, that a module of its name is not loaded from another file), then stores and
+   * announces each: a module that fails validation stores nothing of the upload.
    */
   private async load(modules: ModuleUpload[], replace: boolean): Promise<LoadedModule[]> {
     const { uploads, runtime, cluster } = this.setup;
-    uploads.validate(modules);
+    await uploads.validate(modules);
     for (const m of modules) {
       checkSameOrigin(cluster, m.name, m.origin, await this.registry.getModuleVersion(m.name), replace, "'hypernode-cli reload <file>' (or load --replace; connectCluster().load(file, { replace: true }))");
     }
@@ -196,8 +198,14 @@ export class AdminService {
     if (typeof moduleName !== 'string' || moduleName === '') {
       throw new HypernodeError('INVALID_ARGUMENT', `spawn needs a module name; got ${typeof moduleName}.`);
     }
-    const entry = await runtime.modules.fetch(moduleName);
-    if (!entry) {
+    // The module's record is checked, never its code run: loaded code does not run in the cluster daemon.
+    let exists = this.setup.catalog.get(moduleName) !== undefined;
+    if (!exists) {
+      const record = await this.registry.getModuleVersion(moduleName);
+      if (record) verifyModuleRecord(record, this.setup.moduleKey, this.setup.logger, `the cluster daemon of cluster '${cluster}'`);
+      exists = record !== undefined;
+    }
+    if (!exists) {
       const known = await runtime.modules.known();
       throw new HypernodeError('MODULE_NOT_FOUND', moduleNotLoadedMessage(moduleName, cluster, known, DISTRIBUTED_LOAD_HINT));
     }
@@ -251,6 +259,11 @@ export class AdminService {
     else if (first.status === 'ended') reason = (await exited).reason;
     else return;
     if (reason === 'normal' || reason === 'shutdown' || reason === undefined) return;
+    const code = (reason as { code?: unknown } | null)?.code;
+    if (code === 'MODULE_TAMPERED' || code === 'MODULE_LOAD_FAILED' || code === 'MODULE_INVALID') {
+      // The worker refused or failed to load the module's code: the caller gets that error itself.
+      throw new HypernodeError(code, `Process '${name}' (${moduleName}) did not start: ${(reason as { message: string }).message}`, { cause: reason, details: { reason } });
+    }
     throw new HypernodeError(
       'PROCESS_EXITED',
       `Process '${name}' (${moduleName}) ended with reason ${describeExit(reason)} before its first turn (in processWillRun); fix the cause (its initial state, a port in use, ...) and spawn it again.`,

@@ -1,12 +1,13 @@
 import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
-import { ClassCatalog, createWorkerRuntime, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { ClassCatalog, createWorkerRuntime, moduleSealKey, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { AdminService } from './admin-service';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { ChildExits, rootRecording } from './child-exits';
 import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
 import { daemonLogger } from './logger';
-import { ModuleUploads } from './module-uploads';
+import { ModuleUploads, type ValidateCode } from './module-uploads';
+import { validateInChild, type ValidatorOptions } from './module-validator';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
 import { credentialOf, RpcGuard, RpcSigner } from './rpc-auth';
@@ -26,6 +27,11 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
   clock?: Clock;
   /** A connected transport and registry to run over (the daemon closes them when it stops). Default: connects to `amqpUrl` and `redisUrl`. */
   adapters?: Adapters;
+  /**
+   * Limits of the module validator, the short-lived process that checks each uploaded module (its code never runs
+   * in the cluster daemon): default 10 s for the module's top level and constructors, a 256 MiB heap.
+   */
+  moduleValidator?: Pick<ValidatorOptions, 'timeoutMs' | 'startTimeoutMs' | 'maxHeapMb'>;
 }
 
 /** A running cluster daemon. */
@@ -53,7 +59,9 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
   enforceSafeDefault('hypernode-cluster', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret);
+  const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;
+  const validator = options.moduleValidator ?? {};
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator));
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -83,12 +91,16 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly clock: Clock,
     maxMessageBytes: number | undefined,
     private readonly secret: string | null,
+    private readonly moduleKey: Buffer | null,
+    validate: ValidateCode,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
     // The root records why its children end, for spawn's report of a process that crashed at once.
     this.catalog.add('Root', rootRecording(this.childExits));
     this.runtime = createWorkerRuntime({
+      // The cluster daemon runs only the built-in Root: loaded module code never runs in it.
+      role: 'control',
       id: ROOT_WORKER,
       cluster,
       maxMessageBytes,
@@ -102,7 +114,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
       place: () => this.membership.place(),
       onWorkerLost: (worker) => this.membership.workerLost(worker),
     });
-    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger);
+    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger, moduleKey, validate);
     this.membership = new ClusterMembership({ cluster, registry: adapters.registry, runtime: this.runtime, modules: this.uploads, logger, clock, startedAt: this.startedAt });
   }
 
@@ -140,6 +152,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
       childExits: this.childExits,
       // Requests to the node and worker daemons are signed with the admin role's key (design 024).
       signer: this.secret === null ? null : new RpcSigner(this.cluster, credentialOf(this.secret, this.cluster), this.clock, `cluster daemon pid ${process.pid}`),
+      moduleKey: this.moduleKey,
     });
     const guard = new RpcGuard(this.cluster, this.secret, this.clock, this.logger);
     this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers(), guard);

@@ -44,6 +44,18 @@ describe('daemon configuration', () => {
     });
   });
 
+  it('reads the cluster secret from --secret-file, else HYPERNODE_SECRET, and never shows it in --help', () => {
+    const secret = 'daemon-config-secret-0123456789abcdef';
+    expect(config(parseClusterArgs([], { HYPERNODE_SECRET: secret })).secret).toBe(secret);
+    expect(config(parseWorkerArgs(['--id', 'w1'], { HYPERNODE_SECRET: secret })).secret).toBe(secret);
+    expect(() => parseNodeArgs(['--secret-file', '/nonexistent/secret'], {})).toThrow(/hypernode-node: Cannot read the secret file \/nonexistent\/secret/);
+    expect(() => parseClusterArgs([], { HYPERNODE_SECRET: 'short' })).toThrow(/needs at least 16/);
+    for (const text of [workerHelp({ HYPERNODE_SECRET: secret }), nodeHelp({ HYPERNODE_SECRET: secret }), clusterHelp({ HYPERNODE_SECRET: secret })]) {
+      expect(text).toContain('--secret-file <path>');
+      expect(text).not.toContain(secret);
+    }
+  });
+
   it('never shows a password in --help, whatever the environment holds', () => {
     for (const text of [workerHelp(env), nodeHelp(env), clusterHelp(env), clusterHelp({})]) {
       expect(text).not.toContain('s3cret');

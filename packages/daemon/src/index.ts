@@ -11,6 +11,7 @@ export type { HeartbeatOptions } from './heartbeat';
 export { connectAdapters } from './adapters';
 export type { Adapters } from './adapters';
 export type { ClusterDaemon, ClusterDaemonOptions, ClusterStatus, ModuleUpload, NodeSummary, ProcessTree, WorkerStatus } from './cluster-daemon';
+export type { ValidatorOptions } from './module-validator';
 export {
   DEFAULT_AMQP_URL,
   DEFAULT_CLUSTER,

@@ -1,5 +1,7 @@
 import { HypernodeError, type LoadedModule, type Logger } from '@hypernode/core';
-import { evaluateModule, hashCode, moduleApi, type ClassCatalog, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
+import { failedModuleCheck, hashCode, sealOf, type ClassCatalog, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
+import type { CheckedModule, CodeToCheck } from './module-check';
+import { validateInChild } from './module-validator';
 
 /** A module as the client sends it for `load`: made by core's `bundleModuleFile`. */
 export interface ModuleUpload {
@@ -9,21 +11,31 @@ export interface ModuleUpload {
   origin?: string;
 }
 
+/** Evaluates and checks module code somewhere other than the cluster daemon (default: {@link validateInChild}). */
+export type ValidateCode = (modules: CodeToCheck[]) => Promise<CheckedModule[]>;
+
 /**
- * The cluster daemon's side of `load`: checks uploaded modules, stores their versions in the registry, and
- * keeps a copy of every stored version so that it can store them again when Redis comes back empty.
+ * The cluster daemon's side of `load`: checks uploaded modules, stores their versions in the registry (sealed
+ * with the cluster's `modules` key when it has a secret), and keeps a copy of every stored version so that it can
+ * store them again when Redis comes back empty.
  *
- * It does not tell workers about a new version (the admin service announces it), and it evaluates uploaded
- * code in the cluster daemon's own process to check it (not sandboxed).
+ * It never runs uploaded code: the code is evaluated and its classes checked in a short-lived validator process
+ * (module-validator.ts); this side checks only fields, names and hashes. It does not tell workers about a new
+ * version (the admin service announces it).
  */
 export class ModuleUploads {
   /** Every stored version of every loaded module, to store again if Redis comes back empty. */
   private readonly mirror = new Map<string, ModuleVersion[]>();
+  /** Loads store one after another, so a seal is made for the version number the registry then gives. */
+  private storing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly registry: Registry,
     private readonly catalog: ClassCatalog,
     private readonly logger: Logger,
+    /** The cluster's `modules` key (`moduleSealKey`), or null without a secret: versions are stored unsealed. */
+    private readonly sealKey: Uint8Array | null = null,
+    private readonly validateCode: ValidateCode = (modules) => validateInChild(modules),
   ) {}
 
   /** How many module versions {@link restore} would store. */
@@ -45,17 +57,17 @@ export class ModuleUploads {
 
   /**
    * Checks every module of an upload before anything is stored: its fields, that it does not replace a built-in
-   * module, that its hash matches its code, that its code evaluates and defines a class of its name, and that
-   * the class constructs once. Throws `INVALID_ARGUMENT`, `MODULE_INVALID` or `MODULE_LOAD_FAILED` naming the
-   * module; returns nothing.
+   * module and that its hash matches its code (here); that its code evaluates and defines a class of its name,
+   * and that the class constructs once (in the validator process). Rejects with `INVALID_ARGUMENT`,
+   * `MODULE_INVALID` or `MODULE_LOAD_FAILED` naming the module; resolves with what the validator found.
    */
-  validate(modules: ModuleUpload[]): void {
+  async validate(modules: ModuleUpload[]): Promise<CheckedModule[]> {
     if (!Array.isArray(modules) || modules.length === 0) {
       throw new HypernodeError('INVALID_ARGUMENT', `load needs the bundled modules of a file (bundleModuleFile's result); got none.`);
     }
-    const evaluated = new Map<string, Record<string, unknown>>();
+    const code: CodeToCheck[] = [];
     for (const m of modules) {
-      if (typeof m?.name !== 'string' || typeof m.code !== 'string' || typeof m.hash !== 'string') {
+      if (typeof m?.name !== 'string' || typeof m.code !== 'string' || typeof m.hash !== 'string' || (m.origin !== undefined && typeof m.origin !== 'string')) {
         throw new HypernodeError('INVALID_ARGUMENT', `load got a module without name, code and hash; bundle the file with bundleModuleFile.`);
       }
       if (this.catalog.get(m.name)) {
@@ -64,35 +76,39 @@ export class ModuleUploads {
       if (hashCode(m.code) !== m.hash) {
         throw new HypernodeError('MODULE_INVALID', `Module '${m.name}' arrived with a hash that does not match its code; bundle it again with bundleModuleFile.`);
       }
-      const origin = m.origin ?? `${m.name}.js`;
-      let classes = evaluated.get(m.hash);
-      if (!classes) {
-        try {
-          classes = evaluateModule(m.code, origin, moduleApi) as Record<string, unknown>;
-        } catch (err) {
-          throw new HypernodeError('MODULE_LOAD_FAILED', `Module '${m.name}' from '${origin}' failed to load in the cluster daemon: ${(err as Error).message} Nothing was stored.`, { cause: err });
-        }
-        evaluated.set(m.hash, classes);
-      }
-      const cls = classes[m.name];
-      if (typeof cls !== 'function') {
-        throw new HypernodeError('MODULE_INVALID', `The code uploaded for module '${m.name}' defines no module of that name (it defines ${Object.keys(classes).join(', ') || 'none'}); bundle the file again. Nothing was stored.`);
-      }
-      try {
-        new (cls as new () => unknown)();
-      } catch (err) {
-        throw new HypernodeError(
-          'MODULE_LOAD_FAILED',
-          `Module '${m.name}' from '${origin}' throws in its constructor: ${describeError(err)}; every spawn would crash, so nothing was stored. Fix the constructor (keep setup in processWillRun) and load it again.`,
-          { cause: err },
-        );
-      }
+      const one: CodeToCheck = { name: m.name, code: m.code, hash: m.hash };
+      if (m.origin !== undefined) one.origin = m.origin;
+      code.push(one);
     }
+    return this.validateCode(code);
   }
 
-  /** Stores one validated module as a new version (the registry numbers it), keeps a copy, and logs it. */
-  async store(m: ModuleUpload): Promise<LoadedModule> {
-    const stored = await this.registry.addModuleVersion(m.name, sourceOf(m));
+  /**
+   * Stores one validated module as a new version (the registry numbers it), sealed when the cluster has a secret,
+   * keeps a copy, and logs it. The latest version is kept, not stored again, only when its stored code, hash and
+   * seal are still the ones this upload would store: a version whose record was changed in the registry (or that
+   * was sealed with another secret, or not at all) is stored anew, so reloading from the source repairs it.
+   */
+  store(m: ModuleUpload): Promise<LoadedModule> {
+    const next = this.storing.then(() => this.storeNow(m));
+    this.storing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async storeNow(m: ModuleUpload): Promise<LoadedModule> {
+    const source = sourceOf(m);
+    if (this.sealKey) {
+      const latest = await this.registry.getModuleVersion(m.name);
+      const same = latest !== undefined && latest.hash === m.hash && latest.code === m.code && latest.origin === m.origin && failedModuleCheck(latest, this.sealKey) === undefined;
+      const version = same ? latest.version : (latest?.version ?? 0) + 1;
+      source.seal = sealOf(this.sealKey, m.name, version, m.hash, m.origin);
+    }
+    const stored = await this.registry.addModuleVersion(m.name, source);
+    if (this.sealKey && stored.seal !== sealOf(this.sealKey, m.name, stored.version, stored.hash, stored.origin)) {
+      this.logger.error(
+        `module '${m.name}' was stored as version ${stored.version}, not the version its seal was made for: another program stores module versions in this cluster's registry; workers will refuse this version. Find that program, then reload the module.`,
+      );
+    }
     const versions = this.mirror.get(m.name) ?? [];
     if (!versions.some((v) => v.version === stored.version)) versions.push(stored);
     this.mirror.set(m.name, versions);
@@ -110,12 +126,9 @@ export class ModuleUploads {
   }
 }
 
-function sourceOf(m: { code: string; hash: string; origin?: string | undefined }): ModuleSource {
+function sourceOf(m: { code: string; hash: string; origin?: string | undefined; seal?: string | undefined }): ModuleSource {
   const source: ModuleSource = { code: m.code, hash: m.hash };
   if (m.origin !== undefined) source.origin = m.origin;
+  if (m.seal !== undefined) source.seal = m.seal;
   return source;
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

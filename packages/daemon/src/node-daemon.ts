@@ -1,12 +1,9 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HypernodeError, systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
 import { workerLostEvent, type MemberInfo, type Subscription } from '@hypernode/core/runtime';
 import { connectAdapters, within, type Adapters } from './adapters';
+import { childLaunch, type ChildLaunch } from './child-launch';
 import { connectionOf, defaultNodeId, type Connection } from './config';
 import { Heartbeat } from './heartbeat';
 import { daemonLogger } from './logger';
@@ -438,28 +435,7 @@ class NodeDaemonImpl implements NodeDaemon {
   }
 }
 
-/**
- * What to fork for a worker. From the built package: `dist/worker-entry.js` with plain node. From the
- * TypeScript sources (tests, `tsx`): `src/worker-entry.ts` with `--import tsx`, and `TSX_TSCONFIG_PATH`
- * pointing at this package's tsconfig so workspace imports resolve to sources as in the parent.
- */
-function workerLaunch(options: NodeDaemonOptions): { entry: string; execArgv: string[]; env: Record<string, string> } {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = options.workerEntry ?? join(here, fromSource ? 'worker-entry.ts' : 'worker-entry.js');
-  if (!existsSync(entry)) {
-    throw new HypernodeError('INVALID_OPTIONS', `The worker program '${entry}' does not exist; build @hypernode/daemon ('pnpm build') or pass workerEntry.`);
-  }
-  const env: Record<string, string> = {};
-  let execArgv = options.workerExecArgv;
-  if (execArgv === undefined) {
-    execArgv = [];
-    if (entry.endsWith('.ts')) {
-      const tsx = createRequire(import.meta.url).resolve('tsx');
-      execArgv = ['--import', tsx];
-      const tsconfig = join(here, '..', 'tsconfig.json');
-      if (!process.env.TSX_TSCONFIG_PATH && existsSync(tsconfig)) env.TSX_TSCONFIG_PATH = tsconfig;
-    }
-  }
-  return { entry, execArgv, env };
+/** What to fork for a worker: `worker-entry` next to this file (child-launch.ts), or the options' own. */
+function workerLaunch(options: NodeDaemonOptions): ChildLaunch {
+  return childLaunch('worker-entry', 'workerEntry', options.workerEntry, options.workerExecArgv);
 }

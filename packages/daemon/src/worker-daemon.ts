@@ -1,5 +1,5 @@
 import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
-import { createWorkerRuntime, isolateProcessCrashes, workerLostEvent, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { createWorkerRuntime, isolateProcessCrashes, moduleSealKey, workerLostEvent, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
@@ -130,7 +130,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     private readonly stopTimeoutMs: number,
     placement: { affinitySlack?: number; placementCost?: number },
     private readonly clock: Clock,
-    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes'>,
+    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes' | 'secret'>,
     private readonly secret: string | null,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -139,6 +139,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.runtime = createWorkerRuntime({
       id,
       cluster,
+      moduleKey: health.secret ? moduleSealKey(health.secret, cluster) : null,
       maxMessageBytes: health.maxMessageBytes,
       transport: adapters.transport,
       registry: adapters.registry,

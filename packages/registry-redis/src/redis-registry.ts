@@ -75,7 +75,7 @@ function endpoint(url: string): Endpoint {
  * The {@link Registry} over one Redis server, shared by every member of a cluster. Several clusters may
  * share one Redis: each sees only the keys under its own `hypernode:<cluster>:` prefix.
  *
- * Promises, beyond {@link Registry}: the atomic operations (version numbering with hash dedup,
+ * Promises, beyond {@link Registry}: the atomic operations (version numbering with code, hash and seal dedup,
  * `registerName`, `unregisterName`, member heartbeats) are single Lua scripts; member expiry and
  * `loadedAt` use the Redis server's clock, so machines with skewed clocks agree. Re-registering a name
  * with the pid it already points at resolves `true`, so a call retried after a reconnect is harmless.
@@ -196,11 +196,12 @@ export class RedisRegistry implements Registry {
     checkName('module name', name);
     checkSource(name, module);
     const hasOrigin = module.origin !== undefined;
-    const [version, at, origin] = (await this.run('addModuleVersion', () =>
-      this.script(scripts.addModuleVersion, [this.key('modules'), this.moduleKey(name)], [name, module.code, module.hash, module.origin ?? '', hasOrigin ? '1' : '0']),
-    )) as [number, string, string | null | undefined];
+    const [version, at, origin, seal] = (await this.run('addModuleVersion', () =>
+      this.script(scripts.addModuleVersion, [this.key('modules'), this.moduleKey(name)], [name, module.code, module.hash, module.origin ?? '', hasOrigin ? '1' : '0', module.seal ?? '']),
+    )) as [number, string, string | null | undefined, string | null | undefined];
     const stored: ModuleVersion = { name, version: Number(version), code: module.code, hash: module.hash, loadedAt: Number(at) };
     if (origin !== null && origin !== undefined) stored.origin = origin;
+    if (seal !== null && seal !== undefined) stored.seal = seal;
     return stored;
   }
 
@@ -210,7 +211,7 @@ export class RedisRegistry implements Registry {
     return this.run('getModuleVersion', async (client) => {
       const v = version ?? Number(await client.hget(this.key('modules'), name));
       if (!v) return undefined;
-      return this.readVersion(name, v, await client.hmget(this.moduleKey(name), `code:${v}`, `hash:${v}`, `at:${v}`, `origin:${v}`));
+      return this.readVersion(name, v, await client.hmget(this.moduleKey(name), `code:${v}`, `hash:${v}`, `at:${v}`, `origin:${v}`, `seal:${v}`));
     });
   }
 
@@ -218,7 +219,7 @@ export class RedisRegistry implements Registry {
     return this.run('listModules', async (client) => {
       const latest = Object.entries(await client.hgetall(this.key('modules'))).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       const pipeline = client.pipeline();
-      for (const [name, v] of latest) pipeline.hmget(this.moduleKey(name), `code:${v}`, `hash:${v}`, `at:${v}`, `origin:${v}`);
+      for (const [name, v] of latest) pipeline.hmget(this.moduleKey(name), `code:${v}`, `hash:${v}`, `at:${v}`, `origin:${v}`, `seal:${v}`);
       const replies = (await pipeline.exec()) ?? [];
       return latest.flatMap(([name, v], i) => {
         const [err, fields] = replies[i] ?? [new Error('no reply')];
@@ -327,10 +328,11 @@ export class RedisRegistry implements Registry {
   }
 
   private readVersion(name: string, version: number, fields: (string | null)[]): ModuleVersion | undefined {
-    const [code, hash, at, origin] = fields;
+    const [code, hash, at, origin, seal] = fields;
     if (code === null || code === undefined || hash === null || hash === undefined || !at) return undefined;
     const found: ModuleVersion = { name, version, code, hash, loadedAt: Number(at) };
     if (origin !== null && origin !== undefined) found.origin = origin;
+    if (seal !== null && seal !== undefined) found.seal = seal;
     return found;
   }
 

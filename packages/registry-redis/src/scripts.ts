@@ -16,21 +16,28 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 /**
- * KEYS: modules index, the module's hash. ARGV: name, code, hash, origin, has-origin ('1' or '0').
- * Returns { version, loadedAt, origin or nil }. Numbering and hash dedup happen in one atomic step.
+ * KEYS: modules index, the module's hash. ARGV: name, code, hash, origin, has-origin ('1' or '0'), seal ('' for
+ * none). Returns { version, loadedAt, origin or nil, seal or nil }. Numbering and dedup (same code, hash and seal as
+ * the latest version) happen in one atomic step.
  */
 export const addModuleVersion = script(`${NOW}
 local latest = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if latest > 0 and redis.call('HGET', KEYS[2], 'hash:' .. latest) == ARGV[3] then
-  return { latest, redis.call('HGET', KEYS[2], 'at:' .. latest), redis.call('HGET', KEYS[2], 'origin:' .. latest) }
+if latest > 0 and redis.call('HGET', KEYS[2], 'hash:' .. latest) == ARGV[3]
+  and (redis.call('HGET', KEYS[2], 'seal:' .. latest) or '') == ARGV[6]
+  and redis.call('HGET', KEYS[2], 'code:' .. latest) == ARGV[2] then
+  return { latest, redis.call('HGET', KEYS[2], 'at:' .. latest), redis.call('HGET', KEYS[2], 'origin:' .. latest), redis.call('HGET', KEYS[2], 'seal:' .. latest) }
 end
 local v = latest + 1
 local at = string.format('%d', now)
 redis.call('HSET', KEYS[2], 'code:' .. v, ARGV[2], 'hash:' .. v, ARGV[3], 'at:' .. v, at)
 if ARGV[5] == '1' then redis.call('HSET', KEYS[2], 'origin:' .. v, ARGV[4]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'seal:' .. v, ARGV[6]) end
 redis.call('HSET', KEYS[1], ARGV[1], v)
-if ARGV[5] == '1' then return { v, at, ARGV[4] } end
-return { v, at }
+local origin = false
+if ARGV[5] == '1' then origin = ARGV[4] end
+local seal = false
+if ARGV[6] ~= '' then seal = ARGV[6] end
+return { v, at, origin, seal }
 `);
 
 /** KEYS: members sorted set (id scored by expiry ms), member records hash. ARGV: id, ttlMs, JSON. */

@@ -57,6 +57,22 @@ export function registryContract(name: string, setup: () => Promise<RegistryCont
         expect(await registry.getModuleVersion('Echo', 2)).toBeUndefined();
       });
 
+      it('stores a seal with its version and returns it unchanged, from every read', async () => {
+        const stored = await registry.addModuleVersion('Sealed', { ...source('s()', '/src/s.ts'), seal: 'hm1:abc' });
+        expect(stored.seal).toBe('hm1:abc');
+        expect((await registry.getModuleVersion('Sealed', stored.version))?.seal).toBe('hm1:abc');
+        expect((await registry.listModules()).find((m) => m.name === 'Sealed')?.seal).toBe('hm1:abc');
+        expect((await registry.addModuleVersion('Sealed', { ...source('s()', '/src/s.ts'), seal: 'hm1:abc' })).version).toBe(stored.version);
+      });
+
+      it('stores a new version when the same code and hash come back with another seal, or without one', async () => {
+        await registry.addModuleVersion('Resealed', { ...source('r()'), seal: 'hm1:one' });
+        expect(await registry.addModuleVersion('Resealed', { ...source('r()'), seal: 'hm1:two' })).toMatchObject({ version: 2, seal: 'hm1:two' });
+        const unsealed = await registry.addModuleVersion('Resealed', source('r()'));
+        expect(unsealed.version).toBe(3);
+        expect(unsealed.seal).toBeUndefined();
+      });
+
       it('stores a new version when an older, non-latest hash comes back', async () => {
         await registry.addModuleVersion('Echo', source('a()'));
         await registry.addModuleVersion('Echo', source('b()'));
