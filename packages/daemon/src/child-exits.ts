@@ -11,6 +11,7 @@ const KEEP_MAX = 1000;
 export class ChildExits {
   private readonly recent = new Map<string, { reason: ExitReason; at: number }>();
   private readonly waiters = new Map<string, Set<(reason: ExitReason) => void>>();
+  private readonly listeners = new Set<(name: string, reason: ExitReason, at: number) => void>();
 
   constructor(private readonly now: () => number) {}
 
@@ -24,6 +25,13 @@ export class ChildExits {
     }
     for (const wake of this.waiters.get(name) ?? []) wake(reason);
     this.waiters.delete(name);
+    for (const listener of this.listeners) listener(name, reason, at);
+  }
+
+  /** Calls `listener` for every exit recorded from now on (the web dashboard keeps its own list); returns the unsubscribe. */
+  listen(listener: (name: string, reason: ExitReason, at: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Resolves with the reason child `name` ended with, once the root hears of it, or undefined after `ms`. */

@@ -5,6 +5,8 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { ChildExits, rootRecording } from './child-exits';
 import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
+import type { HttpAddress } from './dashboard/http-address';
+import { startDashboard, type Dashboard } from './dashboard/server';
 import { daemonLogger } from './logger';
 import { ModuleUploads } from './module-uploads';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
@@ -24,6 +26,10 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
   clock?: Clock;
   /** A connected transport and registry to run over (the daemon closes them when it stops). Default: connects to `amqpUrl` and `redisUrl`. */
   adapters?: Adapters;
+  /** Serve the web dashboard here (port 0: a free one; see {@link ClusterDaemon.dashboardUrl}). Default: no dashboard. */
+  http?: HttpAddress;
+  /** The cluster secret: the dashboard then asks for it (or a role secret of it). Default null. */
+  secret?: string | null;
 }
 
 /** A running cluster daemon. */
@@ -31,6 +37,8 @@ export interface ClusterDaemon {
   readonly cluster: string;
   readonly root: string;
   readonly runtime: WorkerRuntime;
+  /** The web dashboard's address (`http://host:port/`) when it was asked for, else null. */
+  readonly dashboardUrl: string | null;
   /** Stops answering and leaves; running processes keep running (the root comes back with the next daemon). */
   stop(): Promise<void>;
   readonly stopped: Promise<void>;
@@ -39,7 +47,7 @@ export interface ClusterDaemon {
 /**
  * Starts the cluster daemon: hosts the root process (`root:1`) in a worker runtime with id `root`, answers
  * admin requests (service `admin`: status, nodes, modules, load, spawn, send, call, ps, kill, stats, tree,
- * workers-add, workers-remove, nodes-remove) and watches membership: a worker whose heartbeat stopped
+ * workers-add, workers-remove, nodes-remove), serves the web dashboard when `http` is given, and watches membership: a worker whose heartbeat stopped
  * without its node daemon announcing it is announced lost (`'its heartbeat stopped'`).
  *
  * Losing it stops no process: the workers treat `root` as resilient, so children of the root keep running,
@@ -50,7 +58,7 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const conn = connectionOf(options);
   const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes);
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, options);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -70,6 +78,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private readonly uploads: ModuleUploads;
   private readonly membership: ClusterMembership;
   private server: Subscription | null = null;
+  private dashboard: Dashboard | null = null;
   private stopping: Promise<void> | null = null;
   private rootStarted = false;
 
@@ -79,6 +88,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly adapters: Adapters,
     private readonly clock: Clock,
     maxMessageBytes: number | undefined,
+    private readonly web: Pick<ClusterDaemonOptions, 'http' | 'secret'> = {},
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -137,6 +147,20 @@ class ClusterDaemonImpl implements ClusterDaemon {
     });
     this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers());
     this.membership.heartbeat.start();
+    if (this.web.http) {
+      const secret = this.web.secret ?? null;
+      this.dashboard = await startDashboard({
+        address: this.web.http,
+        secret,
+        cluster: this.cluster,
+        handlers: admin.handlers(),
+        childExits: this.childExits,
+        registry: this.adapters.registry,
+        now: () => this.clock.now(),
+        logger: this.logger,
+      });
+      this.logger.info(`web dashboard of cluster '${this.cluster}' at ${this.dashboard.url} (${secret === null ? 'open to whoever reaches it: no cluster secret' : 'asks for the cluster secret or a role secret'})`);
+    }
     this.logger.info(
       `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${plural(this.membership.liveWorkers().length, 'worker')}${record ? `; took the role back from pid ${record.pid}` : ''}`,
     );
@@ -147,7 +171,12 @@ class ClusterDaemonImpl implements ClusterDaemon {
     return this.stopping;
   }
 
+  get dashboardUrl(): string | null {
+    return this.dashboard?.url ?? null;
+  }
+
   private async shutdown(): Promise<void> {
+    await this.dashboard?.close().catch(() => undefined);
     this.membership.heartbeat.stop();
     await this.server?.close().catch(() => undefined);
     // The root is not ended: its children keep running and the next cluster daemon takes the root back.

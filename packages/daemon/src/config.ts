@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, readSecret } from '@hypernode/core/runtime';
+import { checkHttpExposure, parseHttpAddress, type HttpAddress } from './dashboard/http-address';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
 import { resolveConnection, type SettingSource } from './settings';
 
@@ -54,7 +55,12 @@ export interface NodeConfig extends Connection {
 }
 
 /** Settings of a `hypernode-cluster`. */
-export type ClusterConfig = Connection;
+export interface ClusterConfig extends Connection {
+  /** The cluster secret (`--secret-file` or `HYPERNODE_SECRET`), or null when none is configured. */
+  secret: string | null;
+  /** Where the web dashboard listens (`--http`); off when absent. */
+  http?: HttpAddress;
+}
 
 /** The result of parsing a daemon's command line: settings, or a request for help. */
 export type Parsed<C> = { help: true; text: string } | { help: false; config: C };
@@ -138,6 +144,11 @@ export function clusterHelp(env: Env = process.env): string {
     'Hosts the root process of a hypernode cluster, watches its members and answers admin commands',
     '(hypernode-cli, connectCluster). One per cluster; restart it at will: running processes keep running.',
     '',
+    '  --http <[host:]port>     serve the web dashboard there (off unless given; a bare port listens on',
+    '                           127.0.0.1; another host needs the cluster secret or --insecure)',
+    '  --insecure               allow --http on a non-loopback host without a cluster secret',
+    '  --secret-file <path>     file holding the cluster secret; env HYPERNODE_SECRET',
+    `                           (now: ${env.HYPERNODE_SECRET ? 'set' : 'not set'}); with one, the dashboard asks for it`,
     commonHelp(env),
   ].join('\n');
 }
@@ -249,7 +260,21 @@ export function parseNodeArgs(argv: string[], env: Env = process.env, cores = 1)
 /** Parses `hypernode-cluster`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
 export function parseClusterArgs(argv: string[], env: Env = process.env): Parsed<ClusterConfig> {
   const cmd = 'hypernode-cluster';
-  const v = parse(cmd, argv, COMMON);
+  const v = parse(cmd, argv, { ...COMMON, http: { type: 'string' }, insecure: { type: 'boolean' }, 'secret-file': { type: 'string' } });
   if (v.help) return { help: true, text: clusterHelp(env) };
-  return { help: false, config: connection(cmd, v, env) };
+  let secret: string | null;
+  try {
+    secret = readSecret({ env: env.HYPERNODE_SECRET, file: v['secret-file'] as string | undefined });
+  } catch (err) {
+    if (HypernodeError.is(err)) throw new HypernodeError(err.code, `${cmd}: ${err.message}`);
+    throw err;
+  }
+  const config: ClusterConfig = { ...connection(cmd, v, env), secret };
+  if (v.insecure === true && v.http === undefined) throw new HypernodeError('INVALID_OPTIONS', `${cmd}: --insecure only applies to --http; give --http <[host:]port> with it, or leave it out.`);
+  if (v.http !== undefined) {
+    const http = parseHttpAddress(String(v.http), '--http', v.insecure === true);
+    checkHttpExposure(http, secret !== null, `${cmd}: `);
+    config.http = http;
+  }
+  return { help: false, config };
 }
