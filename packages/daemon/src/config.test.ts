@@ -21,12 +21,12 @@ function rejects(fn: () => unknown): HypernodeError {
 
 describe('daemon configuration', () => {
   it('takes the cluster and URLs from the environment when no flag is given', () => {
-    expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL, connectTimeoutMs: 10_000, clusterFrom: 'env' });
+    expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL, connectTimeoutMs: 10_000, clusterFrom: 'env', secret: null });
   });
 
   it('lets flags override the environment', () => {
     const c = config(parseClusterArgs(['--cluster', 'other', '--amqp-url', 'amqp://localhost', '--redis-url', 'redis://localhost:7000'], env));
-    expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000', connectTimeoutMs: 10_000, clusterFrom: 'flag' });
+    expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000', connectTimeoutMs: 10_000, clusterFrom: 'flag', secret: null });
   });
 
   it('falls back to the local RabbitMQ and Redis and the cluster named default', () => {
@@ -36,6 +36,7 @@ describe('daemon configuration', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       connectTimeoutMs: 10_000,
       clusterFrom: 'default',
+      secret: null,
     });
   });
 
