@@ -27,6 +27,12 @@ export const APP_JS = String.raw`'use strict';
     if (Array.isArray(child)) { child.forEach(function (c) { add(node, c); }); return; }
     node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
   }
+  /** Replaces the children of element #id with the given nodes and texts (null and false are left out). */
+  function fill(id) {
+    var node = $(id);
+    node.replaceChildren();
+    for (var i = 1; i < arguments.length; i++) add(node, arguments[i]);
+  }
   function table(head, rows) {
     return el('table', null, el('thead', null, el('tr', null, head.map(function (h) {
       var num = h.charAt(0) === '#';
@@ -68,8 +74,8 @@ export const APP_JS = String.raw`'use strict';
   function tag(text, kind) { return el('span', { class: 'tag' + (kind ? ' ' + kind : '') }, text); }
 
   function renderWorkers(s) {
-    if (!s.workers.length) return $('workers').replaceChildren(el('p', { class: 'muted' }, 'No worker is running: start a node daemon (hypernode-node).'));
-    $('workers').replaceChildren(table(['worker', 'node', '#procs', '#backlog', 'msgs/s', '', '#loop delay ms', '', '#rss', '#cpu %', '#dead/s', 'state'],
+    if (!s.workers.length) return fill('workers', el('p', { class: 'muted' }, 'No worker is running: start a node daemon (hypernode-node).'));
+    fill('workers', table(['worker', 'node', '#procs', '#backlog', 'msgs/s', '', '#loop delay ms', '', '#rss', '#cpu %', '#dead/s', 'state'],
       s.workers.map(function (w) {
         var state = [];
         if (w.draining) state.push(tag('draining', 'warn'));
@@ -84,8 +90,8 @@ export const APP_JS = String.raw`'use strict';
   }
 
   function renderNodes(s) {
-    if (!s.nodes.length) return $('nodes').replaceChildren(el('p', { class: 'muted' }, 'No node daemon is running.'));
-    $('nodes').replaceChildren(table(['node', 'host', 'workers', 'processes', '', 'msgs/s', '', 'state'],
+    if (!s.nodes.length) return fill('nodes', el('p', { class: 'muted' }, 'No node daemon is running.'));
+    fill('nodes', table(['node', 'host', 'workers', 'processes', '', 'msgs/s', '', 'state'],
       s.nodes.map(function (n) {
         var lastPoint = n.history[n.history.length - 1] || { processes: 0, msgsPerSec: 0 };
         return el('tr', { 'data-node': n.id }, el('td', { class: 'mono' }, n.id), el('td', null, n.host || '–'), el('td', null, n.workers.join(', ') || '–'),
@@ -146,7 +152,7 @@ export const APP_JS = String.raw`'use strict';
     }
     roots.forEach(function (p) { walk(p, 0); });
     var note = q && !rows.length ? el('p', { class: 'muted' }, 'No process matches the filter.') : null;
-    $('tree').replaceChildren(table(['process', 'module', 'worker', '#mailbox', '#msgs/s', '#restarts', '#age', 'status'], rows), note);
+    fill('tree', table(['process', 'module', 'worker', '#mailbox', '#msgs/s', '#restarts', '#age', 'status'], rows), note);
   }
 
   function renderModules(s) {
@@ -157,13 +163,13 @@ export const APP_JS = String.raw`'use strict';
           el('td', { class: 'mono', title: v.hash }, String(v.hash).slice(0, 12)), el('td', null, v.loadedAt ? new Date(v.loadedAt).toLocaleString() : 'built in'), num(v.processes)));
       });
     });
-    $('modules').replaceChildren(rows.length ? table(['module', 'version', 'hash', 'loaded', '#processes'], rows) : el('p', { class: 'muted' }, 'No module is loaded.'));
+    fill('modules', rows.length ? table(['module', 'version', 'hash', 'loaded', '#processes'], rows) : el('p', { class: 'muted' }, 'No module is loaded.'));
   }
 
   function renderExits(s) {
     var note = s.available.exits ? null : el('p', { class: 'muted' }, 'Exits of the root\'s children, as the root heard them since this cluster daemon started.');
-    if (!s.exits.length) return $('exits').replaceChildren(note, el('p', { class: 'muted' }, 'No process has ended yet.'));
-    $('exits').replaceChildren(note, table(['time', 'process', 'module', 'worker', 'kind', 'reason'], s.exits.map(function (e) {
+    if (!s.exits.length) return fill('exits', note, el('p', { class: 'muted' }, 'No process has ended yet.'));
+    fill('exits', note, table(['time', 'process', 'module', 'worker', 'kind', 'reason'], s.exits.map(function (e) {
       return el('tr', { 'data-name': e.name, 'data-kind': e.kind }, el('td', null, time(e.at)), el('td', { class: 'mono' }, e.name), el('td', null, e.module),
         el('td', { class: 'mono' }, e.worker), el('td', null, el('span', { class: 'tag kind' }, e.kind)), el('td', { class: 'reason' }, e.reason));
     })));
@@ -172,10 +178,10 @@ export const APP_JS = String.raw`'use strict';
   function renderDead(s) {
     var total = s.workers.reduce(function (n, w) { return n + w.deadLettersPerSec; }, 0);
     if (s.deadLetters === null) {
-      return $('dead').replaceChildren(el('p', { class: 'muted' }, 'The list of dead letters is not available from this cluster daemon; dead letters/s per worker: ' + total.toFixed(1) + ' now (see Workers).'));
+      return fill('dead', el('p', { class: 'muted' }, 'The list of dead letters is not available from this cluster daemon; dead letters/s per worker: ' + total.toFixed(1) + ' now (see Workers).'));
     }
-    if (!s.deadLetters.length) return $('dead').replaceChildren(el('p', { class: 'muted' }, 'No dead letters.'));
-    $('dead').replaceChildren(table(['time', 'to', 'from', 'worker', 'reason'], s.deadLetters.map(function (d) {
+    if (!s.deadLetters.length) return fill('dead', el('p', { class: 'muted' }, 'No dead letters.'));
+    fill('dead', table(['time', 'to', 'from', 'worker', 'reason'], s.deadLetters.map(function (d) {
       return el('tr', null, el('td', null, time(d.at)), el('td', { class: 'mono' }, d.to), el('td', { class: 'mono' }, d.from), el('td', { class: 'mono' }, d.worker), el('td', { class: 'reason' }, d.reason));
     })));
   }
@@ -184,28 +190,33 @@ export const APP_JS = String.raw`'use strict';
     var s = last;
     if (!s) return;
     var crashes = s.exits.filter(function (e) { return e.kind === 'crash'; }).length;
-    $('summary').textContent = s.processes.length + ' processes · ' + s.workers.length + ' workers · ' + s.nodes.length + ' nodes · ' + crashes + ' recent crashes · ' + time(s.at);
+    $('summary').textContent = (s.processesTotal > s.processes.length ? 'showing ' + s.processes.length + ' of ' : '') + s.processesTotal + ' processes · ' + s.workers.length + ' workers · ' + s.nodes.length + ' nodes · ' + crashes + ' recent crashes · ' + time(s.at);
     renderWorkers(s); renderNodes(s); renderTree(s); renderModules(s); renderExits(s); renderDead(s);
     var errors = Object.keys(s.errors);
     if (errors.length) $('summary').textContent += ' · failed: ' + errors.map(function (k) { return k + ' (' + s.errors[k] + ')'; }).join('; ');
   }
 
+  var askedAt = 0;
+  function ask(name) {
+    askedAt = Date.now();
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'inspect', id: nextId++, name: name }));
+  }
   function select(name) {
     selected = name;
     render();
-    $('detail').replaceChildren(el('p', { class: 'muted' }, 'Asking for ' + name + ' ...'));
-    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'inspect', id: nextId++, name: name }));
+    fill('detail', el('p', { class: 'muted' }, 'Asking for ' + name + ' ...'));
+    ask(name);
   }
 
   function list(items) { return items && items.length ? items.join(', ') : '–'; }
   function renderDetail(msg) {
     if (msg.name !== selected) return;
     var d = msg.detail;
-    if (!d) return $('detail').replaceChildren(el('p', { class: 'muted' }, msg.error ? 'Cannot inspect ' + msg.name + ': ' + msg.error : msg.name + ' is not running any more.'));
+    if (!d) return fill('detail', el('p', { class: 'muted' }, msg.error ? 'Cannot inspect ' + msg.name + ': ' + msg.error : msg.name + ' is not running any more.'));
     var pairs = [['name', d.name], ['module', d.module + ' v' + d.version], ['worker', d.worker], ['parent', d.parent || '–'], ['status', d.status],
       ['state size', d.stateBytes === null ? 'not encodable' : bytes(d.stateBytes)], ['mailbox', d.mailboxSize], ['children', list(d.childNames)],
       ['links', list(d.links)], ['monitors', list(d.monitors)], ['monitored by', list(d.monitoredBy)], ['registered names', list(d.names)], ['traps exits', d.trapExits ? 'yes' : 'no']];
-    $('detail').replaceChildren(el('dl', { 'data-name': d.name }, pairs.map(function (kv) { return [el('dt', null, kv[0]), el('dd', { 'data-field': kv[0] }, String(kv[1]))]; })));
+    fill('detail', el('dl', { 'data-name': d.name }, pairs.map(function (kv) { return [el('dt', null, kv[0]), el('dd', { 'data-field': kv[0] }, String(kv[1]))]; })));
   }
 
   function connect() {
@@ -213,7 +224,12 @@ export const APP_JS = String.raw`'use strict';
     ws.onopen = function () { retryMs = 500; $('live').textContent = 'live'; $('live').className = 'live'; if (selected) select(selected); };
     ws.onmessage = function (ev) {
       var msg = JSON.parse(ev.data);
-      if (msg.type === 'snapshot') { last = msg.snapshot; render(); }
+      if (msg.type === 'snapshot') {
+        last = msg.snapshot;
+        render();
+        // The selected process's detail, kept fresh every few seconds.
+        if (selected && Date.now() - askedAt > 3000) ask(selected);
+      }
       else if (msg.type === 'detail') renderDetail(msg);
     };
     ws.onclose = function () {

@@ -41,8 +41,8 @@ export function mainPage(cluster: string, withLogout: boolean): string {
 ${withLogout ? '<form method="post" action="/logout"><button type="submit">Sign out</button></form>' : ''}
 </header>
 <main>
-<section id="workers-section"><h2>Workers</h2><div id="workers"></div></section>
-<section id="nodes-section"><h2>Nodes</h2><div id="nodes"></div></section>
+<section id="workers-section" class="wide"><h2>Workers</h2><div id="workers"></div></section>
+<section id="nodes-section" class="wide"><h2>Nodes</h2><div id="nodes"></div></section>
 <section id="tree-section" class="wide">
 <h2>Processes <input id="search" type="search" placeholder="filter: name, module, worker, registered name" aria-label="filter processes">
 <button id="expand" type="button">expand all</button><button id="collapse" type="button">collapse all</button></h2>
@@ -71,7 +71,7 @@ header form { margin-left: auto; }
 #summary { color: var(--muted); }
 .live { padding: 1px 8px; border-radius: 10px; font-size: 12px; background: var(--ok); color: #fff; }
 .live.off { background: var(--warn); }
-main { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; padding: 12px 16px; }
+main { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 12px; padding: 12px 16px; }
 section { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; background: var(--bg); min-width: 0; overflow-x: auto; }
 section.wide { grid-column: 1 / -1; }
 h2 { font-size: 13px; margin: 0 0 6px; display: flex; gap: 8px; align-items: center; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }

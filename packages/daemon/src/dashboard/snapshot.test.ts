@@ -8,7 +8,7 @@ import { createWorkerRuntime, hashCode, MemoryNetwork, MemoryRegistry, type Work
 import type { ClusterStatus, WorkerStatus } from '../admin-service';
 import { ChildExits } from '../child-exits';
 import type { RpcHandler } from '../rpc';
-import { exitKind, HISTORY_POINTS, reasonText, SnapshotBuilder } from './snapshot';
+import { exitKind, HISTORY_POINTS, MAX_PROCESSES, reasonText, SnapshotBuilder } from './snapshot';
 
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const IDLE = `const { Process } = require('hypernode');
@@ -69,6 +69,7 @@ describe('the dashboard snapshot', () => {
       [s.parent, 'Idle', 2, 'w1', null],
       [s.child, 'Idle', 2, 'w1', s.parent],
     ]);
+    expect(first.processesTotal).toBe(2);
     expect(first.processes[0]).toMatchObject({ ageMs: 0, ageFrom: 'seen', msgsInPerSec: null, restarts: 0 });
     expect(first.available).toEqual({ top: false, exits: false, deadLetters: false });
     expect(first.deadLetters).toBeNull();
@@ -152,6 +153,14 @@ describe('the dashboard snapshot', () => {
     }).build();
     expect(withSibling.processes.find((p) => p.name === grand)!.restarts).toBe(1);
     expect(snap.workers[0]).toMatchObject({ cpuPercent: 12, msgsPerSec: 40 });
+  });
+
+  it('sends at most MAX_PROCESSES processes and counts them all', async () => {
+    const s = await setup();
+    for (let i = 0; i < MAX_PROCESSES; i++) runtime!.spawnAsChild(s.parent, 'Idle', { i });
+    const snap = await new SnapshotBuilder({ cluster: 'snapshot-test', handlers: s.handlers, now: () => s.clock.now() }).build();
+    expect(snap.processes).toHaveLength(MAX_PROCESSES);
+    expect(snap.processesTotal).toBe(MAX_PROCESSES + 2);
   });
 
   it('names a section whose admin method failed and still builds the others', async () => {

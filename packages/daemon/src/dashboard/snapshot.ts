@@ -15,6 +15,8 @@ import type { RpcHandler } from '../rpc';
 export const HISTORY_POINTS = 180;
 /** Exits kept by the dashboard itself when the admin service has no `exits`. */
 export const EXITS_KEPT = 100;
+/** Processes sent at most per snapshot (about 900 KiB of JSON); the rest are counted in `processesTotal`. */
+export const MAX_PROCESSES = 5000;
 /** How often the module list (and new versions' details) are read again. */
 const MODULES_EVERY_MS = 5000;
 
@@ -118,7 +120,10 @@ export interface Snapshot {
   at: number;
   cluster: string;
   daemon: ClusterStatus['daemon'] | null;
+  /** At most {@link MAX_PROCESSES}, the root's worker's first. */
   processes: ProcessRow[];
+  /** How many processes run in all. */
+  processesTotal: number;
   workers: WorkerRow[];
   nodes: NodeRow[];
   modules: ModuleRow[];
@@ -236,7 +241,8 @@ export class SnapshotBuilder {
       at: now,
       cluster: status?.cluster ?? this.source.cluster,
       daemon: status?.daemon ?? null,
-      processes: this.processes(processes, top, exitRows, now),
+      processes: this.processes(processes, top, exitRows, now).slice(0, MAX_PROCESSES),
+      processesTotal: processes.length,
       workers,
       nodes: this.nodes(status, workers, now),
       modules: await this.moduleRows(processes),
