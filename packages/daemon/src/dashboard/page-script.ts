@@ -40,7 +40,12 @@ export const APP_JS = String.raw`'use strict';
     }))), el('tbody', null, rows));
   }
   function num(v, digits) { return el('td', { class: 'num' }, v === null || v === undefined ? '–' : fmt(v, digits)); }
-  function fmt(v, digits) { return typeof v === 'number' ? (digits === undefined ? String(v) : v.toFixed(digits)) : String(v); }
+  function fmt(v, digits) {
+    if (typeof v !== 'number') return String(v);
+    // Large rates read better whole and grouped: 177,690 rather than 177690.0.
+    if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+    return digits === undefined ? String(v) : v.toFixed(digits);
+  }
   function bytes(n) {
     if (n === null || n === undefined) return '–';
     var u = ['B', 'KiB', 'MiB', 'GiB']; var i = 0;

@@ -132,7 +132,7 @@ describe('the dashboard snapshot', () => {
     const exits = new ChildExits(() => s.clock.now());
     const handlers: Record<string, RpcHandler> = {
       ...s.handlers,
-      top: () => ({ at: 0, workers: [{ id: 'w1', cpuPercent: 12, msgsInPerSec: 40 }], processes: [{ name: s.child, msgsInPerSec: 7, ageMs: 65_000 }] }),
+      top: () => ({ at: 0, workers: [{ id: 'w1', cpuPercent: 12, msgsInPerSec: 40, deadLettersPerSec: 3 }], processes: [{ name: s.child, msgsInPerSec: 7, ageMs: 65_000 }] }),
       exits: (args: { limit?: number }) => ({ exits: [{ at: 5, worker: 'w2', name: 'w2:x', module: 'M', parent: s.parent, reason: `limit ${args.limit}`, kind: 'crash' }] }),
       'dead-letters': () => ({ letters: [{ at: 6, worker: 'w1', from: 'w1:a', to: 'w1:b', reason: 'no such process' }] }),
     };
@@ -152,7 +152,7 @@ describe('the dashboard snapshot', () => {
       now: () => s.clock.now(),
     }).build();
     expect(withSibling.processes.find((p) => p.name === grand)!.restarts).toBe(1);
-    expect(snap.workers[0]).toMatchObject({ cpuPercent: 12, msgsPerSec: 40 });
+    expect(snap.workers[0]).toMatchObject({ cpuPercent: 12, msgsPerSec: 40, deadLettersPerSec: 3 });
   });
 
   it('sends at most MAX_PROCESSES processes and counts them all', async () => {

@@ -148,7 +148,7 @@ export interface SnapshotSource {
 }
 
 interface TopLike {
-  workers?: { id: string; cpuPercent?: number; msgsInPerSec?: number }[];
+  workers?: { id: string; cpuPercent?: number; msgsInPerSec?: number; deadLettersPerSec?: number }[];
   processes?: { name: string; msgsInPerSec?: number; ageMs?: number }[];
 }
 
@@ -306,6 +306,7 @@ export class SnapshotBuilder {
       }
       const t = topOf.get(w.id);
       if (typeof t?.msgsInPerSec === 'number') msgsPerSec = t.msgsInPerSec;
+      if (typeof t?.deadLettersPerSec === 'number') deadLettersPerSec = t.deadLettersPerSec;
       const history = this.workerHistory.get(w.id) ?? [];
       this.workerHistory.set(w.id, history);
       const point: LoadPoint = { at: now, msgsPerSec, processes: w.stats?.processes ?? w.load?.processes ?? 0, eventLoopDelayMs: w.load?.eventLoopDelayMs ?? 0 };
