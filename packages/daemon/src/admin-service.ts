@@ -222,6 +222,7 @@ export class AdminService {
       }
       throw err;
     }
+    this.setup.childExits.spawned(name, moduleName);
     runtime.flushNow();
     await this.firstTurn(name, moduleName, startWaitMs);
     return name;

@@ -117,14 +117,17 @@ describe('the dashboard snapshot', () => {
     runtime!.kill(spawned, 'killed');
     exits.record(spawned, 'killed');
     exits.record('w1:gone', { name: 'TypeError', message: 'x is not a function' } as never);
+    exits.spawned('w1:quick', 'Quick');
+    exits.record('w1:quick', 'boom');
     const snap = await builder.build();
     expect(snap.exits).toEqual([
+      { at: 1_000_000, worker: 'w1', name: 'w1:quick', module: 'Quick', parent: 'root:1', reason: 'boom', kind: 'crash' },
       { at: 1_000_000, worker: 'w1', name: 'w1:gone', module: '?', parent: 'root:1', reason: 'TypeError: x is not a function', kind: 'crash' },
       { at: 1_000_000, worker: 'w1', name: spawned, module: 'Idle', parent: 'root:1', reason: 'killed', kind: 'killed' },
     ]);
     builder.close();
     exits.record('w1:after-close', 'normal');
-    expect((await builder.build()).exits).toHaveLength(2);
+    expect((await builder.build()).exits).toHaveLength(3);
   });
 
   it('prefers the admin methods top, exits and dead-letters when the cluster daemon has them', async () => {

@@ -194,9 +194,9 @@ export class SnapshotBuilder {
 
   constructor(private readonly source: SnapshotSource) {
     this.unlisten =
-      source.childExits?.listen((name, reason, at) => {
+      source.childExits?.listen((name, reason, at, module) => {
         const text = reasonText(reason);
-        push(this.ownExits, { at, worker: name.slice(0, name.indexOf(':')), name, module: this.moduleOf.get(name) ?? '?', parent: ROOT_NAME, reason: text, kind: exitKind(typeof reason === 'string' ? reason : text) }, EXITS_KEPT);
+        push(this.ownExits, { at, worker: name.slice(0, name.indexOf(':')), name, module: module ?? this.moduleOf.get(name) ?? '?', parent: ROOT_NAME, reason: text, kind: exitKind(typeof reason === 'string' ? reason : text) }, EXITS_KEPT);
       }) ?? (() => undefined);
   }
 
