@@ -2,7 +2,8 @@
  * Takes the screenshot of the web dashboard in docs/images/dashboard.png: starts a real cluster of its own
  * (hypernode-cluster with --http, one hypernode-node with 2 workers, over the machine's RabbitMQ and Redis),
  * gives it some processes, traffic, a crash and a restart, opens the page in headless Chromium and saves it.
- * Removes the cluster from RabbitMQ and Redis afterwards.
+ * Afterwards it stops the daemons and deletes the cluster's Redis keys and events exchange; its queues expire
+ * by themselves 60 s after their consumers left (docs/operations.md, "Removing a cluster").
  *
  *   npx tsx scripts/dashboard-screenshot.ts [out.png]        (needs /usr/bin/chromium: apt-get install -y chromium)
  */
