@@ -10,6 +10,7 @@ import { hashCode, MemoryNetwork, MemoryRegistry, roleSecret, type Transport } f
 import { startCluster, type ClusterDaemon } from '../cluster-daemon';
 import { callRpc } from '../rpc';
 import { startWorker, type WorkerDaemon } from '../worker-daemon';
+import { startDashboard } from './server';
 import type { Snapshot } from './snapshot';
 
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -136,6 +137,14 @@ describe('the web dashboard of a cluster daemon', () => {
     expect(detail.stateBytes).toBeGreaterThan(0);
     live.ws.send(JSON.stringify({ type: 'inspect', id: 8, name: 'w1:nobody' }));
     expect(await live.until((m) => (m.type === 'detail' && m.id === 8 ? m : undefined))).toMatchObject({ detail: null });
+  });
+
+  it('fails to start on a port in use with a sentence naming the address and the fix', async () => {
+    const t = await start('dash-unit-port');
+    const port = Number(new URL(t.cluster.dashboardUrl!).port);
+    const err = await startDashboard({ address: { host: '127.0.0.1', port }, secret: null, cluster: 'x', handlers: {}, now: Date.now, logger: quiet }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_OPTIONS' });
+    expect((err as Error).message).toBe(`The web dashboard cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE); give --http another [host:]port.`);
   });
 
   it('refuses a websocket from another site and a request naming a host that is not loopback', async () => {
