@@ -23,7 +23,7 @@ export type { Received } from './inbox';
 export { createCluster, EmbeddedCluster } from './cluster';
 export type { Cluster, ClusterOptions, LoadedModule } from './cluster';
 export type { LoadOptions } from './loaded-modules';
-export type { ProcessInfo, WorkerStats } from './worker';
+export type { ProcessDetail, ProcessInfo, WorkerStats } from './worker';
 export { consoleLogger, silentLogger } from './logger';
 export type { Logger } from './logger';
 export { Supervisor } from './supervisor';

@@ -10,7 +10,7 @@
  * - process-context.ts: the `Context` handed to a process's lifecycle functions.
  */
 import { Calls } from './calls';
-import { copyData } from './codec';
+import { copyData, encode } from './codec';
 import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { Exits } from './exits';
@@ -44,6 +44,21 @@ export interface ProcessInfo {
   status: 'starting' | 'running' | 'waiting' | 'exiting';
   children: number;
   names: string[];
+}
+
+/** What `inspect` shows of one process: its `ps` line, and who it is tied to. */
+export interface ProcessDetail extends ProcessInfo {
+  /** Its state's size encoded by the codec, in bytes; null when the state holds something the codec cannot carry. */
+  stateBytes: number | null;
+  /** Its living children's names. */
+  childNames: string[];
+  /** The processes it is linked to. */
+  links: string[];
+  /** The processes it monitors. */
+  monitors: string[];
+  /** The processes monitoring it. */
+  monitoredBy: string[];
+  trapExits: boolean;
 }
 
 /** Counters of one worker: its kernel's counters, and how many processes it holds now. */
@@ -355,6 +370,30 @@ export class WorkerRuntime extends Kernel implements ContextPort {
       });
     }
     return out;
+  }
+
+  /** One process of this worker in detail (for operators: state size, links, monitors, names), or undefined. */
+  inspect(name: string): ProcessDetail | undefined {
+    const rec = this.procs.get(name);
+    if (rec === undefined || rec.inbox !== null || rec.status >= ENDED) return undefined;
+    const info = this.ps().find((p) => p.name === name);
+    if (info === undefined) return undefined;
+    let stateBytes: number | null;
+    try {
+      stateBytes = encode(rec.state, 'state').byteLength;
+    } catch {
+      stateBytes = null;
+    }
+    const x = rec.extras;
+    return {
+      ...info,
+      stateBytes,
+      childNames: rec.children ? [...rec.children.keys()] : [],
+      links: x?.links ? [...x.links] : [],
+      monitors: x?.monitors ? [...new Set(x.monitors.values())] : [],
+      monitoredBy: x?.watchers ? [...new Set(x.watchers.values())] : [],
+      trapExits: x?.trapExits === true,
+    };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessInfo, type WorkerStats } from '@hypernode/core';
+import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessDetail, type ProcessInfo, type WorkerStats } from '@hypernode/core';
 import { checkSameOrigin, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, verifyModuleRecord, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
 import type { ChildExits } from './child-exits';
@@ -97,7 +97,7 @@ export interface AdminServiceSetup {
 
 /**
  * The cluster daemon's admin requests (service `admin`): status, nodes, modules, load, spawn, send, call, ps,
- * kill, stats, tree, workers-add, workers-remove, nodes-remove. Questions about workers and nodes are
+ * inspect, kill, stats, tree, workers-add, workers-remove, nodes-remove. Questions about workers and nodes are
  * forwarded to them (`worker.<id>`, `node.<id>`); one that does not answer within 3 s is left out of a listing.
  *
  * It does not check who asks (serveRpc's guard does, with the cluster secret: rpc-auth.ts), and it keeps no state of
@@ -122,6 +122,7 @@ export class AdminService {
       },
       call: (args: { to: string; message: unknown; timeoutMs?: number }) => this.call(args.to, args.message, args.timeoutMs),
       ps: () => this.ps(),
+      inspect: (args: { name: string }) => this.inspect(args?.name),
       kill: (args: { name: string; reason?: unknown }) => this.kill(args.name, args.reason),
       stats: () => this.stats(),
       tree: () => this.tree(),
@@ -233,6 +234,7 @@ export class AdminService {
       }
       throw err;
     }
+    this.setup.childExits.spawned(name, moduleName);
     runtime.flushNow();
     await this.firstTurn(name, moduleName, startWaitMs);
     return name;
@@ -304,6 +306,16 @@ export class AdminService {
     const lists = await this.askLiveWorkers<ProcessInfo[]>('ps');
     const all = [...this.setup.runtime.ps(), ...lists.flat()];
     return all.sort((a, b) => (a.worker === b.worker ? 0 : a.worker === ROOT_WORKER ? -1 : b.worker === ROOT_WORKER ? 1 : a.worker < b.worker ? -1 : 1));
+  }
+
+  /** One process in detail, asked of its worker; null when it does not exist (or its worker does not answer). */
+  private async inspect(name: unknown): Promise<ProcessDetail | null> {
+    if (typeof name !== 'string' || name === '') throw new HypernodeError('INVALID_ARGUMENT', `inspect needs a process name; got ${typeof name}.`);
+    const pid = name.includes(':') ? name : await this.registry.lookupName(name);
+    if (pid === undefined) return null;
+    const worker = pid.slice(0, pid.indexOf(':'));
+    if (worker === ROOT_WORKER) return this.setup.runtime.inspect(pid) ?? null;
+    return (await this.askWorker<ProcessDetail | null>(worker, 'inspect', { name: pid })) ?? null;
   }
 
   private async stats(): Promise<(WorkerStats & { worker: string })[]> {

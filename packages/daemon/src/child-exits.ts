@@ -11,6 +11,9 @@ const KEEP_MAX = 1000;
 export class ChildExits {
   private readonly recent = new Map<string, { reason: ExitReason; at: number }>();
   private readonly waiters = new Map<string, Set<(reason: ExitReason) => void>>();
+  private readonly listeners = new Set<(name: string, reason: ExitReason, at: number, module: string | undefined) => void>();
+  /** The modules of children spawned through the admin service and not yet ended (at most KEEP_MAX, oldest dropped). */
+  private readonly modules = new Map<string, string>();
 
   constructor(private readonly now: () => number) {}
 
@@ -24,6 +27,21 @@ export class ChildExits {
     }
     for (const wake of this.waiters.get(name) ?? []) wake(reason);
     this.waiters.delete(name);
+    const module = this.modules.get(name);
+    this.modules.delete(name);
+    for (const listener of this.listeners) listener(name, reason, at, module);
+  }
+
+  /** The root spawned child `name` of `module` (so that listeners can name the module of its exit). */
+  spawned(name: string, module: string): void {
+    this.modules.set(name, module);
+    if (this.modules.size > KEEP_MAX) this.modules.delete(this.modules.keys().next().value!);
+  }
+
+  /** Calls `listener` for every exit recorded from now on (the web dashboard keeps its own list); returns the unsubscribe. */
+  listen(listener: (name: string, reason: ExitReason, at: number, module: string | undefined) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Resolves with the reason child `name` ended with, once the root hears of it, or undefined after `ms`. */

@@ -5,6 +5,8 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { ChildExits, rootRecording } from './child-exits';
 import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
+import type { HttpAddress } from './dashboard/http-address';
+import { startDashboard, type Dashboard } from './dashboard/server';
 import { daemonLogger } from './logger';
 import { ModuleUploads, type ValidateCode } from './module-uploads';
 import { validateInChild, type ValidatorOptions } from './module-validator';
@@ -32,6 +34,8 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
    * in the cluster daemon): default 10 s for the module's top level and constructors, a 256 MiB heap.
    */
   moduleValidator?: Pick<ValidatorOptions, 'timeoutMs' | 'startTimeoutMs' | 'maxHeapMb'>;
+  /** Serve the web dashboard here (port 0: a free one; see {@link ClusterDaemon.dashboardUrl}). Default: no dashboard. */
+  http?: HttpAddress;
 }
 
 /** A running cluster daemon. */
@@ -39,6 +43,8 @@ export interface ClusterDaemon {
   readonly cluster: string;
   readonly root: string;
   readonly runtime: WorkerRuntime;
+  /** The web dashboard's address (`http://host:port/`) when it was asked for, else null. */
+  readonly dashboardUrl: string | null;
   /** Stops answering and leaves; running processes keep running (the root comes back with the next daemon). */
   stop(): Promise<void>;
   readonly stopped: Promise<void>;
@@ -47,7 +53,7 @@ export interface ClusterDaemon {
 /**
  * Starts the cluster daemon: hosts the root process (`root:1`) in a worker runtime with id `root`, answers
  * admin requests (service `admin`: status, nodes, modules, load, spawn, send, call, ps, kill, stats, tree,
- * workers-add, workers-remove, nodes-remove) and watches membership: a worker whose heartbeat stopped
+ * workers-add, workers-remove, nodes-remove), serves the web dashboard when `http` is given, and watches membership: a worker whose heartbeat stopped
  * without its node daemon announcing it is announced lost (`'its heartbeat stopped'`).
  *
  * Losing it stops no process: the workers treat `root` as resilient, so children of the root keep running,
@@ -61,7 +67,7 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;
   const validator = options.moduleValidator ?? {};
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator));
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator), options.http);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -81,6 +87,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private readonly uploads: ModuleUploads;
   private readonly membership: ClusterMembership;
   private server: Subscription | null = null;
+  private dashboard: Dashboard | null = null;
   private stopping: Promise<void> | null = null;
   private rootStarted = false;
 
@@ -93,6 +100,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly secret: string | null,
     private readonly moduleKey: Buffer | null,
     validate: ValidateCode,
+    private readonly http: HttpAddress | undefined,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -157,6 +165,20 @@ class ClusterDaemonImpl implements ClusterDaemon {
     const guard = new RpcGuard(this.cluster, this.secret, this.clock, this.logger);
     this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers(), guard);
     this.membership.heartbeat.start();
+    if (this.http) {
+      const secret = this.secret;
+      this.dashboard = await startDashboard({
+        address: this.http,
+        secret,
+        cluster: this.cluster,
+        handlers: admin.handlers(),
+        childExits: this.childExits,
+        registry: this.adapters.registry,
+        now: () => this.clock.now(),
+        logger: this.logger,
+      });
+      this.logger.info(`web dashboard of cluster '${this.cluster}' at ${this.dashboard.url} (${secret === null ? 'open to whoever reaches it: no cluster secret' : 'asks for the cluster secret or a role secret'})`);
+    }
     this.logger.info(
       `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${plural(this.membership.liveWorkers().length, 'worker')}${record ? `; took the role back from pid ${record.pid}` : ''}`,
     );
@@ -167,7 +189,12 @@ class ClusterDaemonImpl implements ClusterDaemon {
     return this.stopping;
   }
 
+  get dashboardUrl(): string | null {
+    return this.dashboard?.url ?? null;
+  }
+
   private async shutdown(): Promise<void> {
+    await this.dashboard?.close().catch(() => undefined);
     this.membership.heartbeat.stop();
     await this.server?.close().catch(() => undefined);
     // The root is not ended: its children keep running and the next cluster daemon takes the root back.

@@ -4,6 +4,7 @@ import { HypernodeError } from '@hypernode/core';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 import { isRoleSecret } from './rpc-auth';
 import { insecureFromEnv } from './safe-default';
+import { checkHttpExposure, parseHttpAddress, type HttpAddress } from './dashboard/http-address';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
 import { resolveConnection, type SettingSource } from './settings';
 
@@ -62,7 +63,10 @@ export interface NodeConfig extends Connection {
 }
 
 /** Settings of a `hypernode-cluster`. */
-export type ClusterConfig = Connection;
+export interface ClusterConfig extends Connection {
+  /** Where the web dashboard listens (`--http`); off when absent. */
+  http?: HttpAddress;
+}
 
 /** The result of parsing a daemon's command line: settings, or a request for help. */
 export type Parsed<C> = { help: true; text: string } | { help: false; config: C };
@@ -154,6 +158,9 @@ export function clusterHelp(env: Env = process.env): string {
     'Hosts the root process of a hypernode cluster, watches its members and answers admin commands',
     '(hypernode-cli, connectCluster). One per cluster; restart it at will: running processes keep running.',
     '',
+    '  --http <[host:]port>     serve the web dashboard there (off unless given; a bare port listens on',
+    '                           127.0.0.1; another host needs the cluster secret or --insecure)',
+    '                           (with a cluster secret, the dashboard asks for it or a role secret)',
     commonHelp(env),
   ].join('\n');
 }
@@ -282,7 +289,13 @@ export function parseNodeArgs(argv: string[], env: Env = process.env, cores = 1)
 /** Parses `hypernode-cluster`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
 export function parseClusterArgs(argv: string[], env: Env = process.env): Parsed<ClusterConfig> {
   const cmd = 'hypernode-cluster';
-  const v = parse(cmd, argv, COMMON);
+  const v = parse(cmd, argv, { ...COMMON, http: { type: 'string' } });
   if (v.help) return { help: true, text: clusterHelp(env) };
-  return { help: false, config: connection(cmd, v, env) };
+  const config: ClusterConfig = connection(cmd, v, env);
+  if (v.http !== undefined) {
+    const http = parseHttpAddress(String(v.http), '--http', config.insecure === true);
+    checkHttpExposure(http, config.secret !== null, `${cmd}: `);
+    config.http = http;
+  }
+  return { help: false, config };
 }

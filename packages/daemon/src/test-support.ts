@@ -140,9 +140,9 @@ export function daemonEnv(cluster: string, servers: TestServers = {}): Record<st
   return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, HYPERNODE_SECRET: servers.secret ?? '' };
 }
 
-/** Starts `hypernode-cluster` and resolves once it says it is up. */
-export async function startClusterProcess(cluster: string, servers: TestServers = {}): Promise<DaemonProcess> {
-  const p = new DaemonProcess('cluster', [], daemonEnv(cluster, servers));
+/** Starts `hypernode-cluster` (with `args` and `env` added) and resolves once it says it is up. */
+export async function startClusterProcess(cluster: string, servers: TestServers = {}, args: string[] = [], env: Record<string, string> = {}): Promise<DaemonProcess> {
+  const p = new DaemonProcess('cluster', args, { ...daemonEnv(cluster, servers), ...env });
   await p.waitFor(/cluster daemon of cluster .* is up/);
   return p;
 }
@@ -224,6 +224,8 @@ export interface TestCluster {
 export interface TestClusterOptions extends TestServers {
   /** Flags after `--affinity-slack 0`, e.g. `['--placement-cost', '100000']`. */
   nodeArgs?: string[];
+  /** Flags of `hypernode-cluster`, e.g. `['--http', '127.0.0.1:0']`. */
+  clusterArgs?: string[];
 }
 
 /** Registers an `afterEach` that stops the test cluster the running test started with `start` (see {@link startTestCluster}). */
@@ -255,7 +257,7 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
     await deleteTestCluster(cluster, servers);
   };
   try {
-    const clusterDaemon = await startClusterProcess(cluster, servers);
+    const clusterDaemon = await startClusterProcess(cluster, servers, servers.clusterArgs);
     started.push(clusterDaemon);
     const nodeMap = new Map<string, DaemonProcess>();
     await Promise.all(

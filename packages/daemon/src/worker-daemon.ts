@@ -82,7 +82,7 @@ export interface WorkerDaemon {
 /**
  * Starts a worker: a core `WorkerRuntime` over RabbitMQ and Redis that hosts processes, places the children
  * they spawn with the load-aware scheduler (fed from the registry's member list every second), heartbeats
- * its load, and serves `worker.<id>` requests (`ps`, `stats`, `kill`, `module`, `drain`).
+ * its load, and serves `worker.<id>` requests (`ps`, `inspect`, `stats`, `kill`, `module`, `drain`).
  *
  * Rejects with `TRANSPORT_DOWN`/`REGISTRY_DOWN` when the broker or Redis cannot be reached, and with
  * `INVALID_ARGUMENT` when another worker already uses the id.
@@ -211,6 +211,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const guard = new RpcGuard(this.cluster, this.secret, this.clock, this.logger);
     this.server = await serveRpc(adapters.transport, `worker.${this.id}`, {
       ps: () => this.runtime.ps(),
+      // One process in detail (state size, links, monitors, names), or null when it does not live here.
+      inspect: (args: { name: string }) => this.runtime.inspect(String(args?.name)) ?? null,
       stats: () => ({
         worker: this.id,
         node: this.node ?? null,
