@@ -5,6 +5,7 @@ import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
 import { maskUrl } from './defaults';
 import { describeCluster } from './settings';
+import { isTlsUrl, readTlsFiles } from './tls-settings';
 
 /** RabbitMQ's default `max_message_size`, the transport's default `maxFrameBytes`. */
 const BROKER_LIMIT = 128 * 1024 * 1024;
@@ -21,16 +22,21 @@ export interface Adapters {
 /**
  * Connects to RabbitMQ and Redis for `cluster`, each within `conn.connectTimeoutMs` (default 10 s). Rejects with
  * the adapters' own errors (`TRANSPORT_DOWN`, `REGISTRY_DOWN`, or `INVALID_OPTIONS` for a bad URL or a login
- * Redis refused, naming the URL, never the password); on failure nothing stays open.
+ * Redis refused, naming the URL, never the password; for an unreadable TLS file, naming it and its flag); a failed TLS
+ * handshake rejects naming the host and the cause. On failure nothing stays open.
  */
 export async function connectAdapters(conn: Connection, logger: Logger): Promise<Adapters> {
   const { connectTimeoutMs } = conn;
   logger.info(`connecting to ${describeCluster({ cluster: conn.cluster, clusterFrom: conn.clusterFrom ?? 'flag' })} over RabbitMQ at '${maskUrl(conn.amqpUrl)}' and Redis at '${maskUrl(conn.redisUrl)}'`);
   // The transport's own guard is the broker's limit (128 MiB by default), raised with a larger message limit.
   const maxFrameBytes = conn.maxMessageBytes !== undefined && conn.maxMessageBytes > BROKER_LIMIT ? conn.maxMessageBytes : undefined;
-  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
+  // The TLS files apply to whichever URL uses TLS; they are read again here (a restarted worker gets renewed ones).
+  const tls = conn.tls !== undefined ? readTlsFiles(conn.tls) : undefined;
+  const amqpTls = tls !== undefined && isTlsUrl(conn.amqpUrl) ? { tls } : {};
+  const redisTls = tls !== undefined && isTlsUrl(conn.redisUrl) ? { tls } : {};
+  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes, ...amqpTls, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
   try {
-    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
+    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...redisTls, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
     return { transport, registry };
   } catch (err) {
     await transport.close().catch(() => undefined);

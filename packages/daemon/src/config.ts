@@ -4,6 +4,7 @@ import { HypernodeError } from '@hypernode/core';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
 import { resolveConnection, type SettingSource } from './settings';
+import type { TlsPaths } from './tls-settings';
 
 export { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, hostOf, maskUrl } from './defaults';
 
@@ -20,6 +21,8 @@ export interface Connection {
   connectTimeoutMs?: number;
   /** Where the cluster name came from (for the start log); `'default'` when nothing named it. */
   clusterFrom?: SettingSource;
+  /** TLS files for the `amqps://` / `rediss://` URL (paths; a node daemon passes them to its workers). */
+  tls?: TlsPaths;
 }
 
 /** `options`' connection settings, each missing one taken from its default (not from the environment). */
@@ -32,6 +35,7 @@ export function connectionOf(options: Partial<Connection>): Connection {
     clusterFrom: options.clusterFrom ?? (options.cluster === undefined ? 'default' : 'flag'),
   };
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
+  if (options.tls !== undefined) conn.tls = options.tls;
   return conn;
 }
 
@@ -70,6 +74,9 @@ const COMMON = {
   amqp: { type: 'string' },
   redis: { type: 'string' },
   'connect-timeout': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -87,11 +94,16 @@ function commonHelp(env: Env): string {
     `                           (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     `  --max-message-bytes <n>  largest message between workers, below RabbitMQ's max_message_size;`,
     `                           env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? `${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB`})`,
+    `  --tls-ca <file>          CA certificate (PEM) for amqps:// and rediss:// URLs; env HYPERNODE_TLS_CA${now(env.HYPERNODE_TLS_CA)}`,
+    `  --tls-cert <file>        client certificate (PEM), for servers that ask for one; env HYPERNODE_TLS_CERT${now(env.HYPERNODE_TLS_CERT)}`,
+    `  --tls-key <file>         the client certificate's private key (PEM); env HYPERNODE_TLS_KEY${now(env.HYPERNODE_TLS_KEY)}`,
     '  -h, --help               show this help',
     '',
     'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
   ].join('\n');
 }
+
+const now = (value: string | undefined): string => (value === undefined ? '' : ` (now: ${value})`);
 
 const placementHelp = [
   '  --affinity-slack <n>     load-score points a parent\'s worker may exceed the idlest one and still',
@@ -159,6 +171,9 @@ function connection(command: string, values: Record<string, string | boolean | u
         amqpUrl: aliased(values, 'amqp-url', 'amqp'),
         redisUrl: aliased(values, 'redis-url', 'redis'),
         connectTimeoutMs: values['connect-timeout'] as string | undefined,
+        tlsCa: values['tls-ca'] as string | undefined,
+        tlsCert: values['tls-cert'] as string | undefined,
+        tlsKey: values['tls-key'] as string | undefined,
       },
       env,
     );

@@ -13,6 +13,7 @@ import { daemonLogger } from './logger';
 import { serveRpc } from './rpc';
 import { FENCED_EXIT_CODE, STOP_TIMEOUT_MS } from './worker-daemon';
 import { plural } from './plural';
+import { tlsEnv } from './tls-settings';
 
 /** Restart backoff of a worker that keeps dying: 100 ms, doubling, at most 10 s; reset after 30 s up. */
 export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_000 } as const;
@@ -356,6 +357,7 @@ class NodeDaemonImpl implements NodeDaemon {
         HYPERNODE_CLUSTER: this.conn.cluster,
         ...(this.conn.maxMessageBytes !== undefined ? { HYPERNODE_MAX_MESSAGE_BYTES: String(this.conn.maxMessageBytes) } : {}),
         HYPERNODE_CONNECT_TIMEOUT_MS: String(this.conn.connectTimeoutMs),
+        ...tlsEnv(this.conn.tls),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -11,6 +11,7 @@ import { RedisRegistry } from '@hypernode/registry-redis';
 import { afterEach, expect } from 'vitest';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import { DEFAULT_AMQP_URL, DEFAULT_REDIS_URL } from './config';
+import { isTlsUrl, readTlsFiles, tlsEnv, type TlsPaths } from './tls-settings';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,10 +30,21 @@ export interface TestServers {
   redisUrl?: string;
   /** Runs rabbitmqctl with these arguments against the broker at `amqpUrl` and resolves with its stdout. */
   rabbitmqctl?: (args: string[]) => Promise<string>;
+  /** TLS files for `amqps://`/`rediss://` URLs: the daemons get them as HYPERNODE_TLS_*, the client as options. */
+  tls?: TlsPaths;
 }
 
 function rabbitmqctlOf(servers: TestServers): (args: string[]) => Promise<string> {
   return servers.rabbitmqctl ?? (async (args) => (await run('rabbitmqctl', args)).stdout);
+}
+
+/** `connectCluster`'s TLS options for `tls`. */
+export function tlsOptionsOf(tls: TlsPaths | undefined): { tlsCa?: string; tlsCert?: string; tlsKey?: string } {
+  const out: { tlsCa?: string; tlsCert?: string; tlsKey?: string } = {};
+  if (tls?.ca !== undefined) out.tlsCa = tls.ca;
+  if (tls?.cert !== undefined) out.tlsCert = tls.cert;
+  if (tls?.key !== undefined) out.tlsKey = tls.key;
+  return out;
 }
 
 /** A fresh cluster name for one test. */
@@ -135,7 +147,7 @@ export class DaemonProcess {
 
 /** Environment that points a daemon at the test cluster. */
 export function daemonEnv(cluster: string, servers: TestServers = {}): Record<string, string> {
-  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl };
+  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, ...tlsEnv(servers.tls) };
 }
 
 /** Starts `hypernode-cluster` and resolves once it says it is up. */
@@ -160,7 +172,9 @@ export async function deleteTestCluster(cluster: string, servers: TestServers = 
   const stdout = await rabbitmqctlOf(servers)(['list_queues', 'name', '-q']);
   const prefix = `hypernode.${cluster}.`;
   const queues = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(prefix));
-  const transport = await AmqpTransport.connect({ url: servers.amqpUrl ?? amqpUrl, cluster, logger: { info() {}, warn() {} } });
+  const url = servers.amqpUrl ?? amqpUrl;
+  const tls = servers.tls ? readTlsFiles(servers.tls) : undefined;
+  const transport = await AmqpTransport.connect({ url, cluster, logger: { info() {}, warn() {} }, ...(tls && isTlsUrl(url) ? { tls } : {}) });
   // Declaring a queue through listen/serve makes this transport delete it in deleteClusterTopology().
   for (const q of queues) {
     const rest = q.slice(prefix.length);
@@ -173,7 +187,8 @@ export async function deleteTestCluster(cluster: string, servers: TestServers = 
   }
   await transport.close();
   await transport.deleteClusterTopology();
-  const registry = await RedisRegistry.connect({ url: servers.redisUrl ?? redisUrl, cluster });
+  const rurl = servers.redisUrl ?? redisUrl;
+  const registry = await RedisRegistry.connect({ url: rurl, cluster, ...(tls && isTlsUrl(rurl) ? { tls } : {}) });
   await registry.deleteCluster();
   await registry.close();
 }
@@ -263,7 +278,7 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
         nodeMap.set(n.id, p);
       }),
     );
-    const client = await connectCluster({ cluster, amqp: servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl });
+    const client = await connectCluster({ cluster, amqp: servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl, ...tlsOptionsOf(servers.tls) });
     const total = nodes.reduce((sum, n) => sum + n.workers, 0);
     const status = await eventually(async () => {
       const s = await client.status();

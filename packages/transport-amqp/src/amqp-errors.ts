@@ -1,4 +1,5 @@
 import { HypernodeError } from '@hypernode/core';
+import { tlsProblem } from '@hypernode/core/runtime';
 import { maskUrl } from './amqp-url';
 
 /** The `code` of an error from amqplib or the socket (an AMQP reply code such as 403, or an errno string). */
@@ -36,7 +37,7 @@ export class AmqpErrors {
   noHandshake(): HypernodeError {
     return new HypernodeError(
       'TRANSPORT_DOWN',
-      `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': no AMQP handshake within ${this.connectTimeoutMs} ms: is this a RabbitMQ port (5672 by default, not Redis's or another service's), and is the host reachable? Fix the url, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS) for a slow link.`,
+      `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': no AMQP handshake within ${this.connectTimeoutMs} ms: is this a RabbitMQ port (5672 by default, not Redis's or another service's; a TLS port, 5671, needs amqps://), and is the host reachable? Fix the url, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS) for a slow link.`,
     );
   }
 
@@ -46,6 +47,8 @@ export class AmqpErrors {
     const msg = (err as Error)?.message ?? String(err);
     // amqplib's own socket timeout (the same deadline) when it fires first.
     if (msg === 'connect ETIMEDOUT' && code === undefined) return this.noHandshake();
+    const tls = tlsProblem(err, this.host);
+    if (tls !== undefined) return new HypernodeError('TRANSPORT_DOWN', `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': ${tls}.`, { cause: err });
     const where = `RabbitMQ at '${maskUrl(this.url)}'`;
     const fix =
       code === 'ECONNREFUSED'

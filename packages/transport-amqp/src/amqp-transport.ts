@@ -90,11 +90,14 @@ export class AmqpTransport implements Transport {
   private readonly clock: Clock;
   private readonly directPublish: boolean;
   private readonly connectTimeoutMs: number;
+  /** TLS material for amqplib's socket (`amqps://` only). */
+  private readonly socket: ResolvedAmqpOptions['socket'];
 
   private constructor(o: ResolvedAmqpOptions) {
     ({ url: this.url, cluster: this.cluster, logger: this.logger, prefetch: this.prefetch, clock: this.clock, directPublish: this.directPublish } = o);
     this.expiresMs = o.queueExpiresMs;
     this.connectTimeoutMs = o.connectTimeoutMs;
+    this.socket = o.socket;
     this.limit = new FrameLimit(o.maxFrameBytes, o.logger, this.counters);
     this.prefix = `hypernode.${o.cluster}.`;
     this.exchange = `${this.prefix}events`;
@@ -218,7 +221,7 @@ export class AmqpTransport implements Transport {
    * Meant for tests' cleanup; works after {@link close}. Frames still queued there are lost.
    */
   async deleteClusterTopology(): Promise<void> {
-    await deleteTopology(this.url, this.errors, [...this.declaredQueues], this.exchange, this.connectTimeoutMs);
+    await deleteTopology(this.url, this.errors, [...this.declaredQueues], this.exchange, { ...this.socket, timeout: this.connectTimeoutMs });
   }
 
   // ---- publishing -------------------------------------------------------------------------------------
@@ -409,7 +412,7 @@ export class AmqpTransport implements Transport {
   /** Opens a connection, the publisher channel and every consumer; on failure closes what it opened. */
   private async open(): Promise<void> {
     // amqplib's `timeout` ends a socket that stays silent that long; the deadline bounds the whole opening.
-    const opening = amqpConnect(withHeartbeat(this.url), { noDelay: true, timeout: this.connectTimeoutMs, clientProperties: { connection_name: this.connectionName } });
+    const opening = amqpConnect(withHeartbeat(this.url), { ...this.socket, noDelay: true, timeout: this.connectTimeoutMs, clientProperties: { connection_name: this.connectionName } });
     const conn = await withDeadline(opening, this.connectTimeoutMs, this.clock, () => this.errors.noHandshake(), (late) => void late.close().catch(noop));
     conn.on('error', noop);
     conn.on('close', (err?: Error) => {

@@ -5,9 +5,9 @@ import type { AmqpErrors } from './amqp-errors';
 
 const noop = (): void => {};
 
-/** Deletes `queues` and `exchange` over a connection of its own to `url`; a missing one is skipped. */
-export async function deleteTopology(url: string, errors: AmqpErrors, queues: string[], exchange: string, timeoutMs: number): Promise<void> {
-  const conn = await amqpConnect(url, { timeout: timeoutMs }).catch((err: unknown) => {
+/** Deletes `queues` and `exchange` over a connection of its own to `url` (amqplib's `socket` options); a missing one is skipped. */
+export async function deleteTopology(url: string, errors: AmqpErrors, queues: string[], exchange: string, socket: object): Promise<void> {
+  const conn = await amqpConnect(url, socket).catch((err: unknown) => {
     throw errors.down(err);
   });
   conn.on('error', noop);
