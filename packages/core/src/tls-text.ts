@@ -60,3 +60,15 @@ export function tlsProblem(err: unknown, host: string, flags: { ca: string; cert
   if (/^ERR_SSL_|^ERR_TLS_/.test(code)) return `the TLS handshake with ${host} failed (${code}: ${message}); check the server's TLS settings and ${flags.ca}`;
   return undefined;
 }
+
+/**
+ * Why a TLS connection to `host` was reset, when no client certificate was given: a server that requires one
+ * (RabbitMQ's `fail_if_no_peer_cert`, Redis's `tls-auth-clients yes`) may close the connection right after the
+ * handshake (TLS 1.3) instead of sending an alert. Undefined for other errors.
+ */
+export function tlsResetProblem(err: unknown, host: string, flags: { cert: string } = DEFAULT_FLAGS): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null | undefined;
+  const text = `${typeof e?.code === 'string' ? e.code : ''} ${typeof e?.message === 'string' ? e.message : ''}`;
+  if (!/ECONNRESET|EPIPE|socket hang up|Socket closed abruptly/i.test(text)) return undefined;
+  return `the server at ${host} closed the TLS connection right after the handshake (${text.trim()}): it likely wants a client certificate; give one with ${flags.cert} and its key`;
+}

@@ -237,6 +237,10 @@ export interface TestCluster {
 export interface TestClusterOptions extends TestServers {
   /** Flags after `--affinity-slack 0`, e.g. `['--placement-cost', '100000']`. */
   nodeArgs?: string[];
+  /** The cluster's name; default a fresh one ({@link clusterName}). */
+  cluster?: string;
+  /** The client's RabbitMQ URL, when it differs from the daemons' `amqpUrl` (another broker user). */
+  clientAmqpUrl?: string;
 }
 
 /** Registers an `afterEach` that stops the test cluster the running test started with `start` (see {@link startTestCluster}). */
@@ -260,7 +264,7 @@ export function testClusterPerTest(): { start(nodes: { id: string; workers: numb
  */
 export async function startTestCluster(nodes: { id: string; workers: number }[], servers: TestClusterOptions = {}): Promise<TestCluster> {
   const { connectCluster } = await import('./connect-cluster');
-  const cluster = clusterName();
+  const cluster = servers.cluster ?? clusterName();
   const started: DaemonProcess[] = [];
   const stop = async (client?: { stop(): Promise<void> }) => {
     await client?.stop();
@@ -278,7 +282,7 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
         nodeMap.set(n.id, p);
       }),
     );
-    const client = await connectCluster({ cluster, amqp: servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl, ...tlsOptionsOf(servers.tls) });
+    const client = await connectCluster({ cluster, amqp: servers.clientAmqpUrl ?? servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl, ...tlsOptionsOf(servers.tls) });
     const total = nodes.reduce((sum, n) => sum + n.workers, 0);
     const status = await eventually(async () => {
       const s = await client.status();

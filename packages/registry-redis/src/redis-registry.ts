@@ -6,7 +6,7 @@
  * Key layout and the reasons for it: docs/design/003-redis-layout.md.
  */
 import { HypernodeError, systemClock } from '@hypernode/core';
-import { registryArguments, tlsProblem, type TlsOptions, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
+import { registryArguments, tlsProblem, tlsResetProblem, type TlsOptions, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 import { Redis } from 'ioredis';
 import { maskRedisUrl, redisTlsOf, redisUrlProblem, refusal } from './redis-url';
 import * as scripts from './scripts';
@@ -176,7 +176,8 @@ export class RedisRegistry implements Registry {
     try {
       outcome = await Promise.race([client.connect(), new Promise((resolve) => setTimeout(resolve, connectTimeoutMs, deadline).unref())]);
     } catch (err) {
-      const handshake = tlsProblem(lastError, where.where) ?? tlsProblem(err, where.where);
+      const reset = /^rediss:/i.test(url) && tls?.cert === undefined ? tlsResetProblem(lastError ?? err, where.where) : undefined;
+      const handshake = tlsProblem(lastError, where.where) ?? tlsProblem(err, where.where) ?? reset;
       if (handshake) throw fail('REGISTRY_DOWN', handshake, lastError ?? err);
       const refused = refusal(lastError, url) ?? refusal(err as Error, url);
       if (refused) throw fail('INVALID_OPTIONS', refused, lastError ?? err);

@@ -1,5 +1,5 @@
 import { HypernodeError } from '@hypernode/core';
-import { tlsProblem } from '@hypernode/core/runtime';
+import { tlsProblem, tlsResetProblem } from '@hypernode/core/runtime';
 import { maskUrl } from './amqp-url';
 
 /** The `code` of an error from amqplib or the socket (an AMQP reply code such as 403, or an errno string). */
@@ -15,6 +15,8 @@ export class AmqpErrors {
     private readonly url: string,
     private readonly host: string,
     private readonly connectTimeoutMs: number,
+    /** For an `amqps://` URL: whether a client certificate was given. */
+    private readonly tls?: { clientCert: boolean },
   ) {}
 
   taken(what: string, name: string, role: string): HypernodeError {
@@ -47,7 +49,7 @@ export class AmqpErrors {
     const msg = (err as Error)?.message ?? String(err);
     // amqplib's own socket timeout (the same deadline) when it fires first.
     if (msg === 'connect ETIMEDOUT' && code === undefined) return this.noHandshake();
-    const tls = tlsProblem(err, this.host);
+    const tls = tlsProblem(err, this.host) ?? (this.tls && !this.tls.clientCert ? tlsResetProblem(err, this.host) : undefined);
     if (tls !== undefined) return new HypernodeError('TRANSPORT_DOWN', `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': ${tls}.`, { cause: err });
     const where = `RabbitMQ at '${maskUrl(this.url)}'`;
     const fix =
