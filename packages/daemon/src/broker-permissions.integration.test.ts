@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { permissionCommands } from './broker-permissions';
+import { connectCluster } from './connect-cluster';
 import { describeWithOwnServers, startOwnRabbit, startOwnRedis, type OwnRabbit, type OwnRedis } from './own-servers';
 import { clusterName, repoPath, testClusterPerTest } from './test-support';
 
@@ -91,6 +92,24 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'least-privilege broker users (doc
       await daemons.close().catch(noop);
     }
     // The admin path still works after the refusals (they closed only the probe channels).
+    expect((await t.client.status()).workers).toHaveLength(1);
+
+    // `send` from a client with this user publishes into the worker's queue: refused, and the client says why.
+    const warnings: string[] = [];
+    let warned!: () => void;
+    const refused = new Promise<void>((resolve) => (warned = resolve));
+    const logger = { debug: noop, info: noop, error: noop, warn: (line: string) => (warnings.push(line), /may not publish there/.test(line) && warned()) };
+    const direct = await connectCluster({ cluster, amqp: clientsUrl, redis: redis.url, logger });
+    try {
+      direct.send(counter, { type: 'INC' });
+      await refused;
+      const line = warnings.find((l) => /may not publish there/.test(l))!;
+      expect(line).toMatch(/ACCESS_REFUSED - access to exchange 'amq\.default'.*refused for user 'hn-clients'.*write permission; see 'Broker permissions' in docs\/operations\.md/);
+      expect(warnings.join('\n')).not.toContain(clientsPw);
+    } finally {
+      await direct.stop();
+    }
+    // The cluster is unaffected.
     expect((await t.client.status()).workers).toHaveLength(1);
   });
 });

@@ -69,6 +69,14 @@ export class AmqpErrors {
     );
   }
 
+  /** Why the broker closed the publisher channel; a refused publish names the permission to check. */
+  publisherClosed(err: Error | undefined): Error {
+    if (!err) return new Error('the publisher channel was closed by the broker');
+    const refused = /ACCESS.REFUSED|\b403\b/.test(err.message);
+    const why = `the broker closed the publisher channel: ${err.message.replaceAll(this.url, maskUrl(this.url))}`;
+    return new Error(refused ? `${why}; this broker user may not publish there (write permission; see 'Broker permissions' in docs/operations.md), and the frame was lost` : why);
+  }
+
   timeout(service: string, timeoutMs: number, why: string): HypernodeError {
     return new HypernodeError('REQUEST_TIMEOUT', `Request to service '${service}' of cluster '${this.cluster}' got no reply within ${timeoutMs} ms (${why}); check that a server for '${service}' runs, or raise the timeout.`);
   }

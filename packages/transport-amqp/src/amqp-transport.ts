@@ -425,7 +425,8 @@ export class AmqpTransport implements Transport {
     });
     try {
       const pub = await conn.createChannel();
-      pub.on('error', noop);
+      let closedBy: Error | undefined; // why the broker closed it (a publish it refused: ACCESS_REFUSED)
+      pub.on('error', (err: Error) => void (closedBy = err));
       await pub.assertExchange(this.exchange, 'fanout', { durable: false, autoDelete: false });
       await pub.assertExchange(this.rpcExchange, 'topic', { durable: false, autoDelete: false });
       await pub.consume(REPLY_TO, this.requests.replied, { noAck: true });
@@ -433,7 +434,7 @@ export class AmqpTransport implements Transport {
       pub.on('drain', this.flush);
       pub.on('close', () => {
         setImmediate(() => {
-          if (this.pub === pub) this.lose(new Error('the publisher channel was closed by the broker'));
+          if (this.pub === pub) this.lose(this.errors.publisherClosed(closedBy));
         });
       });
       for (const rec of this.recs) await this.establish(rec, conn);
