@@ -22,6 +22,10 @@ export interface ClusterOptions {
   /** `--redis-url`, or its alias `--redis`. */
   redisUrl?: string;
   connectTimeout?: number;
+  /** `--tls-ca`, `--tls-cert`, `--tls-key`: PEM files for amqps:// and rediss:// URLs. */
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   /** `--max-message-bytes`: the largest message to a worker, and the largest module upload. */
   maxMessageBytes?: number;
   /** `--secret-file`: a file holding the cluster secret or a role secret (else `HYPERNODE_SECRET`). */
@@ -34,8 +38,11 @@ export interface ClusterOptions {
 
 type Env = Record<string, string | undefined>;
 
+const now = (value: string | undefined): string => (value === undefined ? '' : ` (now: ${value})`);
+
 /**
- * Declares `--cluster`, `--amqp-url` (alias `--amqp`), `--redis-url` (alias `--redis`), `--connect-timeout`,
+ * Declares `--cluster`, `--amqp-url` (alias `--amqp`), `--redis-url` (alias `--redis`), `--connect-timeout`, `--tls-ca`,
+ * `--tls-cert`, `--tls-key`,
  * `--timeout`, `--json` and `--progress` on a command: the same spelling as the daemons'. The URLs have no yargs
  * default: their help shows the value in force (flag, environment or default) with the password masked, so a
  * password never appears in `--help`.
@@ -64,6 +71,21 @@ export function clusterOptions<T>(yargs: Argv<T>, timeoutHelp = 'How long to wai
       requiresArg: true,
       describe: `How long connecting to RabbitMQ or Redis may take, in ms; env HYPERNODE_CONNECT_TIMEOUT_MS (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     })
+    .option('tls-ca', {
+      type: 'string',
+      requiresArg: true,
+      describe: `CA certificate (PEM file) for amqps:// and rediss:// URLs; env HYPERNODE_TLS_CA${now(env.HYPERNODE_TLS_CA)}`,
+    })
+    .option('tls-cert', {
+      type: 'string',
+      requiresArg: true,
+      describe: `Client certificate (PEM file), for servers that ask for one; env HYPERNODE_TLS_CERT${now(env.HYPERNODE_TLS_CERT)}`,
+    })
+    .option('tls-key', {
+      type: 'string',
+      requiresArg: true,
+      describe: `The client certificate's private key (PEM file); env HYPERNODE_TLS_KEY${now(env.HYPERNODE_TLS_KEY)}`,
+    })
     .option('max-message-bytes', {
       type: 'number',
       requiresArg: true,
@@ -77,7 +99,7 @@ export function clusterOptions<T>(yargs: Argv<T>, timeoutHelp = 'How long to wai
     .option('timeout', { type: 'number', requiresArg: true, describe: timeoutHelp })
     .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
     .option('progress', { type: 'boolean', describe: 'Report progress on stderr even when it is not a terminal' })
-    .group(['cluster', 'amqp-url', 'redis-url', 'connect-timeout', 'max-message-bytes', 'secret-file', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
+    .group(['cluster', 'amqp-url', 'redis-url', 'connect-timeout', 'tls-ca', 'tls-cert', 'tls-key', 'max-message-bytes', 'secret-file', 'timeout', 'json', 'progress', 'verbose'], 'Cluster options:')
     .epilogue(
       "Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps). Unless --cluster names it, the cluster in use is printed on stderr.",
     ) as unknown as Argv<T & ClusterOptions>;
@@ -97,6 +119,9 @@ export function connectionSettings(options: ClusterOptions, env: Env = process.e
       // yargs makes a number of what it can; anything else (NaN) is shown as given.
       connectTimeoutMs: timeout === undefined ? undefined : String(timeout),
       secretFile: once('--secret-file', options.secretFile),
+      tlsCa: once('--tls-ca', options.tlsCa),
+      tlsCert: once('--tls-cert', options.tlsCert),
+      tlsKey: once('--tls-key', options.tlsKey),
     },
     env,
   );
@@ -161,6 +186,8 @@ export async function withCluster<T>(
       amqp: conn.amqpUrl,
       redis: conn.redisUrl,
       connectTimeoutMs: conn.connectTimeoutMs,
+      ...(conn.tls?.ca !== undefined ? { tlsCa: conn.tls.ca } : {}),
+      ...(conn.tls?.cert !== undefined ? { tlsCert: conn.tls.cert, tlsKey: conn.tls.key! } : {}),
       timeoutMs: adminTimeoutMs,
       ...(conn.secret !== null ? { secret: conn.secret } : {}),
       ...(maxBytes !== undefined ? { maxMessageBytes: maxBytes } : {}),

@@ -64,6 +64,8 @@ export type { ClusterBaseOptions } from './cluster-base';
 
 // How adapters and daemons show a URL (password masked).
 export { hostOf, maskUrl } from './url-text';
+export { tlsProblem, tlsResetProblem } from './tls-text';
+export type { TlsOptions } from './tls-text';
 
 // The cluster secret and the keys derived from it (docs/security.md).
 export { deriveKey, roleSecret, macOf, macEquals, readSecret, ROLES, MIN_SECRET_BYTES } from './secret';

@@ -5,6 +5,7 @@ import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
 import { maskUrl } from './defaults';
 import { describeCluster } from './settings';
+import { isTlsUrl, readTlsFiles } from './tls-settings';
 
 /** RabbitMQ's default `max_message_size`, the transport's default `maxFrameBytes`. */
 const BROKER_LIMIT = 128 * 1024 * 1024;
@@ -24,7 +25,8 @@ export interface Adapters {
  * without a good MAC (core's `authenticateTransport`, docs/security.md); requests are left to the RPC's own MACs.
  * Rejects with
  * the adapters' own errors (`TRANSPORT_DOWN`, `REGISTRY_DOWN`, or `INVALID_OPTIONS` for a bad URL or a login
- * Redis refused, naming the URL, never the password); on failure nothing stays open.
+ * Redis refused, naming the URL, never the password; for an unreadable TLS file, naming it and its flag); a failed TLS
+ * handshake rejects naming the host and the cause. On failure nothing stays open.
  */
 export async function connectAdapters(conn: Connection, logger: Logger): Promise<Adapters> {
   const { connectTimeoutMs } = conn;
@@ -33,9 +35,13 @@ export async function connectAdapters(conn: Connection, logger: Logger): Promise
   // A signed frame is a frame of up to the message limit plus its trailer.
   const largest = conn.maxMessageBytes !== undefined ? conn.maxMessageBytes + (conn.secret ? FRAME_TRAILER_BYTES : 0) : undefined;
   const maxFrameBytes = largest !== undefined && largest > BROKER_LIMIT ? largest : undefined;
-  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
+  // The TLS files apply to whichever URL uses TLS; they are read again here (a restarted worker gets renewed ones).
+  const tls = conn.tls !== undefined ? readTlsFiles(conn.tls) : undefined;
+  const amqpTls = tls !== undefined && isTlsUrl(conn.amqpUrl) ? { tls } : {};
+  const redisTls = tls !== undefined && isTlsUrl(conn.redisUrl) ? { tls } : {};
+  const transport = await AmqpTransport.connect({ url: conn.amqpUrl, cluster: conn.cluster, logger, maxFrameBytes, ...amqpTls, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
   try {
-    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
+    const registry = await RedisRegistry.connect({ url: conn.redisUrl, cluster: conn.cluster, logger, ...redisTls, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
     const secret = conn.secret ?? null;
     return { transport: secret === null ? transport : authenticateTransport(transport, { secret, cluster: conn.cluster, logger }), registry };
   } catch (err) {

@@ -7,6 +7,7 @@ import { insecureFromEnv } from './safe-default';
 import { checkHttpExposure, parseHttpAddress, type HttpAddress } from './dashboard/http-address';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
 import { resolveConnection, type SettingSource } from './settings';
+import type { TlsPaths } from './tls-settings';
 
 export { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, hostOf, maskUrl } from './defaults';
 
@@ -27,6 +28,8 @@ export interface Connection {
   secret: string | null;
   /** `--insecure` or `HYPERNODE_INSECURE=1`: start without a secret against a broker that is not on a loopback address. */
   insecure?: boolean;
+  /** TLS files for the `amqps://` / `rediss://` URL (paths; a node daemon passes them to its workers). */
+  tls?: TlsPaths;
 }
 
 /** `options`' connection settings, each missing one taken from its default (not from the environment). */
@@ -41,6 +44,7 @@ export function connectionOf(options: Partial<Connection>): Connection {
     insecure: options.insecure === true,
   };
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
+  if (options.tls !== undefined) conn.tls = options.tls;
   return conn;
 }
 
@@ -84,6 +88,9 @@ const COMMON = {
   'connect-timeout': { type: 'string' },
   'secret-file': { type: 'string' },
   insecure: { type: 'boolean' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -105,6 +112,9 @@ function commonHelp(env: Env): string {
     `                           env HYPERNODE_SECRET (now: ${env.HYPERNODE_SECRET ? 'set' : 'not set'}). Make one: hypernode-cli secret new`,
     '  --insecure               start without a secret against a broker that is not on a loopback address;',
     `                           env HYPERNODE_INSECURE=1 (now: ${env.HYPERNODE_INSECURE ?? 'not set'})`,
+    `  --tls-ca <file>          CA certificate (PEM) for amqps:// and rediss:// URLs; env HYPERNODE_TLS_CA${now(env.HYPERNODE_TLS_CA)}`,
+    `  --tls-cert <file>        client certificate (PEM), for servers that ask for one; env HYPERNODE_TLS_CERT${now(env.HYPERNODE_TLS_CERT)}`,
+    `  --tls-key <file>         the client certificate's private key (PEM); env HYPERNODE_TLS_KEY${now(env.HYPERNODE_TLS_KEY)}`,
     '  -h, --help               show this help',
     '',
     'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
@@ -112,6 +122,8 @@ function commonHelp(env: Env): string {
     'is open to anyone on it; see docs/security.md.',
   ].join('\n');
 }
+
+const now = (value: string | undefined): string => (value === undefined ? '' : ` (now: ${value})`);
 
 const placementHelp = [
   '  --affinity-slack <n>     load-score points a parent\'s worker may exceed the idlest one and still',
@@ -183,6 +195,9 @@ function connection(command: string, values: Record<string, string | boolean | u
         redisUrl: aliased(values, 'redis-url', 'redis'),
         connectTimeoutMs: values['connect-timeout'] as string | undefined,
         secretFile: values['secret-file'] as string | undefined,
+        tlsCa: values['tls-ca'] as string | undefined,
+        tlsCert: values['tls-cert'] as string | undefined,
+        tlsKey: values['tls-key'] as string | undefined,
       },
       env,
     );

@@ -54,6 +54,12 @@ export interface ConnectClusterOptions {
   secret?: string;
   /** A file holding the secret; wins over `HYPERNODE_SECRET`. */
   secretFile?: string;
+  /** Path of the CA certificate (PEM) for an `amqps://` or `rediss://` URL; env `HYPERNODE_TLS_CA`. Default: Node's trusted CAs. */
+  tlsCa?: string;
+  /** Path of a client certificate (PEM) for servers that ask for one; env `HYPERNODE_TLS_CERT`. Needs `tlsKey`. */
+  tlsCert?: string;
+  /** Path of the client certificate's private key (PEM); env `HYPERNODE_TLS_KEY`. */
+  tlsKey?: string;
 }
 
 /** Where a spawned process should run. */
@@ -87,12 +93,18 @@ export interface ClusterClient extends Cluster {
   tree(): Promise<ProcessTree>;
 }
 
-const OPTION_LABELS: SettingLabels = { cluster: "connectCluster's option cluster", amqpUrl: "connectCluster's option amqp", redisUrl: "connectCluster's option redis", connectTimeoutMs: "connectCluster's option connectTimeoutMs" };
+const OPTION_LABELS: SettingLabels = {
+  cluster: "connectCluster's option cluster",
+  amqpUrl: "connectCluster's option amqp",
+  redisUrl: "connectCluster's option redis",
+  connectTimeoutMs: "connectCluster's option connectTimeoutMs",
+  tls: { ca: "connectCluster's option tlsCa", cert: "connectCluster's option tlsCert", key: "connectCluster's option tlsKey" },
+};
 
 /**
  * Connects to the cluster `options.cluster` over RabbitMQ and Redis. Rejects with `INVALID_OPTIONS` for an empty
- * or invalid option or environment variable (naming it), and with `TRANSPORT_DOWN` or `REGISTRY_DOWN` (naming the
- * URL, never a password) when either cannot be reached within `connectTimeoutMs`. It does not wait for a cluster
+ * or invalid option or environment variable (naming it; an unreadable TLS file names the file), and with `TRANSPORT_DOWN` or `REGISTRY_DOWN` (naming the
+ * URL, never a password) when either cannot be reached within `connectTimeoutMs` or its TLS handshake fails. It does not wait for a cluster
  * daemon: a command that needs one and finds none rejects with `REQUEST_TIMEOUT` saying so.
  */
 export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterClient> {
@@ -101,7 +113,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   let conn: Connection;
   try {
     conn = resolveConnection(
-      { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs, secretFile: options.secret !== undefined ? undefined : options.secretFile },
+      { cluster: options.cluster, amqpUrl: options.amqp, redisUrl: options.redis, connectTimeoutMs: options.connectTimeoutMs, secretFile: options.secret !== undefined ? undefined : options.secretFile, tlsCa: options.tlsCa, tlsCert: options.tlsCert, tlsKey: options.tlsKey },
       env,
       OPTION_LABELS,
     );

@@ -12,6 +12,7 @@ import { RpcGuard } from './rpc-auth';
 import { enforceSafeDefault } from './safe-default';
 import { FENCED_EXIT_CODE, STOP_TIMEOUT_MS } from './worker-daemon';
 import { plural } from './plural';
+import { tlsEnv } from './tls-settings';
 
 /** Restart backoff of a worker that keeps dying: 100 ms, doubling, at most 10 s; reset after 30 s up. */
 export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_000 } as const;
@@ -360,6 +361,7 @@ class NodeDaemonImpl implements NodeDaemon {
         // The secret goes through the environment, never argv (visible in ps); none here means none in the worker.
         HYPERNODE_SECRET: this.conn.secret ?? '',
         ...(this.conn.insecure ? { HYPERNODE_INSECURE: '1' } : {}),
+        ...tlsEnv(this.conn.tls),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

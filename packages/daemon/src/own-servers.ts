@@ -102,6 +102,18 @@ function probe(port: number, hello: Buffer): Promise<Buffer | undefined> {
   });
 }
 
+/** True when something accepts a TCP connection on 127.0.0.1:`port`. */
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 const AMQP_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1');
 
 /** True when an AMQP 0-9-1 server answers on the port (its first frame, Connection.Start, is a method frame). */
@@ -217,12 +229,23 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
+/** A TLS listener for a private server: PEM files (see own-tls.ts) and whether clients must show a certificate. */
+export interface OwnTlsListener {
+  ca: string;
+  cert: string;
+  key: string;
+  /** Clients must present a certificate signed by `ca`; default false (one is checked when given). */
+  requireClientCert?: boolean;
+}
+
 /** A private RabbitMQ node. */
 export interface OwnRabbit {
   /** AMQP URL of the node, e.g. `amqp://guest:guest@127.0.0.1:40123`. */
   url: string;
   /** Its AMQP port. */
   port: number;
+  /** With `tls`: `amqps://guest:guest@127.0.0.1:<tlsPort>`, its TLS listener (the plain one stays too). */
+  tlsUrl?: string;
   /** Its Erlang node name, `hn-test-<random>@localhost`. */
   nodeName: string;
   /** Runs `rabbitmqctl -n <node> ...args` against this node (never the machine's) and resolves with its stdout. */
@@ -245,7 +268,7 @@ export interface OwnRabbit {
  * none of the machine's configuration files (their listeners would take the machine's port). Resolves once it
  * answers AMQP. Takes several seconds: call it in `beforeAll` with a generous timeout.
  */
-export async function startOwnRabbit(options: { startTimeoutMs?: number } = {}): Promise<OwnRabbit> {
+export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: OwnTlsListener } = {}): Promise<OwnRabbit> {
   const server = rabbitmqServer();
   const ctl = rabbitmqctl();
   if (!server || !ctl) throw new Error(ownServersMissing(['rabbitmq']));
@@ -256,7 +279,19 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number } = {}):
   for (const sub of ['mnesia', 'log']) mkdirSync(join(dir, sub));
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
-  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${port}\n`);
+  const tlsPort = options.tls ? await freePort() : undefined;
+  const tlsConf = options.tls
+    ? [
+        `listeners.ssl.1 = 127.0.0.1:${tlsPort}`,
+        `ssl_options.cacertfile = ${options.tls.ca}`,
+        `ssl_options.certfile = ${options.tls.cert}`,
+        `ssl_options.keyfile = ${options.tls.key}`,
+        'ssl_options.verify = verify_peer',
+        `ssl_options.fail_if_no_peer_cert = ${options.tls.requireClientCert === true}`,
+        '',
+      ].join('\n')
+    : '';
+  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${port}\n${tlsConf}`);
   writeFileSync(join(dir, '.erlang.cookie'), randomBytes(16).toString('hex').toUpperCase(), { mode: 0o400 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -294,6 +329,12 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number } = {}):
     throw err;
   }
   const run = (args: string[]) => exec(ctl, ['-n', nodeName, ...args], env, dir, 60_000);
+  if (tlsPort !== undefined) {
+    await until(`the private RabbitMQ node ${nodeName} did not open its TLS port ${tlsPort}`, startTimeoutMs, () => tcpOpen(tlsPort), output).catch(async (err: unknown) => {
+      await stop();
+      throw err;
+    });
+  }
   const stopApp = async () => {
     await run(['-q', 'stop_app']);
   };
@@ -304,6 +345,7 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number } = {}):
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     port,
+    ...(tlsPort !== undefined ? { tlsUrl: `amqps://guest:guest@127.0.0.1:${tlsPort}` } : {}),
     nodeName,
     rabbitmqctl: run,
     stopApp,
@@ -330,6 +372,8 @@ export interface OwnRedis {
   /** Redis URL of the server, e.g. `redis://127.0.0.1:40124`. */
   url: string;
   port: number;
+  /** With `tls`: `rediss://127.0.0.1:<tlsPort>`, its TLS listener (the plain one stays too). */
+  tlsUrl?: string;
   /** Shuts the server down without saving and starts it again on the same port: it comes back empty. */
   restart(): Promise<void>;
   /** FLUSHALL. */
@@ -342,13 +386,18 @@ export interface OwnRedis {
  * Starts a Redis server of its own on a free port (`--save '' --appendonly no`, a temporary directory), as a child
  * of this process. Resolves once it answers PING.
  */
-export async function startOwnRedis(options: { startTimeoutMs?: number } = {}): Promise<OwnRedis> {
+export async function startOwnRedis(options: { startTimeoutMs?: number; tls?: OwnTlsListener } = {}): Promise<OwnRedis> {
   const server = redisServer();
   if (!server) throw new Error(ownServersMissing(['redis']));
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const dir = tempDir('hn-test-redis-');
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--logfile', ''];
+  const tlsPort = options.tls ? await freePort() : undefined;
+  if (options.tls) {
+    const { ca, cert, key, requireClientCert } = options.tls;
+    args.push('--tls-port', String(tlsPort), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', requireClientCert ? 'yes' : 'optional');
+  }
   let proc: ServerProcess;
   const launch = async () => {
     proc = new ServerProcess(server, args, process.env, dir, dir);
@@ -372,6 +421,7 @@ export async function startOwnRedis(options: { startTimeoutMs?: number } = {}): 
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    ...(tlsPort !== undefined ? { tlsUrl: `rediss://127.0.0.1:${tlsPort}` } : {}),
     async restart() {
       const old = proc;
       // SIGTERM: redis-server shuts down without saving (--save ''), as `shutdown nosave` would.

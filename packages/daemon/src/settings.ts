@@ -8,6 +8,7 @@ import { HypernodeError } from '@hypernode/core';
 import { readSecret, registryArguments } from '@hypernode/core/runtime';
 import { redisUrlProblem } from '@hypernode/registry-redis';
 import { amqpUrlProblem } from '@hypernode/transport-amqp';
+import { resolveTls, TLS_FLAGS, type TlsPaths } from './tls-settings';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
 
 type Env = Record<string, string | undefined>;
@@ -21,6 +22,8 @@ export interface ResolvedConnection {
   amqpUrl: string;
   redisUrl: string;
   connectTimeoutMs: number;
+  /** The TLS files (absolute paths, checked readable) for the `amqps://`/`rediss://` URL(s); absent without TLS files. */
+  tls?: TlsPaths;
   /** `'default'` when neither a flag (option) nor `HYPERNODE_CLUSTER` named the cluster. */
   clusterFrom: SettingSource;
   /** The cluster secret (or a client's role secret): the file given, else `HYPERNODE_SECRET`, else null. */
@@ -35,6 +38,10 @@ export interface GivenConnection {
   connectTimeoutMs?: string | number | undefined;
   /** A file holding the secret (`--secret-file`); it wins over `HYPERNODE_SECRET`. */
   secretFile?: string | undefined;
+  /** Paths of the CA, client certificate and key files (`--tls-ca`, `--tls-cert`, `--tls-key`). */
+  tlsCa?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 }
 
 /** How the caller names each setting in messages: a flag (`--amqp-url`) or an option (`amqp`). */
@@ -43,6 +50,8 @@ export interface SettingLabels {
   amqpUrl: string;
   redisUrl: string;
   connectTimeoutMs: string;
+  /** How the TLS file settings are named; default the flags `--tls-ca`, `--tls-cert`, `--tls-key`. */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 /** The command-line flags, the same for the CLI and the daemons. */
@@ -83,8 +92,9 @@ function shownValue(key: Key, value: string): string {
 /**
  * The connection settings from what was given (flags or options), else the environment, else the defaults,
  * each checked: the cluster name (no `.` or `:`), both URLs (scheme, host, a whole-number Redis database) and
- * the connect timeout; and the secret (`secretFile`, else `HYPERNODE_SECRET`). Throws `INVALID_OPTIONS` naming the
- * flag or variable, its value (password masked) and the fix, or `BAD_SECRET` (never showing the secret).
+ * the connect timeout; the secret (`secretFile`, else `HYPERNODE_SECRET`); and the TLS files (readable PEM, for an
+ * `amqps://` or `rediss://` URL). Throws `INVALID_OPTIONS` naming the flag or variable, its value (password masked)
+ * and the fix, or `BAD_SECRET` (never showing the secret).
  */
 export function resolveConnection(given: GivenConnection, env: Env = process.env, labels: SettingLabels = FLAG_LABELS): ResolvedConnection {
   const cluster = pick('cluster', given.cluster, env, labels);
@@ -101,7 +111,10 @@ export function resolveConnection(given: GivenConnection, env: Env = process.env
     throw invalid(`${timeout.label} is not a valid connect timeout; give a number of milliseconds from 1 to 2147483647, e.g. ${DEFAULT_CONNECT_TIMEOUT_MS}.`);
   }
   const secret = readSecret({ env: env.HYPERNODE_SECRET, file: given.secretFile });
-  return { cluster: cluster.value, amqpUrl: amqp.value, redisUrl: redis.value, connectTimeoutMs: ms, clusterFrom: cluster.from, secret };
+  const resolved: ResolvedConnection = { cluster: cluster.value, amqpUrl: amqp.value, redisUrl: redis.value, connectTimeoutMs: ms, clusterFrom: cluster.from, secret };
+  const tls = resolveTls({ ca: given.tlsCa, cert: given.tlsCert, key: given.tlsKey }, env, labels.tls ?? TLS_FLAGS, resolved);
+  if (tls !== undefined) resolved.tls = tls;
+  return resolved;
 }
 
 /** The flag or variable a URL came from, for a sentence whose rest describes the URL itself. */

@@ -11,6 +11,7 @@ import { RedisRegistry } from '@hypernode/registry-redis';
 import { afterEach, expect } from 'vitest';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import { DEFAULT_AMQP_URL, DEFAULT_REDIS_URL } from './config';
+import { isTlsUrl, readTlsFiles, tlsEnv, type TlsPaths } from './tls-settings';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,10 +32,21 @@ export interface TestServers {
   rabbitmqctl?: (args: string[]) => Promise<string>;
   /** The cluster secret the daemons (through HYPERNODE_SECRET) and the test's client get; none when not given. */
   secret?: string;
+  /** TLS files for `amqps://`/`rediss://` URLs: the daemons get them as HYPERNODE_TLS_*, the client as options. */
+  tls?: TlsPaths;
 }
 
 function rabbitmqctlOf(servers: TestServers): (args: string[]) => Promise<string> {
   return servers.rabbitmqctl ?? (async (args) => (await run('rabbitmqctl', args)).stdout);
+}
+
+/** `connectCluster`'s TLS options for `tls`. */
+export function tlsOptionsOf(tls: TlsPaths | undefined): { tlsCa?: string; tlsCert?: string; tlsKey?: string } {
+  const out: { tlsCa?: string; tlsCert?: string; tlsKey?: string } = {};
+  if (tls?.ca !== undefined) out.tlsCa = tls.ca;
+  if (tls?.cert !== undefined) out.tlsCert = tls.cert;
+  if (tls?.key !== undefined) out.tlsKey = tls.key;
+  return out;
 }
 
 /** A fresh cluster name for one test. */
@@ -137,7 +149,7 @@ export class DaemonProcess {
 
 /** Environment that points a daemon at the test cluster. */
 export function daemonEnv(cluster: string, servers: TestServers = {}): Record<string, string> {
-  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, HYPERNODE_SECRET: servers.secret ?? '' };
+  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, HYPERNODE_SECRET: servers.secret ?? '', ...tlsEnv(servers.tls) };
 }
 
 /** Starts `hypernode-cluster` (with `args` and `env` added) and resolves once it says it is up. */
@@ -162,7 +174,9 @@ export async function deleteTestCluster(cluster: string, servers: TestServers = 
   const stdout = await rabbitmqctlOf(servers)(['list_queues', 'name', '-q']);
   const prefix = `hypernode.${cluster}.`;
   const queues = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(prefix));
-  const transport = await AmqpTransport.connect({ url: servers.amqpUrl ?? amqpUrl, cluster, logger: { info() {}, warn() {} } });
+  const url = servers.amqpUrl ?? amqpUrl;
+  const tls = servers.tls ? readTlsFiles(servers.tls) : undefined;
+  const transport = await AmqpTransport.connect({ url, cluster, logger: { info() {}, warn() {} }, ...(tls && isTlsUrl(url) ? { tls } : {}) });
   // Declaring a queue through listen/serve makes this transport delete it in deleteClusterTopology().
   for (const q of queues) {
     const rest = q.slice(prefix.length);
@@ -175,7 +189,8 @@ export async function deleteTestCluster(cluster: string, servers: TestServers = 
   }
   await transport.close();
   await transport.deleteClusterTopology();
-  const registry = await RedisRegistry.connect({ url: servers.redisUrl ?? redisUrl, cluster });
+  const rurl = servers.redisUrl ?? redisUrl;
+  const registry = await RedisRegistry.connect({ url: rurl, cluster, ...(tls && isTlsUrl(rurl) ? { tls } : {}) });
   await registry.deleteCluster();
   await registry.close();
 }
@@ -226,6 +241,10 @@ export interface TestClusterOptions extends TestServers {
   nodeArgs?: string[];
   /** Flags of `hypernode-cluster`, e.g. `['--http', '127.0.0.1:0']`. */
   clusterArgs?: string[];
+  /** The cluster's name; default a fresh one ({@link clusterName}). */
+  cluster?: string;
+  /** The client's RabbitMQ URL, when it differs from the daemons' `amqpUrl` (another broker user). */
+  clientAmqpUrl?: string;
 }
 
 /** Registers an `afterEach` that stops the test cluster the running test started with `start` (see {@link startTestCluster}). */
@@ -249,7 +268,7 @@ export function testClusterPerTest(): { start(nodes: { id: string; workers: numb
  */
 export async function startTestCluster(nodes: { id: string; workers: number }[], servers: TestClusterOptions = {}): Promise<TestCluster> {
   const { connectCluster } = await import('./connect-cluster');
-  const cluster = clusterName();
+  const cluster = servers.cluster ?? clusterName();
   const started: DaemonProcess[] = [];
   const stop = async (client?: { stop(): Promise<void> }) => {
     await client?.stop();
@@ -267,7 +286,7 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
         nodeMap.set(n.id, p);
       }),
     );
-    const client = await connectCluster({ cluster, amqp: servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl, ...(servers.secret !== undefined ? { secret: servers.secret } : {}) });
+    const client = await connectCluster({ cluster, amqp: servers.clientAmqpUrl ?? servers.amqpUrl ?? amqpUrl, redis: servers.redisUrl ?? redisUrl, ...tlsOptionsOf(servers.tls), ...(servers.secret !== undefined ? { secret: servers.secret } : {}) });
     const total = nodes.reduce((sum, n) => sum + n.workers, 0);
     const status = await eventually(async () => {
       const s = await client.status();

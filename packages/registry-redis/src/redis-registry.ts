@@ -6,9 +6,9 @@
  * Key layout and the reasons for it: docs/design/003-redis-layout.md.
  */
 import { HypernodeError, systemClock } from '@hypernode/core';
-import { registryArguments, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
+import { registryArguments, tlsProblem, tlsResetProblem, type TlsOptions, type MemberInfo, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 import { Redis } from 'ioredis';
-import { maskRedisUrl, redisUrlProblem, refusal } from './redis-url';
+import { maskRedisUrl, redisTlsOf, redisUrlProblem, refusal } from './redis-url';
 import * as scripts from './scripts';
 
 const checkBytes: typeof registryArguments.checkBytes = registryArguments.checkBytes;
@@ -39,6 +39,12 @@ export interface RedisRegistryOptions {
    * the TCP connection but does not answer as Redis does (RabbitMQ's port, say) fails `connect` after this long.
    */
   connectTimeoutMs?: number;
+  /**
+   * CA, client certificate and key (PEM contents) for a `rediss://` URL; without `ca`, Node's trusted CAs check the
+   * server's certificate. Refused with a `redis://` URL. A failed handshake rejects `connect` with `REGISTRY_DOWN`
+   * saying why (untrusted certificate, wrong host name, a plain port).
+   */
+  tls?: TlsOptions;
 }
 
 /** The default of {@link RedisRegistryOptions.connectTimeoutMs}. */
@@ -98,7 +104,7 @@ export class RedisRegistry implements Registry {
   private closing: Promise<void> | undefined;
   private outage = false;
 
-  private constructor(client: Redis, options: Required<RedisRegistryOptions>, where: Endpoint) {
+  private constructor(client: Redis, options: Required<Omit<RedisRegistryOptions, 'tls'>>, where: Endpoint) {
     this.client = client;
     this.cluster = options.cluster;
     this.logger = options.logger;
@@ -132,6 +138,7 @@ export class RedisRegistry implements Registry {
     const url = options.url ?? DEFAULT_URL;
     const problem = redisUrlProblem(url);
     if (problem) throw new HypernodeError('INVALID_OPTIONS', `The Redis URL ${problem}; pass one such as redis://127.0.0.1:6379 or redis://:password@host:6379/0.`);
+    const tls = redisTlsOf(url, options.tls);
     const where = endpoint(url);
     const logger = options.logger ?? silent;
     let connecting = true;
@@ -144,6 +151,7 @@ export class RedisRegistry implements Registry {
       connectTimeout: connectTimeoutMs,
       maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(50 * 2 ** (attempt - 1), 1_000),
+      ...(tls ? { tls } : {}),
     });
     client.on('connect', () => {
       tcpOpen = true;
@@ -168,6 +176,9 @@ export class RedisRegistry implements Registry {
     try {
       outcome = await Promise.race([client.connect(), new Promise((resolve) => setTimeout(resolve, connectTimeoutMs, deadline).unref())]);
     } catch (err) {
+      const reset = /^rediss:/i.test(url) && tls?.cert === undefined ? tlsResetProblem(lastError ?? err, where.where) : undefined;
+      const handshake = tlsProblem(lastError, where.where) ?? tlsProblem(err, where.where) ?? reset;
+      if (handshake) throw fail('REGISTRY_DOWN', handshake, lastError ?? err);
       const refused = refusal(lastError, url) ?? refusal(err as Error, url);
       if (refused) throw fail('INVALID_OPTIONS', refused, lastError ?? err);
       const reason = lastError?.message ?? (err instanceof Error ? err.message : String(err));
@@ -179,11 +190,15 @@ export class RedisRegistry implements Registry {
       connecting = false;
     }
     if (outcome === deadline) {
+      const handshake = tlsProblem(lastError, where.where);
+      if (handshake) throw fail('REGISTRY_DOWN', handshake, lastError);
       throw fail(
         'REGISTRY_DOWN',
         tcpOpen
           ? `no Redis reply within ${connectTimeoutMs} ms: is this a Redis port (6379 by default, not RabbitMQ's or another service's)? Fix the URL, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS)`
-          : `no TCP connection within ${connectTimeoutMs} ms: is the host reachable and Redis running? Fix the URL, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS)`,
+          : tls !== undefined || /^rediss:/i.test(url)
+            ? `no TLS handshake within ${connectTimeoutMs} ms: is this Redis's TLS port (its tls-port, not a plain, non-TLS port: a plain one needs redis://), and is the host reachable? Fix the URL, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS)`
+            : `no TCP connection within ${connectTimeoutMs} ms: is the host reachable and Redis running? Fix the URL, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS)`,
       );
     }
     // ioredis reports a SELECT the server refused as an 'error' event and stays on database 0.

@@ -1,3 +1,6 @@
+import { HypernodeError } from '@hypernode/core';
+import type { TlsOptions } from '@hypernode/core/runtime';
+
 /** A Redis URL with its password replaced by `***`, or a placeholder when it cannot be parsed. */
 export function maskRedisUrl(url: string): string {
   try {
@@ -52,4 +55,26 @@ export function refusal(err: Error | undefined, url: string): string | undefined
     return `this Redis has no database ${databaseOf(url)} (${msg.replace(/\.$/, '')}); use a database index below its 'databases' setting (16 by default), e.g. /0`;
   }
   return undefined;
+}
+
+const pem = (v: string | Uint8Array): Buffer => (typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+
+/**
+ * ioredis's `tls` option for `url` and the TLS material given: undefined for a `redis://` URL without TLS options
+ * (ioredis itself turns TLS on for `rediss://`). Throws `INVALID_OPTIONS` for TLS options with a `redis://` URL, or
+ * a client certificate without its key (or the reverse).
+ */
+export function redisTlsOf(url: string, tls: TlsOptions | undefined): { ca?: Buffer[]; cert?: Buffer; key?: Buffer } | undefined {
+  if (tls === undefined || (tls.ca === undefined && tls.cert === undefined && tls.key === undefined)) return undefined;
+  if (!/^rediss:/i.test(url.trim())) {
+    throw new HypernodeError('INVALID_OPTIONS', `TLS options were given but the Redis URL '${maskRedisUrl(url)}' is not rediss://; use a rediss:// URL (the server's tls-port), or leave the TLS options out.`);
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new HypernodeError('INVALID_OPTIONS', `The TLS option '${tls.cert === undefined ? 'key' : 'cert'}' was given without '${tls.cert === undefined ? 'cert' : 'key'}'; a client certificate needs both (or neither).`);
+  }
+  const out: { ca?: Buffer[]; cert?: Buffer; key?: Buffer } = {};
+  if (tls.ca !== undefined) out.ca = [pem(tls.ca)];
+  if (tls.cert !== undefined) out.cert = pem(tls.cert);
+  if (tls.key !== undefined) out.key = pem(tls.key);
+  return out;
 }

@@ -1,4 +1,5 @@
 import { HypernodeError } from '@hypernode/core';
+import { tlsProblem, tlsResetProblem } from '@hypernode/core/runtime';
 import { maskUrl } from './amqp-url';
 
 /** The `code` of an error from amqplib or the socket (an AMQP reply code such as 403, or an errno string). */
@@ -14,6 +15,8 @@ export class AmqpErrors {
     private readonly url: string,
     private readonly host: string,
     private readonly connectTimeoutMs: number,
+    /** For an `amqps://` URL: whether a client certificate was given. */
+    private readonly tls?: { clientCert: boolean },
   ) {}
 
   taken(what: string, name: string, role: string): HypernodeError {
@@ -36,7 +39,7 @@ export class AmqpErrors {
   noHandshake(): HypernodeError {
     return new HypernodeError(
       'TRANSPORT_DOWN',
-      `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': no AMQP handshake within ${this.connectTimeoutMs} ms: is this a RabbitMQ port (5672 by default, not Redis's or another service's), and is the host reachable? Fix the url, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS) for a slow link.`,
+      `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': no AMQP handshake within ${this.connectTimeoutMs} ms: is this a RabbitMQ port (5672 by default, not Redis's or another service's; a TLS port, 5671, needs amqps://), and is the host reachable? Fix the url, or raise the connect timeout (--connect-timeout, HYPERNODE_CONNECT_TIMEOUT_MS) for a slow link.`,
     );
   }
 
@@ -46,6 +49,8 @@ export class AmqpErrors {
     const msg = (err as Error)?.message ?? String(err);
     // amqplib's own socket timeout (the same deadline) when it fires first.
     if (msg === 'connect ETIMEDOUT' && code === undefined) return this.noHandshake();
+    const tls = tlsProblem(err, this.host) ?? (this.tls && !this.tls.clientCert ? tlsResetProblem(err, this.host) : undefined);
+    if (tls !== undefined) return new HypernodeError('TRANSPORT_DOWN', `Cannot connect to RabbitMQ at '${maskUrl(this.url)}' for cluster '${this.cluster}': ${tls}.`, { cause: err });
     const where = `RabbitMQ at '${maskUrl(this.url)}'`;
     const fix =
       code === 'ECONNREFUSED'
@@ -62,6 +67,14 @@ export class AmqpErrors {
       `Lost the connection to RabbitMQ at ${this.host} (cluster '${this.cluster}'): ${cause?.message ?? 'closed'}; reconnecting on its own, sends are buffered meanwhile.`,
       { cause },
     );
+  }
+
+  /** Why the broker closed the publisher channel; a refused publish names the permission to check. */
+  publisherClosed(err: Error | undefined): Error {
+    if (!err) return new Error('the publisher channel was closed by the broker');
+    const refused = /ACCESS.REFUSED|\b403\b/.test(err.message);
+    const why = `the broker closed the publisher channel: ${err.message.replaceAll(this.url, maskUrl(this.url))}`;
+    return new Error(refused ? `${why}; this broker user may not publish there (write permission; see 'Broker permissions' in docs/operations.md), and the frame was lost` : why);
   }
 
   timeout(service: string, timeoutMs: number, why: string): HypernodeError {

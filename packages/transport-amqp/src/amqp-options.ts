@@ -1,6 +1,6 @@
 import { HypernodeError, systemClock, type Clock } from '@hypernode/core';
-import { registryArguments } from '@hypernode/core/runtime';
-import { amqpUrlProblem } from './amqp-url';
+import { registryArguments, type TlsOptions } from '@hypernode/core/runtime';
+import { amqpUrlProblem, maskUrl } from './amqp-url';
 
 /** Where {@link AmqpTransport} writes what operators should know (reconnections, dropped redeliveries). */
 export interface AmqpLogger {
@@ -45,13 +45,24 @@ export interface AmqpTransportOptions {
    * false to publish every frame through amqplib.
    */
   directPublish?: boolean;
+  /**
+   * CA, client certificate and key (PEM contents) for an `amqps://` URL; without `ca`, Node's trusted CAs check
+   * the broker's certificate. Refused with an `amqp://` URL. A handshake that fails (untrusted certificate, wrong
+   * host name, a plain port) rejects `connect` with `TRANSPORT_DOWN` saying so.
+   */
+  tls?: TlsOptions;
 }
 
 /** The default of {@link AmqpTransportOptions.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** {@link AmqpTransportOptions} checked, with every default filled in. */
-export type ResolvedAmqpOptions = Required<Omit<AmqpTransportOptions, 'logger' | 'maxFrameBytes'>> & { logger: AmqpLogger; maxFrameBytes: number | undefined };
+export type ResolvedAmqpOptions = Required<Omit<AmqpTransportOptions, 'logger' | 'maxFrameBytes' | 'tls'>> & {
+  logger: AmqpLogger;
+  maxFrameBytes: number | undefined;
+  /** amqplib's socket options for TLS (empty for `amqp://`). */
+  socket: { ca?: Buffer[]; cert?: Buffer; key?: Buffer };
+};
 
 /** Checks `options` (throwing `INVALID_OPTIONS` naming the bad one and the fix) and fills in the defaults. */
 export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpOptions {
@@ -79,5 +90,24 @@ export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpO
     clock: options.clock ?? systemClock,
     directPublish: options.directPublish ?? true,
     maxFrameBytes: options.maxFrameBytes,
+    socket: tlsSocketOptions(url, options.tls),
   };
+}
+
+const pem = (v: string | Uint8Array): Buffer => (typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+
+/** The socket options amqplib hands to `tls.connect` for an `amqps://` URL. */
+function tlsSocketOptions(url: string, tls: TlsOptions | undefined): ResolvedAmqpOptions['socket'] {
+  if (tls === undefined || (tls.ca === undefined && tls.cert === undefined && tls.key === undefined)) return {};
+  if (!/^amqps:/i.test(url.trim())) {
+    throw new HypernodeError('INVALID_OPTIONS', `TLS options were given but the RabbitMQ URL '${maskUrl(url)}' is not amqps://; use an amqps:// URL (RabbitMQ's TLS port, 5671 by default), or leave the TLS options out.`);
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new HypernodeError('INVALID_OPTIONS', `The TLS option '${tls.cert === undefined ? 'key' : 'cert'}' was given without '${tls.cert === undefined ? 'cert' : 'key'}'; a client certificate needs both (or neither).`);
+  }
+  const socket: ResolvedAmqpOptions['socket'] = {};
+  if (tls.ca !== undefined) socket.ca = [pem(tls.ca)];
+  if (tls.cert !== undefined) socket.cert = pem(tls.cert);
+  if (tls.key !== undefined) socket.key = pem(tls.key);
+  return socket;
 }

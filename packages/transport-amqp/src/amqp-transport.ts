@@ -7,7 +7,8 @@
  *
  * Layout (docs/design/002-rabbitmq-layout.md): everything under `hypernode.<cluster>.`; one queue per inbox
  * (`inbox.<inbox>`, fed through the default exchange); a fanout exchange `events` with one exclusive queue
- * per subscriber; RPC through `rpc.<service>` queues and direct reply-to.
+ * per subscriber; RPC through `rpc.<service>` queues, each bound by its service name to the topic exchange `rpc`
+ * (so a broker user can be let publish requests to one service only: docs/design/027), and direct reply-to.
  *
  * Beside this file: `acks.ts` (batched acks of handled frames), `outbox.ts` (frames kept while disconnected),
  * `requests.ts` (requests awaiting replies), `frame-limit.ts` (the largest frame published), `topology.ts` (test
@@ -73,6 +74,8 @@ export class AmqpTransport implements Transport {
   private readonly warnedRedelivery = new WeakSet<Channel>();
   private readonly prefix: string;
   private readonly exchange: string;
+  /** The topic exchange requests are published to, routed by service name. */
+  private readonly rpcExchange: string;
   private readonly host: string;
   private readonly errors: AmqpErrors;
   private readonly acks = new Acks();
@@ -90,23 +93,27 @@ export class AmqpTransport implements Transport {
   private readonly clock: Clock;
   private readonly directPublish: boolean;
   private readonly connectTimeoutMs: number;
+  /** TLS material for amqplib's socket (`amqps://` only). */
+  private readonly socket: ResolvedAmqpOptions['socket'];
 
   private constructor(o: ResolvedAmqpOptions) {
     ({ url: this.url, cluster: this.cluster, logger: this.logger, prefetch: this.prefetch, clock: this.clock, directPublish: this.directPublish } = o);
     this.expiresMs = o.queueExpiresMs;
     this.connectTimeoutMs = o.connectTimeoutMs;
+    this.socket = o.socket;
     this.limit = new FrameLimit(o.maxFrameBytes, o.logger, this.counters);
     this.prefix = `hypernode.${o.cluster}.`;
     this.exchange = `${this.prefix}events`;
+    this.rpcExchange = `${this.prefix}rpc`;
     this.host = hostOf(o.url);
-    this.errors = new AmqpErrors(o.cluster, o.url, this.host, o.connectTimeoutMs);
+    this.errors = new AmqpErrors(o.cluster, o.url, this.host, o.connectTimeoutMs, /^amqps:/i.test(o.url) ? { clientCert: o.socket.cert !== undefined } : undefined);
     this.outbox = new Outbox(o.maxBufferedBytes);
     this.requests = new PendingRequests(o.clock, this.errors);
     this.connectionName = `${this.prefix}${process.pid}.${randomUUID().slice(0, 8)}`;
   }
 
   /**
-   * Connects to the broker and declares the cluster's events exchange. Rejects with `INVALID_OPTIONS` for a bad
+   * Connects to the broker and declares the cluster's events and RPC exchanges. Rejects with `INVALID_OPTIONS` for a bad
    * option (naming it), and with `TRANSPORT_DOWN` (naming the URL, never the password) when the broker cannot be
    * reached, refuses the login, or does not complete the AMQP handshake within `connectTimeoutMs`; it does not
    * retry a first connection.
@@ -165,12 +172,12 @@ export class AmqpTransport implements Transport {
     if (body.byteLength > this.limit.maxBytes) return Promise.reject(this.limit.tooLarge(`request to '${service}'`, body.byteLength));
     let queue: string;
     try {
-      queue = this.queueName('rpc', service);
+      queue = this.queueName('rpc', service); // checks the name
     } catch (err) {
       return Promise.reject(err);
     }
     return this.requests.start(service, timeoutMs, (correlationId) =>
-      this.write('', queue, body, { mandatory: true, replyTo: REPLY_TO, correlationId, appId: this.connectionName, expiration: String(Math.max(1, Math.ceil(timeoutMs))) }),
+      this.write(this.rpcExchange, service, body, { mandatory: true, replyTo: REPLY_TO, correlationId, appId: this.connectionName, expiration: String(Math.max(1, Math.ceil(timeoutMs))) }),
     );
   }
 
@@ -214,11 +221,11 @@ export class AmqpTransport implements Transport {
   }
 
   /**
-   * Deletes the queues this instance declared (inboxes and RPC queues) and the cluster's events exchange.
+   * Deletes the queues this instance declared (inboxes and RPC queues) and the cluster's events and RPC exchanges.
    * Meant for tests' cleanup; works after {@link close}. Frames still queued there are lost.
    */
   async deleteClusterTopology(): Promise<void> {
-    await deleteTopology(this.url, this.errors, [...this.declaredQueues], this.exchange, this.connectTimeoutMs);
+    await deleteTopology(this.url, this.errors, [...this.declaredQueues], [this.exchange, this.rpcExchange], { ...this.socket, timeout: this.connectTimeoutMs });
   }
 
   // ---- publishing -------------------------------------------------------------------------------------
@@ -325,6 +332,7 @@ export class AmqpTransport implements Transport {
         await ch.prefetch(rec.kind === 'listen' ? rec.prefetch : SERVE_PREFETCH);
         await ch.assertQueue(rec.queue, { durable: false, arguments: { 'x-expires': this.expiresMs } });
         this.declaredQueues.add(rec.queue);
+        if (rec.kind === 'serve') await ch.bindQueue(rec.queue, this.rpcExchange, rec.name);
         await ch.consume(rec.queue, rec.kind === 'listen' ? this.onFrame(rec, ch) : this.onRequest(rec, ch), { exclusive: true });
       }
     } catch (err) {
@@ -409,7 +417,7 @@ export class AmqpTransport implements Transport {
   /** Opens a connection, the publisher channel and every consumer; on failure closes what it opened. */
   private async open(): Promise<void> {
     // amqplib's `timeout` ends a socket that stays silent that long; the deadline bounds the whole opening.
-    const opening = amqpConnect(withHeartbeat(this.url), { noDelay: true, timeout: this.connectTimeoutMs, clientProperties: { connection_name: this.connectionName } });
+    const opening = amqpConnect(withHeartbeat(this.url), { ...this.socket, noDelay: true, timeout: this.connectTimeoutMs, clientProperties: { connection_name: this.connectionName } });
     const conn = await withDeadline(opening, this.connectTimeoutMs, this.clock, () => this.errors.noHandshake(), (late) => void late.close().catch(noop));
     conn.on('error', noop);
     conn.on('close', (err?: Error) => {
@@ -417,14 +425,16 @@ export class AmqpTransport implements Transport {
     });
     try {
       const pub = await conn.createChannel();
-      pub.on('error', noop);
+      let closedBy: Error | undefined; // why the broker closed it (a publish it refused: ACCESS_REFUSED)
+      pub.on('error', (err: Error) => void (closedBy = err));
       await pub.assertExchange(this.exchange, 'fanout', { durable: false, autoDelete: false });
+      await pub.assertExchange(this.rpcExchange, 'topic', { durable: false, autoDelete: false });
       await pub.consume(REPLY_TO, this.requests.replied, { noAck: true });
       pub.on('return', this.onReturn);
       pub.on('drain', this.flush);
       pub.on('close', () => {
         setImmediate(() => {
-          if (this.pub === pub) this.lose(new Error('the publisher channel was closed by the broker'));
+          if (this.pub === pub) this.lose(this.errors.publisherClosed(closedBy));
         });
       });
       for (const rec of this.recs) await this.establish(rec, conn);
@@ -482,6 +492,8 @@ export class AmqpTransport implements Transport {
     if (!name || Buffer.byteLength(queue) > 255) {
       throw new HypernodeError('INVALID_ARGUMENT', `${kind === 'inbox' ? 'Inbox' : 'Service'} name '${name}' makes queue name '${queue}', which RabbitMQ refuses (empty or over 255 bytes); use a shorter name.`);
     }
+    // A service name is a routing key of the topic exchange `rpc`, where '*' and '#' are wildcards.
+    if (kind === 'rpc' && /[*#]/.test(name)) throw new HypernodeError('INVALID_ARGUMENT', `Service name '${name}' contains '*' or '#', wildcards of RabbitMQ's topic routing; use letters, digits, '.', '_' and '-'.`);
     return queue;
   }
 }

@@ -5,15 +5,15 @@ import type { AmqpErrors } from './amqp-errors';
 
 const noop = (): void => {};
 
-/** Deletes `queues` and `exchange` over a connection of its own to `url`; a missing one is skipped. */
-export async function deleteTopology(url: string, errors: AmqpErrors, queues: string[], exchange: string, timeoutMs: number): Promise<void> {
-  const conn = await amqpConnect(url, { timeout: timeoutMs }).catch((err: unknown) => {
+/** Deletes `queues` and `exchanges` over a connection of its own to `url` (amqplib's `socket` options); a missing one is skipped. */
+export async function deleteTopology(url: string, errors: AmqpErrors, queues: string[], exchanges: string[], socket: object): Promise<void> {
+  const conn = await amqpConnect(url, socket).catch((err: unknown) => {
     throw errors.down(err);
   });
   conn.on('error', noop);
   try {
     for (const queue of queues) await onChannel(conn, (ch) => ch.deleteQueue(queue));
-    await onChannel(conn, (ch) => ch.deleteExchange(exchange));
+    for (const exchange of exchanges) await onChannel(conn, (ch) => ch.deleteExchange(exchange));
   } finally {
     await conn.close().catch(noop);
   }
