@@ -24,6 +24,8 @@ export { createCluster, EmbeddedCluster } from './cluster';
 export type { Cluster, ClusterOptions, LoadedModule } from './cluster';
 export type { LoadOptions } from './loaded-modules';
 export type { ProcessInfo, WorkerStats } from './worker';
+export type { DeadLetterRecord, ExitRecord, ExitKind, DeadLetterReason } from './live-stats';
+export type { TopSnapshot, TopWorker, TopProcess } from './top-sampler';
 export { consoleLogger, silentLogger } from './logger';
 export type { Logger } from './logger';
 export { Supervisor } from './supervisor';

@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import type { DeadLetterReason, ExitRecord } from './live-stats';
 import type { Logger } from './logger';
 import type { ExitReason } from './process';
 import type { ProcRecord } from './process-record';
@@ -9,9 +10,18 @@ import type { Registry } from './registry';
 export interface WorkerCounters {
   spawned: number;
   exited: number;
+  /** Exits whose reason is neither `'normal'` nor `'shutdown'` (so `'killed'` counts too). */
   crashed: number;
+  /** Messages handled by its processes (taken from their mailboxes). */
   delivered: number;
+  /** Messages its processes and inboxes sent (`send`, `call`, `sendAfter`; not replies or system notices). */
+  sent: number;
+  /** Messages dropped, all reasons together. */
   deadLetters: number;
+  /** Messages dropped, by reason (see `DeadLetterReason` in live-stats.ts); every reason is present. */
+  deadLettersByReason: Record<string, number>;
+  /** Exits by kind of reason (see `ExitKind` in live-stats.ts). */
+  exitsByKind: { normal: number; shutdown: number; killed: number; crash: number };
   badFrames: number;
   /** Messages waiting in mailboxes. */
   backlog: number;
@@ -63,6 +73,10 @@ export interface KernelPort {
    * and is dropped (a logged dead letter) when not (see outgoing.ts).
    */
   push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void;
+  /** Counts `n` dropped messages from `from` to `to` (default 1) under `reason`, and remembers them (live-stats.ts). */
+  deadLetter(from: string, to: string, reason: DeadLetterReason, n?: number): void;
+  /** Counts and remembers an ended process (exits.ts). */
+  recordExit(record: ExitRecord): void;
   /** Tells every worker of the cluster (this one included) a cluster event. */
   publish(event: unknown[]): void;
   /** Makes queued envelopes leave soon (at the end of the current tick); call after work done outside the run loop. */

@@ -70,6 +70,12 @@ export class ProcRecord implements Mailbox {
   extras: ProcessExtras | null = null;
   instance: Process | null = null;
   inbox: InboxHandler | null = null;
+  /** Messages taken into its mailbox since it started. */
+  received = 0;
+  /** Milliseconds spent in its turns since it started (the synchronous part of its lifecycle functions). */
+  turnMs = 0;
+  /** When it was created (epoch ms, its worker's clock). */
+  startedAt = 0;
 
   constructor(
     readonly owner: RecordOwner,

@@ -4,7 +4,7 @@
  * workers travel separately. Such messages are parked until the spawn comes; a name whose spawner's sequence
  * number was already seen has ended (or never will be), so messages to it are dead letters.
  */
-import type { EndHooks } from './kernel-port';
+import type { EndHooks, KernelPort } from './kernel-port';
 import type { Sender } from './mailbox';
 import { spawnerOf, spawnSeqOf } from './wire';
 
@@ -14,6 +14,9 @@ export class Unborn implements EndHooks {
   private readonly born = new Map<string, number>();
   /** Messages for processes whose spawn envelope has not arrived yet, by name: (sender, message) pairs. */
   private readonly parked = new Map<string, unknown[]>();
+
+  /** `port` counts the messages dropped when a worker is lost. */
+  constructor(private readonly port: Pick<KernelPort, 'deadLetter'>) {}
 
   /** Whether `name` (such as `w2:w1.5f`, spawned here by w1) names a process whose spawn has not arrived yet. */
   isUnborn(name: string): boolean {
@@ -41,8 +44,15 @@ export class Unborn implements EndHooks {
     return pairs;
   }
 
-  /** Drops the messages parked for processes the lost worker was spawning here: they will never be born. */
+  /** Drops the messages parked for processes the lost worker was spawning here (dead letters): they will never be born. */
   workerLost(worker: string): void {
-    for (const name of [...this.parked.keys()]) if (spawnerOf(name) === worker) this.parked.delete(name);
+    for (const [name, pairs] of [...this.parked]) {
+      if (spawnerOf(name) !== worker) continue;
+      this.parked.delete(name);
+      for (let i = 0; i < pairs.length; i += 2) {
+        const sender = pairs[i] as Sender;
+        this.port.deadLetter(typeof sender === 'string' ? sender : sender.from, name, 'worker-lost');
+      }
+    }
   }
 }

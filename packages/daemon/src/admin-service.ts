@@ -358,7 +358,10 @@ function stripStats(s: WorkerStats & { worker?: string; node?: string | null; lo
     exited: s.exited,
     crashed: s.crashed,
     delivered: s.delivered,
+    sent: s.sent,
     deadLetters: s.deadLetters,
+    deadLettersByReason: s.deadLettersByReason,
+    exitsByKind: s.exitsByKind,
     badFrames: s.badFrames,
     backlog: s.backlog,
   };
