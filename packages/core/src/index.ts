@@ -22,6 +22,7 @@ export { Inbox } from './inbox';
 export type { Received } from './inbox';
 export { createCluster, EmbeddedCluster } from './cluster';
 export type { Cluster, ClusterOptions, LoadedModule } from './cluster';
+export type { RecentOptions } from './cluster-base';
 export type { LoadOptions } from './loaded-modules';
 export type { ProcessInfo, WorkerStats } from './worker';
 export type { DeadLetterRecord, ExitRecord, ExitKind, DeadLetterReason } from './live-stats';

@@ -110,6 +110,12 @@ export class Ring<T extends { at: number }> {
   }
 }
 
+/** The newest `limit` of `records` gathered from several workers, oldest first (a stable sort keeps each worker's order). */
+export function newestRecords<T extends { at: number }>(records: T[], limit: number): T[] {
+  records.sort((a, b) => a.at - b.at);
+  return records.length > limit ? records.slice(records.length - limit) : records;
+}
+
 /** One line of at most 300 characters for an exit reason. */
 export function reasonLine(reason: ExitReason): string {
   const line = describeReason(reason).replace(/\s*\n\s*/g, ' ');

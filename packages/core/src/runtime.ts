@@ -23,7 +23,7 @@ export { builtinModules } from './builtins';
 export { LoadPlacer } from './placement';
 export type { LoadPlacerOptions, WorkerLoadInfo } from './placement';
 export { LoadMeter } from './load-meter';
-export { DEAD_LETTER_REASONS, RECENT, recentArgs } from './live-stats';
+export { DEAD_LETTER_REASONS, newestRecords, RECENT, recentArgs } from './live-stats';
 export { byBusiest, TOP_PROCESSES } from './top-sampler';
 export type { WorkerTop } from './top-sampler';
 export { isolateProcessCrashes } from './crash-isolation';

@@ -31,3 +31,5 @@ export { plural, processes } from './plural';
 export { daemonLogger } from './logger';
 export { configOrExit, exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
 export { runWorkerProgram } from './worker-program';
+export type { DeadLetterRecord, ExitRecord, ExitKind, RecentOptions, TopProcess, TopSnapshot, TopWorker } from '@hypernode/core';
+export { LIVE_TIMEOUT_MS } from './live-admin';
