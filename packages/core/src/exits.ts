@@ -168,7 +168,7 @@ export class Exits {
     let n = 0;
     for (const sender of waitingSenders(rec)) {
       if (n++ === RECENT) break;
-      port.deadLetter(typeof sender === 'string' ? sender : sender.from, rec.name, 'ended-unread');
+      port.live.deadLetter(typeof sender === 'string' ? sender : sender.from, rec.name, 'ended-unread');
     }
     if (left > RECENT) {
       port.counters.deadLetters += left - RECENT;
@@ -193,7 +193,7 @@ export class Exits {
     const reason = extras.reason!;
     port.counters.exited++;
     if (isCrash(reason)) port.counters.crashed++;
-    port.recordExit({ at: port.clock.now(), worker: port.id, name: rec.name, module: rec.moduleName, parent: rec.parent, reason: reasonLine(reason), kind: exitKind(reason) });
+    port.live.exit({ at: port.clock.now(), worker: port.id, name: rec.name, module: rec.moduleName, parent: rec.parent, reason: reasonLine(reason), kind: exitKind(reason) });
     if (rec.parent !== null && !extras.endedByParent) this.tellParent(rec.parent, rec.name, reason);
     for (const hook of this.hooks) hook.ended?.(rec, reason);
     rec.instance = null;

@@ -1,5 +1,5 @@
 import type { Clock } from './clock';
-import type { DeadLetterReason, ExitRecord } from './live-stats';
+import type { LiveLog } from './live-stats';
 import type { Logger } from './logger';
 import type { ExitReason } from './process';
 import type { ProcRecord } from './process-record';
@@ -47,6 +47,8 @@ export interface KernelPort {
   readonly logger: Logger;
   readonly registry: Registry | undefined;
   readonly counters: WorkerCounters;
+  /** Counts and remembers dead letters and exits (live-stats.ts). */
+  readonly live: LiveLog;
 
   /** A process (or outside inbox) of this worker, by its full name, including one that is ending. */
   lookup(name: string): ProcRecord | undefined;
@@ -73,10 +75,6 @@ export interface KernelPort {
    * and is dropped (a logged dead letter) when not (see outgoing.ts).
    */
   push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void;
-  /** Counts `n` dropped messages from `from` to `to` (default 1) under `reason`, and remembers them (live-stats.ts). */
-  deadLetter(from: string, to: string, reason: DeadLetterReason, n?: number): void;
-  /** Counts and remembers an ended process (exits.ts). */
-  recordExit(record: ExitRecord): void;
   /** Tells every worker of the cluster (this one included) a cluster event. */
   publish(event: unknown[]): void;
   /** Makes queued envelopes leave soon (at the end of the current tick); call after work done outside the run loop. */

@@ -14,7 +14,7 @@ import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { hypernodeReason } from './exit-reason';
 import type { EnvelopeHandler, EventHandler, KernelPort, WorkerCounters } from './kernel-port';
-import { LiveLog, newCounters, type DeadLetterReason, type ExitRecord } from './live-stats';
+import { LiveLog, newCounters } from './live-stats';
 import type { Logger } from './logger';
 import { adoptMessages, CallFrom, pushMessage, shiftMessage, type Sender } from './mailbox';
 import { DISTRIBUTED_LOAD_HINT, moduleNotLoadedMessage } from './loaded-modules';
@@ -53,6 +53,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   readonly counters: WorkerCounters = newCounters();
   /** The last dead letters and exits (live-stats.ts). */
   readonly live: LiveLog;
+  /** When this worker started (epoch ms): its processes' `startedAt` count from here. */
+  readonly startedAt: number;
   /** The process table: every process and outside inbox of this worker, by full name. */
   protected readonly procs = new Map<string, ProcRecord>();
   /** The local process `sendFrom` found last (by its full name), until it ends: `sendFrom`'s fast path. */
@@ -71,7 +73,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   /** Envelopes waiting to leave for other workers. */
   private readonly outgoing: Outgoing;
   /** Messages that arrived before their process's spawn envelope. */
-  protected readonly unborn = new Unborn(this);
+  protected readonly unborn: Unborn;
   /** Called when a process ends or the loop goes idle (see `whenEmpty`). */
   protected readonly idleWaiters = new Set<() => void>();
   private readonly router: FrameRouter;
@@ -93,8 +95,10 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.place = options.place ?? (() => this.id);
+    this.startedAt = this.clock.now();
     this.live = new LiveLog(this.id, this.clock, this.counters);
-    this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this);
+    this.unborn = new Unborn(this.live);
+    this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this.live);
     this.seq = options.seqStart ?? 0;
     this.prefetch = options.prefetch ?? 256;
     this.loadHint = options.loadHint ?? DISTRIBUTED_LOAD_HINT;
@@ -198,7 +202,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
 
   protected createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean): ProcRecord {
     const rec = new ProcRecord(this, name, this.modules.resolveNow(moduleName) ?? null, moduleName, state, parent);
-    rec.startedAt = this.clock.now();
+    rec.startedAt = this.clock.now() - this.startedAt;
     this.procs.set(name, rec);
     this.counters.spawned++;
     const parked = remote ? this.unborn.spawned(name) : undefined;
@@ -389,7 +393,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     if (rec.status === ENDED) {
       // An ended process's leftover callback (a timer, a socket) speaks into the void.
       checkData(message, 'message');
-      this.deadLetter(rec.name, String(to), 'sender-ended');
+      this.live.deadLetter(rec.name, String(to), 'sender-ended');
       return;
     }
     this.sendFrom(rec.name, to, message, null);
@@ -439,17 +443,9 @@ export abstract class Kernel implements KernelPort, RecordOwner {
 
   /** A message (a call when `token` is given) to a process that has ended or never existed. */
   private noProcess(from: string, to: string, token: string | null): void {
-    this.deadLetter(from, to, 'no-process');
+    this.live.deadLetter(from, to, 'no-process');
     this.logger.debug(`dead letter from '${from}' to '${to}' (no such process)`);
     if (token !== null) this.failCall(token, hypernodeReason('NO_PROCESS', `No process named '${to}' is running (it has ended or never existed); check the name.`));
-  }
-
-  deadLetter(from: string, to: string, reason: DeadLetterReason, n = 1): void {
-    this.live.deadLetter(from, to, reason, n);
-  }
-
-  recordExit(record: ExitRecord): void {
-    this.live.exit(record);
   }
 
   push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void {

@@ -9,7 +9,7 @@
  * `MESSAGE_TOO_LARGE` before anything is queued; without (another system envelope) it is dropped, counted as a
  * dead letter and logged.
  */
-import type { KernelPort } from './kernel-port';
+import type { LiveLog } from './live-stats';
 import type { Logger } from './logger';
 import { formatBytes, maxMessageBytesOf, messageTooLarge } from './message-size';
 import { outsideProcesses } from './process-scope';
@@ -46,7 +46,7 @@ export class Outgoing {
     maxMessageBytes: number | undefined,
     private readonly logger: Logger,
     /** Where a dropped envelope is counted. */
-    private readonly port: Pick<KernelPort, 'deadLetter'>,
+    private readonly live: LiveLog,
   ) {
     this.header = frameHeader(worker);
     this.limit = maxMessageBytesOf(maxMessageBytes, `Worker '${worker}'`);
@@ -100,7 +100,7 @@ export class Outgoing {
   private refuse(worker: string, size: number, what: string | undefined, from: string | undefined, to: string | undefined): void {
     const limit = this.limit;
     if (what !== undefined) throw messageTooLarge(what, from ?? '', to ?? worker, size, limit);
-    this.port.deadLetter(from ?? this.worker, to ?? worker, 'too-large');
+    this.live.deadLetter(from ?? this.worker, to ?? worker, 'too-large');
     this.logger.warn(
       `worker '${this.worker}' dropped an envelope of ${formatBytes(size)} for worker '${worker}' (an exit reason or notice too large for one frame of ${formatBytes(limit)}); keep exit reasons small.`,
     );

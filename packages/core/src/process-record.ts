@@ -74,7 +74,7 @@ export class ProcRecord implements Mailbox {
   received = 0;
   /** Milliseconds spent in its turns since it started (the synchronous part of its lifecycle functions). */
   turnMs = 0;
-  /** When it was created (epoch ms, its worker's clock). */
+  /** When it was created: ms after its worker started (a small integer, so it stays unboxed: design 020). */
   startedAt = 0;
 
   constructor(

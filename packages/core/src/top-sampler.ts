@@ -114,7 +114,8 @@ export class TopSampler {
       procs.set(rec, { received: rec.received, turnMs: rec.turnMs });
       const before = prev?.procs.get(rec);
       // A process new since the previous sample counts from that sample (its messages arrived in the interval).
-      const procSeconds = before || prev ? seconds : Math.max(now - Math.max(rec.startedAt, since), 1000) / 1000;
+      const started = this.startedAt + rec.startedAt;
+      const procSeconds = before || prev ? seconds : Math.max(now - Math.max(started, since), 1000) / 1000;
       const p: TopProcess = {
         name: rec.name,
         module: rec.moduleName,
@@ -123,7 +124,7 @@ export class TopSampler {
         msgsInPerSec: round((rec.received - (before?.received ?? 0)) / procSeconds),
         mailbox: rec.mailboxHead === null ? 0 : mailboxSize(rec),
         turnMsPerSec: round((rec.turnMs - (before?.turnMs ?? 0)) / procSeconds),
-        ageMs: Math.max(0, now - rec.startedAt),
+        ageMs: Math.max(0, now - started),
       };
       if (p.msgsInPerSec > 0 || p.mailbox > 0 || p.turnMsPerSec > 0) active.push(p);
       else if (idle.length < limit) idle.push(p);

@@ -4,7 +4,8 @@
  * workers travel separately. Such messages are parked until the spawn comes; a name whose spawner's sequence
  * number was already seen has ended (or never will be), so messages to it are dead letters.
  */
-import type { EndHooks, KernelPort } from './kernel-port';
+import type { EndHooks } from './kernel-port';
+import type { LiveLog } from './live-stats';
 import type { Sender } from './mailbox';
 import { spawnerOf, spawnSeqOf } from './wire';
 
@@ -15,8 +16,8 @@ export class Unborn implements EndHooks {
   /** Messages for processes whose spawn envelope has not arrived yet, by name: (sender, message) pairs. */
   private readonly parked = new Map<string, unknown[]>();
 
-  /** `port` counts the messages dropped when a worker is lost. */
-  constructor(private readonly port: Pick<KernelPort, 'deadLetter'>) {}
+  /** `live` counts the messages dropped when a worker is lost. */
+  constructor(private readonly live: LiveLog) {}
 
   /** Whether `name` (such as `w2:w1.5f`, spawned here by w1) names a process whose spawn has not arrived yet. */
   isUnborn(name: string): boolean {
@@ -51,7 +52,7 @@ export class Unborn implements EndHooks {
       this.parked.delete(name);
       for (let i = 0; i < pairs.length; i += 2) {
         const sender = pairs[i] as Sender;
-        this.port.deadLetter(typeof sender === 'string' ? sender : sender.from, name, 'worker-lost');
+        this.live.deadLetter(typeof sender === 'string' ? sender : sender.from, name, 'worker-lost');
       }
     }
   }

@@ -69,12 +69,9 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   private meter: LoadMeter | undefined;
   /** Rates for `top`, started on the first sample. */
   private sampler: TopSampler | undefined;
-  /** When this runtime was made (epoch ms). */
-  readonly startedAt: number;
 
   constructor(options: WorkerOptions) {
     super(options);
-    this.startedAt = this.clock.now();
     this.calls = new Calls(this);
     this.timers = new Timers(this);
     this.names = new Names(this);
