@@ -72,11 +72,13 @@ export function topLines(s: TopSnapshot, view: TopView): string[] {
   const sortName = { messages: 'IN/s', mailbox: 'MAILBOX', turn: 'TURN' }[view.sort];
   const filterText = view.filter ? `, module ~ '${view.filter}'` : '';
   lines.push('', fit(`busiest processes by ${sortName}${filterText}: ${shown.length} of ${procs} listed`, width));
+  // A process's name starts with its worker's id: the WORKER column is left out when the width is short.
+  const wide = width >= 100;
   const procCols: Column[] = [
     { header: 'NAME', width: 0 },
     { header: 'MODULE', width: 12 },
     { header: 'VER', width: 3, right: true },
-    { header: 'WORKER', width: 12 },
+    ...(wide ? [{ header: 'WORKER', width: 14 }] : []),
     { header: 'IN/s', width: 6, right: true },
     { header: 'MAILBOX', width: 7, right: true },
     { header: 'TURN', width: 6, right: true },
@@ -85,7 +87,7 @@ export function topLines(s: TopSnapshot, view: TopView): string[] {
   lines.push(row(procCols, procCols.map((c) => c.header), width));
   // The last line is for the keys, the prompt or a notice.
   const room = Math.max(0, height - lines.length - 1);
-  for (const p of shown.slice(0, room)) lines.push(row(procCols, processCells(p), width));
+  for (const p of shown.slice(0, room)) lines.push(row(procCols, processCells(p, wide), width));
   while (lines.length < height - 1) lines.push('');
   const status =
     view.prompt !== null
@@ -100,9 +102,10 @@ export function topLines(s: TopSnapshot, view: TopView): string[] {
 }
 
 function workerCells(w: TopWorker, heap: boolean): string[] {
-  const mark = w.stalled ? ' (stalled)' : w.draining ? ' (draining)' : '';
+  // The state goes first, so a cut id still shows it.
+  const mark = w.stalled ? 'STALLED ' : w.draining ? 'DRAINING ' : '';
   return [
-    `${w.id}${mark}`,
+    `${mark}${w.id}`,
     w.node ?? '-',
     w.cpuPercent.toFixed(1),
     bytes(w.rssBytes),
@@ -116,8 +119,8 @@ function workerCells(w: TopWorker, heap: boolean): string[] {
   ];
 }
 
-function processCells(p: TopProcess): string[] {
-  return [p.name, p.module, p.version ?? '-', p.worker, rate(p.msgsInPerSec), count(p.mailbox), p.turnMsPerSec.toFixed(1), formatDuration(Math.max(0, p.ageMs))];
+function processCells(p: TopProcess, wide: boolean): string[] {
+  return [p.name, p.module, p.version ?? '-', ...(wide ? [p.worker] : []), rate(p.msgsInPerSec), count(p.mailbox), p.turnMsPerSec.toFixed(1), formatDuration(Math.max(0, p.ageMs))];
 }
 
 /** The order of processes for `sort`, ties by the others, then by name. */
