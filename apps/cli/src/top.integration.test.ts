@@ -141,6 +141,8 @@ describe('hypernode-cli dead-letters', () => {
   it('prints a message sent to a process that ended, with its sender, target and reason; --json too', async () => {
     const name = await client.spawn('TopProbe', { n: 0 });
     await client.kill(name, 'normal');
+    // Its worker remembers the exit (connectCluster's exits(), the admin request the dashboard uses too).
+    expect((await client.exits({ limit: 50 })).find((e) => e.name === name)).toMatchObject({ module: 'TopProbe', kind: 'normal', reason: 'normal', parent: 'root:1' });
     client.send(name, { type: 'LATE' }, 'test-sender');
     // The worker drops it once it arrives: wait for the record through the API the command uses.
     let letters: DeadLetterRecord[] = [];
