@@ -49,7 +49,8 @@ export async function deadLetters(options: DeadLettersOptions, io: CommandIo = t
     // Records of the last millisecond seen may be joined by more in that millisecond: `since` includes it, and
     // those already printed are skipped.
     let since = first.at(-1)?.at ?? Date.now();
-    let seen = new Set(first.filter((l) => l.at === since).map(keyOf));
+    // How many records of the millisecond `since` were printed, by content (two dead letters may be alike).
+    let seen = countAt(first, since);
     let wake: () => void = () => {};
     const signals = watchStopSignals(() => wake(), () => undefined);
     try {
@@ -59,13 +60,17 @@ export async function deadLetters(options: DeadLettersOptions, io: CommandIo = t
           setTimeout(resolve, intervalMs);
         });
         if (signals.received !== undefined) break;
-        const fresh = (await client.deadLetters({ since, limit: 10_000 })).filter((l) => !seen.has(keyOf(l)));
+        const got = await client.deadLetters({ since, limit: 10_000 });
+        const skip = new Map(seen);
+        const fresh = got.filter((l) => {
+          const left = l.at === since ? (skip.get(keyOf(l)) ?? 0) : 0;
+          if (left > 0) skip.set(keyOf(l), left - 1);
+          return left === 0;
+        });
         fresh.forEach(print);
-        if (fresh.length > 0) {
-          const last = fresh.at(-1)!.at;
-          if (last > since) seen = new Set();
-          since = last;
-          for (const l of fresh) if (l.at === since) seen.add(keyOf(l));
+        if (got.length > 0) {
+          since = got.at(-1)!.at;
+          seen = countAt(got, since);
         }
       }
       return 0;
@@ -82,6 +87,13 @@ export function deadLetterRow(l: DeadLetterRecord): string {
 
 function deadLetterLine(cells: string[]): string {
   return cells.map((c, i) => (i < WIDTHS.length ? c.padEnd(WIDTHS[i]!) : c)).join('  ');
+}
+
+/** How many records of `list` at millisecond `at` there are, by content. */
+function countAt(list: DeadLetterRecord[], at: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const l of list) if (l.at === at) counts.set(keyOf(l), (counts.get(keyOf(l)) ?? 0) + 1);
+  return counts;
 }
 
 function keyOf(l: DeadLetterRecord): string {
