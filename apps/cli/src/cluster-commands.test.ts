@@ -165,7 +165,7 @@ describe('output formats', () => {
 
   it('shows a worker its node reports silent as stalled, and the processes of the last blocked run of each worker', () => {
     const now = 1_000_000_000;
-    const stats = { processes: 2, spawned: 2, exited: 0, crashed: 0, delivered: 5, deadLetters: 0, badFrames: 0, forgedFrames: 0, backlog: 0 };
+    const stats = { processes: 2, spawned: 2, exited: 0, crashed: 0, delivered: 5, sent: 5, deadLetters: 0, deadLettersByReason: {}, exitsByKind: { normal: 0, shutdown: 0, killed: 0, crash: 0 }, badFrames: 0, forgedFrames: 0, backlog: 0 };
     const worker = { node: 'n1', pid: 10, startedAt: now - 60_000, draining: false, load: null, placesOn: null };
     const lines = statusLines(
       {
@@ -197,7 +197,7 @@ describe('output formats', () => {
 
   it('says which workers dropped frames that failed the cluster secret\'s check', () => {
     const now = 1_000_000_000;
-    const stats = { processes: 1, spawned: 1, exited: 0, crashed: 0, delivered: 0, deadLetters: 0, badFrames: 0, backlog: 0 };
+    const stats = { processes: 1, spawned: 1, exited: 0, crashed: 0, delivered: 0, sent: 0, deadLetters: 0, deadLettersByReason: {}, exitsByKind: { normal: 0, shutdown: 0, killed: 0, crash: 0 }, badFrames: 0, backlog: 0 };
     const worker = { node: 'n1', pid: 10, startedAt: now - 60_000, draining: false, load: null, placesOn: null, stalledForMs: null, stall: null };
     const lines = statusLines(
       {

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError } from './cli-error';
 import { call, callOptions, type CallOptions } from './commands/call';
+import { deadLetters, deadLettersOptions, type DeadLettersOptions } from './commands/dead-letters';
 import { kill, killOptions, type KillOptions } from './commands/kill';
 import { load, loadOptions, type LoadOptions } from './commands/load';
 import { modules, modulesOptions, type ModulesOptions } from './commands/modules';
@@ -14,6 +15,7 @@ import { newSecret, secretRole, secretRoleOptions, type SecretRoleOptions } from
 import { send, sendOptions, type SendOptions } from './commands/send';
 import { spawn, spawnOptions, type SpawnOptions } from './commands/spawn';
 import { status, statusOptions, type StatusOptions } from './commands/status';
+import { top, topOptions, type TopOptions } from './commands/top';
 import { tree, treeOptions, type TreeOptions } from './commands/tree';
 import { workersAdd, workersAddOptions, type WorkersAddOptions } from './commands/workers-add';
 import { workersRemove, workersRemoveOptions, type WorkersRemoveOptions } from './commands/workers-remove';
@@ -91,6 +93,12 @@ try {
     })
     .command<TreeOptions>('tree', 'Show the processes as a tree under the root process', treeOptions, async (argv) => {
       exitCode = await tree(argv);
+    })
+    .command<TopOptions>('top', 'Watch the cluster live: each worker\'s CPU, memory, loop delay, backlog and message rates, then the busiest processes', topOptions, async (argv) => {
+      exitCode = await top(argv);
+    })
+    .command<DeadLettersOptions>('dead-letters', 'Print the last messages the cluster dropped (time, worker, from, to, reason); --follow for new ones', deadLettersOptions, async (argv) => {
+      exitCode = await deadLetters(argv);
     })
     .command<KillOptions>('kill <name> [reason]', 'End a process (and its children) with a reason', killOptions, async (argv) => {
       exitCode = await kill(argv);

@@ -6,6 +6,8 @@ import type { LoadedModule, LoadOptions } from './loaded-modules';
 import { moduleNameOf } from './module-loader';
 import { isProcessClass, type ProcessClass } from './process';
 import type { MessageTo, ModuleRef, ReplyFrom, SpawnArgs, SpawnedName } from './typed-names';
+import type { DeadLetterRecord, ExitRecord } from './live-stats';
+import type { TopSnapshot } from './top-sampler';
 import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
 
 export { listLoadedModules, moduleNotLoadedMessage } from './loaded-modules';
@@ -52,8 +54,28 @@ export interface Cluster {
   modules(): Promise<LoadedModule[]>;
   /** Per-worker counters. */
   stats(): Promise<(WorkerStats & { worker: string })[]>;
+  /**
+   * Every worker's load and rates, and the busiest processes (design 020). Rates cover the time since the previous
+   * `top` of anyone (or since the worker started), so poll it at the pace you show it.
+   */
+  top(): Promise<TopSnapshot>;
+  /**
+   * The last dead letters of every worker (each keeps 200), oldest first: those at or after `since` (epoch ms), at
+   * most the newest `limit` (default 200, at most 10 000).
+   */
+  deadLetters(options?: RecentOptions): Promise<DeadLetterRecord[]>;
+  /** The last processes that ended on every worker (each keeps 200), oldest first, as {@link Cluster.deadLetters}. */
+  exits(options?: RecentOptions): Promise<ExitRecord[]>;
   /** Ends every process (each runs `processWillExit`), then closes. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Which of the last dead letters or exits {@link Cluster.deadLetters} and {@link Cluster.exits} return. */
+export interface RecentOptions {
+  /** Only those at or after this time (epoch ms). */
+  since?: number;
+  /** At most this many, the newest (1 to 10 000; default 200). */
+  limit?: number;
 }
 
 /** What {@link ClusterBase} needs from its subclass at construction. */
@@ -96,6 +118,9 @@ export abstract class ClusterBase implements Cluster {
   abstract kill(name: string, reason?: unknown): Promise<boolean>;
   abstract modules(): Promise<LoadedModule[]>;
   abstract stats(): Promise<(WorkerStats & { worker: string })[]>;
+  abstract top(): Promise<TopSnapshot>;
+  abstract deadLetters(options?: RecentOptions): Promise<DeadLetterRecord[]>;
+  abstract exits(options?: RecentOptions): Promise<ExitRecord[]>;
 
   /** Throws `CLUSTER_STOPPED` once `stop()` has been called. */
   protected live(): void {

@@ -18,6 +18,9 @@ import { LoadPlacer } from './placement';
 import { isProcessClass, type ProcessClass } from './process';
 import type { Registry } from './registry';
 import { Root } from './root';
+import type { RecentOptions } from './cluster-base';
+import { newestRecords as newest, recentArgs, type DeadLetterRecord, type ExitRecord } from './live-stats';
+import { byBusiest, type TopSnapshot } from './top-sampler';
 import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
 import type { ModuleRef, SpawnArgs, SpawnedName } from './typed-names';
 
@@ -214,6 +217,27 @@ export class EmbeddedCluster extends ClusterBase {
 
   async stats(): Promise<(WorkerStats & { worker: string })[]> {
     return this.workers.map((w) => ({ worker: w.id, ...w.stats() }));
+  }
+
+  /** Every simulated worker (they share this Node process: CPU and memory are the process's), its busiest processes. */
+  async top(): Promise<TopSnapshot> {
+    this.live();
+    const samples = this.workers.map((w) => w.top());
+    return {
+      at: this.runtime.clock.now(),
+      workers: samples.map(({ top: _top, at: _at, ...w }) => ({ ...w, node: null, pid: process.pid, draining: false, stalled: false })),
+      processes: samples.flatMap((s) => s.top).sort(byBusiest),
+    };
+  }
+
+  async deadLetters(options: RecentOptions = {}): Promise<DeadLetterRecord[]> {
+    const { since, limit } = recentArgs(options, 'cluster.deadLetters()');
+    return newest(this.workers.flatMap((w) => w.recentDeadLetters(since, limit)), limit);
+  }
+
+  async exits(options: RecentOptions = {}): Promise<ExitRecord[]> {
+    const { since, limit } = recentArgs(options, 'cluster.exits()');
+    return newest(this.workers.flatMap((w) => w.recentExits(since, limit)), limit);
   }
 
   /** The simulated workers (for tests and tools). */

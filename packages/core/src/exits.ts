@@ -16,7 +16,8 @@ import { PENDING, settle } from './coroutine';
 import { describeArg } from './describe-arg';
 import { describeReason, hypernodeReason, isCrash, reviveExitReason, toExitReason } from './exit-reason';
 import type { EndHooks, KernelPort } from './kernel-port';
-import { clearMailbox, mailboxSize } from './mailbox';
+import { exitKind, reasonLine, RECENT } from './live-stats';
+import { clearMailbox, mailboxSize, waitingSenders } from './mailbox';
 import type { ExitReason } from './process';
 import { ENDED, ENDING, extrasOf, RUNNING, STARTING, type ProcRecord } from './process-record';
 import { processScope } from './process-scope';
@@ -140,12 +141,7 @@ export class Exits {
     rec.pendingEnd = undefined;
     extrasOf(rec).reason = reason;
     for (const hook of this.hooks) hook.ending?.(rec);
-    if (rec.mailboxHead !== null) {
-      const left = mailboxSize(rec);
-      port.counters.backlog -= left;
-      port.counters.deadLetters += left;
-      clearMailbox(rec);
-    }
+    if (rec.mailboxHead !== null) this.dropMailbox(rec);
     if (rec.children) {
       const children = [...rec.children.keys()].reverse();
       rec.children = null;
@@ -164,6 +160,23 @@ export class Exits {
     if (value !== PENDING) this.processEnded(rec);
   }
 
+  /** The messages left in the mailbox of `rec`, which is ending, are dead letters; the first {@link RECENT} are remembered one by one. */
+  private dropMailbox(rec: ProcRecord): void {
+    const port = this.port;
+    const left = mailboxSize(rec);
+    port.counters.backlog -= left;
+    let n = 0;
+    for (const sender of waitingSenders(rec)) {
+      if (n++ === RECENT) break;
+      port.live.deadLetter(typeof sender === 'string' ? sender : sender.from, rec.name, 'ended-unread');
+    }
+    if (left > RECENT) {
+      port.counters.deadLetters += left - RECENT;
+      port.counters.deadLettersByReason['ended-unread']! += left - RECENT;
+    }
+    clearMailbox(rec);
+  }
+
   /** An asynchronous `processWillExit` of `rec` settled: the process is gone. */
   endSettled(rec: ProcRecord, err: unknown): void {
     if (err !== null) this.port.logger.error(`processWillExit of '${rec.name}' (${rec.moduleName}) failed: ${String(err)}`);
@@ -180,6 +193,7 @@ export class Exits {
     const reason = extras.reason!;
     port.counters.exited++;
     if (isCrash(reason)) port.counters.crashed++;
+    port.live.exit({ at: port.clock.now(), worker: port.id, name: rec.name, module: rec.moduleName, parent: rec.parent, reason: reasonLine(reason), kind: exitKind(reason) });
     if (rec.parent !== null && !extras.endedByParent) this.tellParent(rec.parent, rec.name, reason);
     for (const hook of this.hooks) hook.ended?.(rec, reason);
     rec.instance = null;

@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import type { LiveLog } from './live-stats';
 import type { Logger } from './logger';
 import type { ExitReason } from './process';
 import type { ProcRecord } from './process-record';
@@ -9,9 +10,18 @@ import type { Registry } from './registry';
 export interface WorkerCounters {
   spawned: number;
   exited: number;
+  /** Exits whose reason is neither `'normal'` nor `'shutdown'` (so `'killed'` counts too). */
   crashed: number;
+  /** Messages handled by its processes (taken from their mailboxes). */
   delivered: number;
+  /** Messages its processes and inboxes sent (`send`, `call`, `sendAfter`; not replies or system notices). */
+  sent: number;
+  /** Messages dropped, all reasons together. */
   deadLetters: number;
+  /** Messages dropped, by reason (see `DeadLetterReason` in live-stats.ts); every reason is present. */
+  deadLettersByReason: Record<string, number>;
+  /** Exits by kind of reason (see `ExitKind` in live-stats.ts). */
+  exitsByKind: { normal: number; shutdown: number; killed: number; crash: number };
   badFrames: number;
   /** Messages waiting in mailboxes. */
   backlog: number;
@@ -37,6 +47,8 @@ export interface KernelPort {
   readonly logger: Logger;
   readonly registry: Registry | undefined;
   readonly counters: WorkerCounters;
+  /** Counts and remembers dead letters and exits (live-stats.ts). */
+  readonly live: LiveLog;
 
   /** A process (or outside inbox) of this worker, by its full name, including one that is ending. */
   lookup(name: string): ProcRecord | undefined;

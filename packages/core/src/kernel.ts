@@ -14,12 +14,12 @@ import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { hypernodeReason } from './exit-reason';
 import type { EnvelopeHandler, EventHandler, KernelPort, WorkerCounters } from './kernel-port';
+import { LiveLog, newCounters } from './live-stats';
 import type { Logger } from './logger';
 import { adoptMessages, CallFrom, pushMessage, shiftMessage, type Sender } from './mailbox';
 import { DISTRIBUTED_LOAD_HINT, moduleNotLoadedMessage } from './loaded-modules';
-import { moduleNameOf } from './module-loader';
 import type { ModuleTable } from './modules';
-import { isProcessClass, type ExitReason, type Process, type ProcessClass } from './process';
+import type { ExitReason, Process, ProcessClass } from './process';
 import type { ProcessContext } from './process-context';
 import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner } from './process-record';
 import { outsideProcesses, processScope } from './process-scope';
@@ -30,6 +30,7 @@ import { Unborn } from './unborn';
 import type { WorkerOptions } from './worker-options';
 import { FrameRouter } from './frame-router';
 import { Outgoing } from './outgoing';
+import { spawnedModule } from './spawn-args';
 import { upgradeProcess } from './upgrades';
 import { E_MSG, E_SPAWN, EV_MODULE, processName } from './wire';
 
@@ -49,7 +50,11 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly registry: Registry | undefined;
-  readonly counters: WorkerCounters = { spawned: 0, exited: 0, crashed: 0, delivered: 0, deadLetters: 0, badFrames: 0, backlog: 0 };
+  readonly counters: WorkerCounters = newCounters();
+  /** The last dead letters and exits (live-stats.ts). */
+  readonly live: LiveLog;
+  /** When this worker started (epoch ms): its processes' `startedAt` count from here. */
+  readonly startedAt: number;
   /** The process table: every process and outside inbox of this worker, by full name. */
   protected readonly procs = new Map<string, ProcRecord>();
   /** The local process `sendFrom` found last (by its full name), until it ends: `sendFrom`'s fast path. */
@@ -68,7 +73,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   /** Envelopes waiting to leave for other workers. */
   private readonly outgoing: Outgoing;
   /** Messages that arrived before their process's spawn envelope. */
-  protected readonly unborn = new Unborn();
+  protected readonly unborn: Unborn;
   /** Called when a process ends or the loop goes idle (see `whenEmpty`). */
   protected readonly idleWaiters = new Set<() => void>();
   private readonly router: FrameRouter;
@@ -90,7 +95,10 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.place = options.place ?? (() => this.id);
-    this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this.counters);
+    this.startedAt = this.clock.now();
+    this.live = new LiveLog(this.id, this.clock, this.counters);
+    this.unborn = new Unborn(this.live);
+    this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this.live);
     this.seq = options.seqStart ?? 0;
     this.prefetch = options.prefetch ?? 256;
     this.loadHint = options.loadHint ?? DISTRIBUTED_LOAD_HINT;
@@ -175,16 +183,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
    * `place` says.
    */
   spawnChild(parent: ProcRecord, module: string | ProcessClass, initialState: unknown, target?: string): string {
-    if (parent.status === ENDED) {
-      throw new HypernodeError(
-        'PROCESS_EXITED',
-        `Process '${parent.name}' has ended and cannot spawn '${typeof module === 'string' ? module : describeArg(module)}'; spawn from a living process.`,
-      );
-    }
-    const moduleName = typeof module === 'function' && isProcessClass(module) ? moduleNameOf(undefined, module) : module;
-    if (typeof moduleName !== 'string' || moduleName.length === 0) {
-      throw new TypeError(`spawn() needs a module name (a non-empty string) as its first argument; got ${describeArg(moduleName)}.`);
-    }
+    const moduleName = spawnedModule(parent, module);
     const state = initialState === undefined ? {} : initialState;
     const worker = target ?? this.place(this.id);
     if (worker === this.id) {
@@ -203,12 +202,14 @@ export abstract class Kernel implements KernelPort, RecordOwner {
 
   protected createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean): ProcRecord {
     const rec = new ProcRecord(this, name, this.modules.resolveNow(moduleName) ?? null, moduleName, state, parent);
+    rec.startedAt = this.clock.now() - this.startedAt;
     this.procs.set(name, rec);
     this.counters.spawned++;
     const parked = remote ? this.unborn.spawned(name) : undefined;
     if (parked) {
       adoptMessages(rec, parked);
       this.counters.backlog += parked.length / 2;
+      rec.received += parked.length / 2;
     }
     this.schedule(rec);
     return rec;
@@ -279,11 +280,16 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     const runq = this.runq;
     const first = this.runqHead;
     this.watch.runStarted();
+    // One read of the monotonic clock per turn: a turn ends where the next begins (design 020).
+    let t = performance.now();
     while (this.runqHead < runq.length && budget > 0) {
       const rec = (this.watch.turn = runq[this.runqHead++]!);
       rec.inRunQueue = false;
       processScope.enterWith(rec);
       budget -= this.turn(rec);
+      const now = performance.now();
+      rec.turnMs += now - t;
+      t = now;
     }
     processScope.enterWith(undefined);
     this.watch.runEnded(runq, first, this.runqHead);
@@ -388,7 +394,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     if (rec.status === ENDED) {
       // An ended process's leftover callback (a timer, a socket) speaks into the void.
       checkData(message, 'message');
-      this.counters.deadLetters++;
+      this.live.deadLetter(rec.name, String(to), 'sender-ended');
       return;
     }
     this.sendFrom(rec.name, to, message, null);
@@ -396,6 +402,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
 
   /** Sends from any name (a process, an inbox, the outside); `token` marks a call. */
   sendFrom(from: string, to: string, message: unknown, token: string | null): void {
+    this.counters.sent++;
     // A burst of sends usually goes to one process: the local one found last is tried before any lookup.
     let pid = to;
     let target = to === this.lastPid ? this.lastRec : null;
@@ -408,7 +415,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
         const found = this.whereis(to);
         if (found === undefined) {
           checkData(message, 'message');
-          return this.deadLetter(from, to, token);
+          return this.noProcess(from, to, token);
         }
         pid = found;
         colon = pid.indexOf(':');
@@ -421,7 +428,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       target = this.procs.get(pid) ?? null;
     }
     const copy = copyData(message, 'message');
-    if (target === null || target.status >= ENDING) return this.deadLetter(from, pid, token);
+    if (target === null || target.status >= ENDING) return this.noProcess(from, pid, token);
     this.lastPid = pid;
     this.lastRec = target;
     this.enqueue(target, from, copy, token);
@@ -431,11 +438,13 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     if (rec.inbox !== null) return rec.inbox(from, message, token);
     pushMessage(rec, token === null ? from : new CallFrom(from, token), message);
     this.counters.backlog++;
+    rec.received++;
     if (rec.status === WAITING && !rec.inRunQueue) this.schedule(rec);
   }
 
-  private deadLetter(from: string, to: string, token: string | null): void {
-    this.counters.deadLetters++;
+  /** A message (a call when `token` is given) to a process that has ended or never existed. */
+  private noProcess(from: string, to: string, token: string | null): void {
+    this.live.deadLetter(from, to, 'no-process');
     this.logger.debug(`dead letter from '${from}' to '${to}' (no such process)`);
     if (token !== null) this.failCall(token, hypernodeReason('NO_PROCESS', `No process named '${to}' is running (it has ended or never existed); check the name.`));
   }
@@ -480,7 +489,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     const rec = this.procs.get(to);
     if (rec !== undefined && rec.status < ENDING) return this.enqueue(rec, from, message, token);
     if (rec === undefined && this.unborn.isUnborn(to)) return this.unborn.park(to, token === null ? from : new CallFrom(from, token), message);
-    this.deadLetter(from, to, token);
+    this.noProcess(from, to, token);
   }
 }
 

@@ -1,6 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
-const RESOLUTION_MS = 20;
 
 /**
  * Event-loop delay per heartbeat period, as the scheduler's load score expects it: the p50 of the delays
@@ -11,15 +10,20 @@ const RESOLUTION_MS = 20;
  * its first second ~0, so every placer would send that newcomer all spawns until its next report.
  */
 export class LoadMeter {
-  private readonly h: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private readonly h: IntervalHistogram;
 
-  constructor() {
+  /** Reads percentile `percentile` (default the p50) of delays sampled every `resolutionMs` (default 20). */
+  constructor(
+    private readonly percentile = 50,
+    private readonly resolutionMs = 20,
+  ) {
+    this.h = monitorEventLoopDelay({ resolution: resolutionMs });
     this.h.enable();
   }
 
   /** The delay since the previous read (see the class), then starts a new period. */
   read(): number {
-    const value = this.h.count === 0 ? 0 : Math.max(0, this.h.percentile(50) / 1e6 - RESOLUTION_MS);
+    const value = this.h.count === 0 ? 0 : Math.max(0, this.h.percentile(this.percentile) / 1e6 - this.resolutionMs);
     this.h.reset();
     return Math.round(value * 1000) / 1000;
   }

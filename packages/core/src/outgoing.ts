@@ -9,7 +9,7 @@
  * `MESSAGE_TOO_LARGE` before anything is queued; without (another system envelope) it is dropped, counted as a
  * dead letter and logged.
  */
-import type { WorkerCounters } from './kernel-port';
+import type { LiveLog } from './live-stats';
 import type { Logger } from './logger';
 import { formatBytes, maxMessageBytesOf, messageTooLarge } from './message-size';
 import { outsideProcesses } from './process-scope';
@@ -45,7 +45,8 @@ export class Outgoing {
     /** The largest frame, in bytes (default 64 MiB). */
     maxMessageBytes: number | undefined,
     private readonly logger: Logger,
-    private readonly counters: WorkerCounters,
+    /** Where a dropped envelope is counted. */
+    private readonly live: LiveLog,
   ) {
     this.header = frameHeader(worker);
     this.limit = maxMessageBytesOf(maxMessageBytes, `Worker '${worker}'`);
@@ -99,7 +100,7 @@ export class Outgoing {
   private refuse(worker: string, size: number, what: string | undefined, from: string | undefined, to: string | undefined): void {
     const limit = this.limit;
     if (what !== undefined) throw messageTooLarge(what, from ?? '', to ?? worker, size, limit);
-    this.counters.deadLetters++;
+    this.live.deadLetter(from ?? this.worker, to ?? worker, 'too-large');
     this.logger.warn(
       `worker '${this.worker}' dropped an envelope of ${formatBytes(size)} for worker '${worker}' (an exit reason or notice too large for one frame of ${formatBytes(limit)}); keep exit reasons small.`,
     );

@@ -70,6 +70,12 @@ export class ProcRecord implements Mailbox {
   extras: ProcessExtras | null = null;
   instance: Process | null = null;
   inbox: InboxHandler | null = null;
+  /** Messages taken into its mailbox since it started. */
+  received = 0;
+  /** Milliseconds spent in its turns since it started (the synchronous part of its lifecycle functions). */
+  turnMs = 0;
+  /** When it was created: ms after its worker started (a small integer, so it stays unboxed: design 020). */
+  startedAt = 0;
 
   constructor(
     readonly owner: RecordOwner,

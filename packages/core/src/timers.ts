@@ -30,7 +30,7 @@ export class Timers implements EndHooks {
           port.sendFrom(rec.name, to, snapshot, null);
         } catch (err) {
           // No handler of the process runs to catch it (a message too large for the wire): a logged dead letter.
-          port.counters.deadLetters++;
+          port.live.deadLetter(rec.name, String(to), 'timer-failed');
           port.logger.warn(`timer '${ref}' of '${rec.name}' could not send its message to '${to}': ${(err as Error).message}`);
         }
         port.flushSoon();

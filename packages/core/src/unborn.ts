@@ -5,6 +5,7 @@
  * number was already seen has ended (or never will be), so messages to it are dead letters.
  */
 import type { EndHooks } from './kernel-port';
+import type { LiveLog } from './live-stats';
 import type { Sender } from './mailbox';
 import { spawnerOf, spawnSeqOf } from './wire';
 
@@ -14,6 +15,9 @@ export class Unborn implements EndHooks {
   private readonly born = new Map<string, number>();
   /** Messages for processes whose spawn envelope has not arrived yet, by name: (sender, message) pairs. */
   private readonly parked = new Map<string, unknown[]>();
+
+  /** `live` counts the messages dropped when a worker is lost. */
+  constructor(private readonly live: LiveLog) {}
 
   /** Whether `name` (such as `w2:w1.5f`, spawned here by w1) names a process whose spawn has not arrived yet. */
   isUnborn(name: string): boolean {
@@ -41,8 +45,15 @@ export class Unborn implements EndHooks {
     return pairs;
   }
 
-  /** Drops the messages parked for processes the lost worker was spawning here: they will never be born. */
+  /** Drops the messages parked for processes the lost worker was spawning here (dead letters): they will never be born. */
   workerLost(worker: string): void {
-    for (const name of [...this.parked.keys()]) if (spawnerOf(name) === worker) this.parked.delete(name);
+    for (const [name, pairs] of [...this.parked]) {
+      if (spawnerOf(name) !== worker) continue;
+      this.parked.delete(name);
+      for (let i = 0; i < pairs.length; i += 2) {
+        const sender = pairs[i] as Sender;
+        this.live.deadLetter(typeof sender === 'string' ? sender : sender.from, name, 'worker-lost');
+      }
+    }
   }
 }

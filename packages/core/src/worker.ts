@@ -17,6 +17,7 @@ import { Exits } from './exits';
 import { Kernel } from './kernel';
 import { Links } from './links';
 import type { EndHooks, WorkerCounters } from './kernel-port';
+import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
 import { mailboxSize } from './mailbox';
 import { Names } from './names';
@@ -25,6 +26,7 @@ import { ProcessContext, type ContextPort } from './process-context';
 import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
 import type { LoadReport } from './registry';
 import { Timers } from './timers';
+import { TopSampler, type WorkerTop } from './top-sampler';
 import type { StallReport, TurnInfo } from './turn-watch';
 import type { WorkerOptions } from './worker-options';
 import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST } from './wire';
@@ -85,6 +87,8 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   private readonly exits: Exits;
   /** Event-loop delay per load report, started on the first report. */
   private meter: LoadMeter | undefined;
+  /** Rates for `top`, started on the first sample. */
+  private sampler: TopSampler | undefined;
 
   constructor(options: WorkerOptions) {
     super(options);
@@ -440,7 +444,26 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   stats(): WorkerStats {
     let processes = 0;
     for (const rec of this.procs.values()) if (!rec.inbox) processes++;
-    return { processes, ...this.counters, forgedFrames: this.transportStats().forgedFrames ?? 0 };
+    return { processes, ...copyCounters(this.counters), forgedFrames: this.transportStats().forgedFrames ?? 0 };
+  }
+
+  /**
+   * What `top` shows of this worker now: rates over the time since the previous call (or since it started), the
+   * OS process's CPU and memory, and its busiest processes (see top-sampler.ts).
+   */
+  top(): WorkerTop {
+    this.sampler ??= new TopSampler(this.clock, this.startedAt);
+    return this.sampler.sample(this.id, this.counters, this.procs.values());
+  }
+
+  /** The last dead letters here (at most 200), oldest first: those at or after `since` (epoch ms), at most the newest `limit`. */
+  recentDeadLetters(since?: number, limit?: number): DeadLetterRecord[] {
+    return this.live.deadLetters.list(since, limit);
+  }
+
+  /** The last processes that ended here (at most 200), oldest first, as {@link WorkerRuntime.recentDeadLetters}. */
+  recentExits(since?: number, limit?: number): ExitRecord[] {
+    return this.live.exits.list(since, limit);
   }
 
   /** The load report the scheduler reads; its event-loop delay covers the time since the previous report. */
@@ -459,6 +482,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   async close(): Promise<void> {
     this.stopSending();
     this.meter?.stop();
+    this.sampler?.stop();
     this.calls.close();
   }
 }

@@ -7,6 +7,7 @@ import type { ClusterMembership } from './cluster-membership';
 import type { ModuleUpload, ModuleUploads } from './module-uploads';
 import type { WorkerStallInfo } from './worker-daemon';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
+import { LiveAdmin } from './live-admin';
 import { callRpc, type RpcHandler } from './rpc';
 import type { RpcSigner } from './rpc-auth';
 
@@ -97,14 +98,19 @@ export interface AdminServiceSetup {
 
 /**
  * The cluster daemon's admin requests (service `admin`): status, nodes, modules, load, spawn, send, call, ps,
- * inspect, kill, stats, tree, workers-add, workers-remove, nodes-remove. Questions about workers and nodes are
+ * inspect, kill, stats, tree, workers-add, workers-remove, nodes-remove, and (live-admin.ts) top, dead-letters, exits. Questions about workers and nodes are
  * forwarded to them (`worker.<id>`, `node.<id>`); one that does not answer within 3 s is left out of a listing.
  *
  * It does not check who asks (serveRpc's guard does, with the cluster secret: rpc-auth.ts), and it keeps no state of
  * its own.
  */
 export class AdminService {
-  constructor(private readonly setup: AdminServiceSetup) {}
+  /** `top`, `dead-letters` and `exits` (live-admin.ts). */
+  private readonly live: LiveAdmin;
+
+  constructor(private readonly setup: AdminServiceSetup) {
+    this.live = new LiveAdmin({ ...setup, stalled: stalledWorkers });
+  }
 
   /** The operations, by name, for `serveRpc`. */
   handlers(): Record<string, RpcHandler> {
@@ -129,6 +135,9 @@ export class AdminService {
       'workers-add': (args: { node: string; n: number }) => this.forwardToNode(args.node, 'addWorkers', { n: args.n }, 60_000),
       'workers-remove': (args: { id: string }) => this.removeWorker(args.id),
       'nodes-remove': (args: { node: string }) => this.forwardToNode(args.node, 'drain', null, FANOUT_TIMEOUT_MS),
+      top: () => this.live.top(),
+      'dead-letters': (args: unknown) => this.live.deadLetters(args),
+      exits: (args: unknown) => this.live.exits(args),
     };
   }
 
@@ -387,7 +396,10 @@ function stripStats(s: WorkerStats & { worker?: string; node?: string | null; lo
     exited: s.exited,
     crashed: s.crashed,
     delivered: s.delivered,
+    sent: s.sent,
     deadLetters: s.deadLetters,
+    deadLettersByReason: s.deadLettersByReason,
+    exitsByKind: s.exitsByKind,
     badFrames: s.badFrames,
     forgedFrames: s.forgedFrames ?? 0,
     backlog: s.backlog,

@@ -11,9 +11,13 @@ import {
   type Logger,
   type ModuleRef,
   type ProcessClass,
+  type DeadLetterRecord,
+  type ExitRecord,
   type ProcessInfo,
+  type RecentOptions,
   type SpawnArgs,
   type SpawnedName,
+  type TopSnapshot,
   type WorkerStats,
 } from '@hypernode/core';
 import { bundleModuleFile, ClusterBase, createWorkerRuntime, formatBytes, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
@@ -261,10 +265,30 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     return this.admin('tree');
   }
 
+  top(): Promise<TopSnapshot> {
+    return this.admin('top', {});
+  }
+
+  async deadLetters(options: RecentOptions = {}): Promise<DeadLetterRecord[]> {
+    return (await this.admin<{ letters: DeadLetterRecord[] }>('dead-letters', recentRequest(options))).letters;
+  }
+
+  async exits(options: RecentOptions = {}): Promise<ExitRecord[]> {
+    return (await this.admin<{ exits: ExitRecord[] }>('exits', recentRequest(options))).exits;
+  }
+
   /** Closes the client's runtime, then its transport and registry connections. */
   protected async release(): Promise<void> {
     await this.runtime.close();
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
   }
+}
+
+/** The arguments of a `dead-letters` or `exits` request: the options given, nothing else. */
+function recentRequest(options: RecentOptions): RecentOptions {
+  const args: RecentOptions = {};
+  if (options.since !== undefined) args.since = options.since;
+  if (options.limit !== undefined) args.limit = options.limit;
+  return args;
 }

@@ -36,3 +36,5 @@ export { isLoopbackHost, refuseUnsafeStart, safetyVerdict } from './safe-default
 export type { SafetyInput, SafetyVerdict } from './safe-default';
 export { credentialOf, MAX_CLOCK_SKEW_MS, requiredRole, roleSecretText, RpcGuard, RpcSigner } from './rpc-auth';
 export type { Credential, RequestAuth } from './rpc-auth';
+export type { DeadLetterRecord, ExitRecord, ExitKind, RecentOptions, TopProcess, TopSnapshot, TopWorker } from '@hypernode/core';
+export { LIVE_TIMEOUT_MS } from './live-admin';

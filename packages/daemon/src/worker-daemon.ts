@@ -1,5 +1,5 @@
 import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
-import { createWorkerRuntime, isolateProcessCrashes, moduleSealKey, workerLostEvent, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { createWorkerRuntime, isolateProcessCrashes, moduleSealKey, recentArgs, workerLostEvent, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
@@ -82,7 +82,8 @@ export interface WorkerDaemon {
 /**
  * Starts a worker: a core `WorkerRuntime` over RabbitMQ and Redis that hosts processes, places the children
  * they spawn with the load-aware scheduler (fed from the registry's member list every second), heartbeats
- * its load, and serves `worker.<id>` requests (`ps`, `inspect`, `stats`, `kill`, `module`, `drain`).
+ * its load, and serves `worker.<id>` requests (`ps`, `inspect`, `stats`, `kill`, `module`, `drain`, `top`,
+ * `dead-letters`, `exits`).
  *
  * Rejects with `TRANSPORT_DOWN`/`REGISTRY_DOWN` when the broker or Redis cannot be reached, and with
  * `INVALID_ARGUMENT` when another worker already uses the id.
@@ -236,6 +237,16 @@ class WorkerDaemonImpl implements WorkerDaemon {
       drain: () => {
         void this.stop('drained on request');
         return { draining: true };
+      },
+      // Live data (design 020): rates since the previous `top`, and the last dead letters and exits.
+      top: () => ({ ...this.runtime.top(), node: this.node ?? null, pid: process.pid }),
+      'dead-letters': (args: unknown) => {
+        const { since, limit } = recentArgs(args, `worker '${this.id}' dead-letters`);
+        return { letters: this.runtime.recentDeadLetters(since, limit) };
+      },
+      exits: (args: unknown) => {
+        const { since, limit } = recentArgs(args, `worker '${this.id}' exits`);
+        return { exits: this.runtime.recentExits(since, limit) };
       },
     }, guard);
     this.heartbeat.start();

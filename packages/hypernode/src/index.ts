@@ -35,6 +35,7 @@ export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, Superviso
 // Embedded clusters and the outside view of any cluster.
 export { createCluster, EmbeddedCluster, Inbox } from '@hypernode/core';
 export type { Cluster, ClusterOptions, LoadedModule, ProcessInfo, WorkerStats, Received } from '@hypernode/core';
+export type { DeadLetterRecord, ExitRecord, ExitKind, RecentOptions, TopSnapshot, TopWorker, TopProcess } from '@hypernode/core';
 // Errors, data, time, logging.
 export { HypernodeError, copyData, checkData, systemClock, ManualClock, consoleLogger, silentLogger } from '@hypernode/core';
 export type { HypernodeErrorCode, HypernodeErrorJSON, Data, Clock, TimerHandle, Logger } from '@hypernode/core';

@@ -115,9 +115,9 @@ describe('the web dashboard of a cluster daemon', () => {
     const idle = await t.admin<string>('spawn', { module: 'Idle', state: {} });
     const seen = await live.snapshot((s) => s.processes.some((p) => p.name === idle));
     const row = seen.processes.find((p) => p.name === idle)!;
-    expect(row).toMatchObject({ module: 'Idle', version: 1, worker: 'w1', parent: 'root:1', mailbox: 0, restarts: 0, ageFrom: 'seen', msgsInPerSec: null });
+    expect(row).toMatchObject({ module: 'Idle', version: 1, worker: 'w1', parent: 'root:1', mailbox: 0, restarts: 0, ageFrom: 'spawn', msgsInPerSec: 0 });
     expect(seen.workers.map((w) => w.id)).toEqual(['w1']);
-    expect(seen.available).toEqual({ top: false, exits: false, deadLetters: false });
+    expect(seen.available).toEqual({ top: true, exits: true, deadLetters: true });
     const idleModule = await live.snapshot((s) => s.modules.some((m) => m.name === 'Idle' && m.versions[0]!.processes === 1));
     const version = idleModule.modules.find((m) => m.name === 'Idle')!.versions[0]!;
     expect(version).toMatchObject({ version: 1, hash: hashCode(MODULES.Idle!) });
