@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError } from './cli-error';
 import { call, callOptions, type CallOptions } from './commands/call';
+import { clusterDestroy, clusterDestroyOptions, type ClusterDestroyOptions } from './commands/cluster-destroy';
 import { kill, killOptions, type KillOptions } from './commands/kill';
 import { load, loadOptions, type LoadOptions } from './commands/load';
 import { modules, modulesOptions, type ModulesOptions } from './commands/modules';
@@ -66,6 +67,18 @@ try {
         .demandCommand(1, 'Give a workers command: add <node> [n], or remove <worker>.')
         .example('$0 workers add web-3 2', 'Start two more workers on node web-3')
         .example('$0 workers remove web-3-w2-m1x0a9', 'Stop that worker for good'),
+    )
+    .command('cluster', 'Operate on a whole cluster: destroy <name> deletes a stopped one', (y) =>
+      y
+        .command<ClusterDestroyOptions>(
+          'destroy <name>',
+          "Delete a stopped cluster's RabbitMQ queues and exchange and its Redis keys (asks first; --yes does not)",
+          clusterDestroyOptions,
+          async (argv) => {
+            exitCode = await clusterDestroy(argv);
+          },
+        )
+        .demandCommand(1, 'Give a cluster command: destroy <name>.'),
     )
     .command<ModulesOptions>('modules', 'List the loaded modules: name, latest version, hash, source file', modulesOptions, async (argv) => {
       exitCode = await modules(argv);

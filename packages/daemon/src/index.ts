@@ -31,3 +31,5 @@ export { plural, processes } from './plural';
 export { daemonLogger } from './logger';
 export { configOrExit, exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
 export { runWorkerProgram } from './worker-program';
+export { destroyCluster } from './destroy-cluster';
+export type { DestroyClusterOptions, DestroyPlan, DestroyReport } from './destroy-cluster';
