@@ -68,18 +68,6 @@ try {
         .example('$0 workers add web-3 2', 'Start two more workers on node web-3')
         .example('$0 workers remove web-3-w2-m1x0a9', 'Stop that worker for good'),
     )
-    .command('cluster', 'Operate on a whole cluster: destroy <name> deletes a stopped one', (y) =>
-      y
-        .command<ClusterDestroyOptions>(
-          'destroy <name>',
-          "Delete a stopped cluster's RabbitMQ queues and exchange and its Redis keys (asks first; --yes does not)",
-          clusterDestroyOptions,
-          async (argv) => {
-            exitCode = await clusterDestroy(argv);
-          },
-        )
-        .demandCommand(1, 'Give a cluster command: destroy <name>.'),
-    )
     .command<ModulesOptions>('modules', 'List the loaded modules: name, latest version, hash, source file', modulesOptions, async (argv) => {
       exitCode = await modules(argv);
     })
@@ -107,6 +95,18 @@ try {
     .command<KillOptions>('kill <name> [reason]', 'End a process (and its children) with a reason', killOptions, async (argv) => {
       exitCode = await kill(argv);
     })
+    .command('cluster', 'Operate on a whole cluster: destroy <name> deletes a stopped one', (y) =>
+      y
+        .command<ClusterDestroyOptions>(
+          'destroy <name>',
+          "Delete a stopped cluster's RabbitMQ queues and exchange and its Redis keys (asks first; --yes does not)",
+          clusterDestroyOptions,
+          async (argv) => {
+            exitCode = await clusterDestroy(argv);
+          },
+        )
+        .demandCommand(1, 'Give a cluster command: destroy <name>.'),
+    )
     .option('verbose', { type: 'boolean', global: true, describe: 'Print stack traces with errors' })
     .demandCommand(1, 'Give a command, e.g. hypernode-cli run <files...> --spawn <Module>, or hypernode-cli status.')
     .strict()
