@@ -46,6 +46,10 @@ export interface ProcessExtras {
   endedByParent?: boolean;
   /** Call tokens this process kept (`callToken()`) and has not answered yet. */
   keptTokens?: Set<string>;
+  /** The trace span of the async lifecycle function running now (tracing.ts). */
+  span?: unknown;
+  /** The trace context its spawner sent along, for `processWillRun` (tracing.ts). */
+  startTrace?: unknown;
 }
 
 /**
