@@ -12,7 +12,7 @@
  * run of a worker's loop, each frame in, and each send from outside a process) to whether a global tracer
  * provider is registered. Nothing else runs and envelopes are unchanged.
  */
-import { context, isSpanContextValid, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, createTraceState, type Context, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, createTraceState, type Context, type Span } from '@opentelemetry/api';
 import { PENDING } from './coroutine';
 import type { ProcRecord } from './process-record';
 import { extrasOf } from './process-record';
@@ -51,7 +51,7 @@ export function contextOf(carrier: unknown): Context | undefined {
   const m = typeof parent === 'string' ? TRACEPARENT.exec(parent) : null;
   if (m === null) return undefined;
   const sc = { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true, ...(typeof state === 'string' ? { traceState: createTraceState(state) } : {}) };
-  return isSpanContextValid(sc) ? trace.setSpanContext(context.active(), sc) : undefined;
+  return isSpanContextValid(sc) ? trace.setSpanContext(ROOT_CONTEXT, sc) : undefined;
 }
 
 /**
