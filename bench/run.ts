@@ -16,6 +16,7 @@ import { bytesPerProcess, oneWay, pingPong, spawnRate } from './local';
 import { rawOneWay } from './amqp-baseline';
 import { crossWorker, p50Us } from './cross-worker';
 import { adminRoundTripBoth, medianUs } from './admin-rpc';
+import { tracedPingPong } from './tracing';
 import { createConnection } from 'node:net';
 import { describeHttp, httpBench, httpOptions, ratioRange, summarize } from './http';
 
@@ -85,6 +86,12 @@ const localGroups: Record<string, () => Promise<Row | Row[]>> = {
     const n = Math.round(2_000_000 * scale);
     const [ours, base] = await interleaved(() => oneWay(n), () => arrayMailbox(n));
     return { name: 'local one-way', unit: 'msgs/s', ours, base, baseName: 'plain array mailbox', target: '≥ 0.50×', ok: (o, b) => o >= 0.5 * b, higherIsBetter: true };
+  },
+  // Tracing on (an OpenTelemetry SDK registered, every message in a trace, a span per handled message) beside off.
+  tracing: async () => {
+    const n = Math.round(300_000 * scale);
+    const [ours, base] = await interleaved(() => tracedPingPong(n, true), () => tracedPingPong(n, false));
+    return { name: 'local ping-pong, traced', unit: 'round trips/s', ours, base, baseName: 'the same, no tracer provider', target: '', ok: () => true, higherIsBetter: true };
   },
   spawn: async () => {
     const n = Math.round(300_000 * scale);

@@ -11,4 +11,6 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },
+  // Only main.ts's run-from-sources branch imports tsx (a dev tool of the repository): never bundled.
+  external: ['tsx'],
 });

@@ -1,3 +1,4 @@
+import { refreshTracing } from './tracing';
 import type { Clock } from './clock';
 import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
@@ -145,12 +146,14 @@ export abstract class ClusterBase implements Cluster {
 
   send<To extends string>(to: To, message: MessageTo<To>, from: string = this.base.outsideName): void {
     this.live();
+    refreshTracing();
     this.runtime.sendFrom(from, to, message, null);
     this.runtime.flushNow();
   }
 
   async call<R extends ReplyFrom<To>, To extends string = string>(to: To, message: MessageTo<To>, timeoutMs?: number): Promise<R> {
     this.live();
+    refreshTracing();
     const inbox = this.inbox();
     try {
       const reply = this.runtime.call(inbox.name, to, message, timeoutMs) as Promise<R>;

@@ -6,8 +6,7 @@
  * The local send path (`sendFrom`'s fast path, `enqueue`) and the run loop (`runLoop`, `turn`) are hot (designs
  * 009 and 010): keep them here, monomorphic, free of closures and of extra lookups per message.
  */
-import type { Clock } from './clock';
-import { systemClock } from './clock';
+import { systemClock, type Clock } from './clock';
 import { checkData, copyData, encodeTrusted } from './codec';
 import { PENDING, settle } from './coroutine';
 import { describeArg } from './describe-arg';
@@ -16,15 +15,16 @@ import { hypernodeReason } from './exit-reason';
 import type { EnvelopeHandler, EventHandler, KernelPort, WorkerCounters } from './kernel-port';
 import { LiveLog, newCounters } from './live-stats';
 import type { Logger } from './logger';
-import { adoptMessages, CallFrom, pushMessage, shiftMessage, type Sender } from './mailbox';
+import { adoptMessages, pushMessage, senderOf, shiftMessage, type Sender } from './mailbox';
 import { DISTRIBUTED_LOAD_HINT, moduleNotLoadedMessage } from './loaded-modules';
 import type { ModuleTable } from './modules';
 import type { ExitReason, Process, ProcessClass } from './process';
 import type { ProcessContext } from './process-context';
-import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner } from './process-record';
+import { ENDED, ENDING, extrasOf, isLive, onSettled, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner } from './process-record';
 import { outsideProcesses, processScope } from './process-scope';
 import type { Registry } from './registry';
 import type { Transport, TransportStats } from './transport';
+import { activeTrace, endTurnSpan, refreshTracing, runTraced, tracing } from './tracing';
 import { TurnWatch } from './turn-watch';
 import { Unborn } from './unborn';
 import type { WorkerOptions } from './worker-options';
@@ -104,10 +104,10 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.loadHint = options.loadHint ?? DISTRIBUTED_LOAD_HINT;
     this.watch = new TurnWatch(this.clock, this.logger, this.id, options.stallWarnMs);
     this.router = new FrameRouter(this.id, this.counters, this.clock, this.logger);
-    this.onEnvelope(E_MSG, (env) => this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null));
+    this.onEnvelope(E_MSG, (env) => this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null, env[5]));
     this.onEnvelope(E_SPAWN, (env) => {
       if (this.procs.has(env[1] as string)) return this.refuseSpawn(env[1] as string, env[2] as string, env[3] as string | null);
-      this.createLocal(env[1] as string, env[2] as string, env[3] as string | null, env[4], true);
+      this.createLocal(env[1] as string, env[2] as string, env[3] as string | null, env[4], true, env[5]);
     });
     this.onEvent(EV_MODULE, (ev) => this.modules.invalidate(ev[1] as string, ev[2] as number));
   }
@@ -186,23 +186,26 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     const moduleName = spawnedModule(parent, module);
     const state = initialState === undefined ? {} : initialState;
     const worker = target ?? this.place(this.id);
+    const trace = tracing.on ? activeTrace() : undefined;
     if (worker === this.id) {
       const copy = copyData(state, 'initialState');
       const name = this.nextName(worker);
       (parent.children ??= new Map()).set(name, moduleName);
-      this.createLocal(name, moduleName, parent.name, copy, false);
+      this.createLocal(name, moduleName, parent.name, copy, false, trace);
       return name;
     }
     const maps = checkData(state, 'initialState');
     const name = this.nextName(worker);
-    this.push(worker, encodeTrusted([E_SPAWN, name, moduleName, parent.name, state], maps), 'initial state', parent.name, name);
+    const env = [E_SPAWN, name, moduleName, parent.name, state];
+    this.push(worker, encodeTrusted(trace === undefined ? env : [...env, trace], maps), 'initial state', parent.name, name);
     (parent.children ??= new Map()).set(name, moduleName);
     return name;
   }
 
-  protected createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean): ProcRecord {
+  protected createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean, trace?: unknown): ProcRecord {
     const rec = new ProcRecord(this, name, this.modules.resolveNow(moduleName) ?? null, moduleName, state, parent);
     rec.startedAt = this.clock.now() - this.startedAt;
+    if (trace !== undefined) extrasOf(rec).startTrace = trace;
     this.procs.set(name, rec);
     this.counters.spawned++;
     const parked = remote ? this.unborn.spawned(name) : undefined;
@@ -233,7 +236,11 @@ export abstract class Kernel implements KernelPort, RecordOwner {
             this.runInit(rec);
             this.flushSoon();
           } else {
-            void this.failUnknownModule(rec);
+            // No module of that name: the process ends with the sentence that lists those loaded.
+            void this.modules.known().then((known) => {
+              this.endProcess(rec, hypernodeReason('MODULE_NOT_FOUND', moduleNotLoadedMessage(rec.moduleName, this.cluster, known, this.loadHint)));
+              this.flushSoon();
+            });
           }
         },
         (err) => this.endOnCrash(rec, err),
@@ -245,20 +252,12 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       const inst = (rec.instance = new (mod.cls as unknown as new () => Process)());
       const fn = inst.processWillRun;
       if (!fn) return this.finish(rec, undefined);
-      value = settle(fn.call(inst, rec.state, this.context(rec)), onSettled, rec, isLive);
+      const run = () => settle(fn.call(inst, rec.state, this.context(rec)), onSettled, rec, isLive);
+      value = rec.extras?.startTrace === undefined ? run() : runTraced(rec, rec.extras.startTrace, 'start', run);
     } catch (err) {
       return this.endOnCrash(rec, err);
     }
     if (value !== PENDING) this.finish(rec, value);
-  }
-
-  private async failUnknownModule(rec: ProcRecord): Promise<void> {
-    const known = await this.modules.known();
-    this.endProcess(
-      rec,
-      hypernodeReason('MODULE_NOT_FOUND', moduleNotLoadedMessage(rec.moduleName, this.cluster, known, this.loadHint)),
-    );
-    this.flushSoon();
   }
 
   // ---------------------------------------------------------------- the run loop
@@ -276,6 +275,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   // Each turn runs in its process's scope (process-scope.ts): one enterWith per turn, reset before the loop's own work.
   private readonly runLoop = outsideProcesses((): void => {
     this.running = this.outgoing.held = true;
+    refreshTracing();
     let budget = BUDGET;
     const runq = this.runq;
     const first = this.runqHead;
@@ -333,15 +333,15 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       shiftMessage(rec, chunk, i);
       this.counters.backlog--;
       ctx ??= this.context(rec);
-      if (typeof sender === 'string') this.handle(rec, sender, message, null, ctx);
-      else this.handle(rec, sender.from, message, sender.token, ctx);
+      if (typeof sender === 'string') this.handle(rec, sender, message, null, ctx, undefined);
+      else this.handle(rec, sender.from, message, sender.token, ctx, sender.trace);
       n++;
     }
     if (rec.status === WAITING && rec.mailboxHead) this.schedule(rec);
     return n || 1;
   }
 
-  private handle(rec: ProcRecord, from: string, message: unknown, token: string | null, ctx: ProcessContext): void {
+  private handle(rec: ProcRecord, from: string, message: unknown, token: string | null, ctx: ProcessContext, trace: unknown): void {
     this.counters.delivered++;
     const inst = rec.instance!;
     const fn = inst.processDidReceiveMessage;
@@ -355,7 +355,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     rec.currentCall = token;
     let value: unknown;
     try {
-      value = settle(fn.call(inst, rec.state, message, from, ctx), onSettled, rec, isLive);
+      if (trace === undefined) value = settle(fn.call(inst, rec.state, message, from, ctx), onSettled, rec, isLive);
+      else value = runTraced(rec, trace, 'handle', () => settle(fn.call(inst, rec.state, message, from, ctx), onSettled, rec, isLive));
     } catch (err) {
       return this.endOnCrash(rec, err);
     }
@@ -373,6 +374,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
 
   /** An asynchronous lifecycle function of `rec` settled. */
   settled(rec: ProcRecord, err: unknown, value: unknown): void {
+    if (rec.extras !== null) endTurnSpan(rec, err);
     if (err !== null) this.endOnCrash(rec, err);
     else {
       this.finish(rec, value);
@@ -403,6 +405,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   /** Sends from any name (a process, an inbox, the outside); `token` marks a call. */
   sendFrom(from: string, to: string, message: unknown, token: string | null): void {
     this.counters.sent++;
+    const trace = tracing.on ? activeTrace() : undefined;
     // A burst of sends usually goes to one process: the local one found last is tried before any lookup.
     let pid = to;
     let target = to === this.lastPid ? this.lastRec : null;
@@ -422,7 +425,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       }
       if (colon !== this.id.length || !pid.startsWith(this.prefix)) {
         const maps = checkData(message, 'message');
-        this.push(pid.slice(0, colon), encodeTrusted(token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token], maps), 'message', from, pid);
+        const env = trace !== undefined ? [E_MSG, pid, from, message, token, trace] : token === null ? [E_MSG, pid, from, message] : [E_MSG, pid, from, message, token];
+        this.push(pid.slice(0, colon), encodeTrusted(env, maps), 'message', from, pid);
         return;
       }
       target = this.procs.get(pid) ?? null;
@@ -431,12 +435,12 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     if (target === null || target.status >= ENDING) return this.noProcess(from, pid, token);
     this.lastPid = pid;
     this.lastRec = target;
-    this.enqueue(target, from, copy, token);
+    this.enqueue(target, from, copy, token, trace);
   }
 
-  enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null): void {
+  enqueue(rec: ProcRecord, from: string, message: unknown, token: string | null, trace?: unknown): void {
     if (rec.inbox !== null) return rec.inbox(from, message, token);
-    pushMessage(rec, token === null ? from : new CallFrom(from, token), message);
+    pushMessage(rec, token === null && trace === undefined ? from : senderOf(from, token, trace), message);
     this.counters.backlog++;
     rec.received++;
     if (rec.status === WAITING && !rec.inRunQueue) this.schedule(rec);
@@ -485,18 +489,10 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.flush();
   }
 
-  private receiveMessage(to: string, from: string, message: unknown, token: string | null): void {
+  private receiveMessage(to: string, from: string, message: unknown, token: string | null, trace: unknown): void {
     const rec = this.procs.get(to);
-    if (rec !== undefined && rec.status < ENDING) return this.enqueue(rec, from, message, token);
-    if (rec === undefined && this.unborn.isUnborn(to)) return this.unborn.park(to, token === null ? from : new CallFrom(from, token), message);
+    if (rec !== undefined && rec.status < ENDING) return this.enqueue(rec, from, message, token, trace);
+    if (rec === undefined && this.unborn.isUnborn(to)) return this.unborn.park(to, senderOf(from, token, trace), message);
     this.noProcess(from, to, token);
   }
-}
-
-function onSettled(rec: ProcRecord, err: unknown, value: unknown): void {
-  rec.owner.settled(rec, err, value);
-}
-
-function isLive(rec: ProcRecord): boolean {
-  return rec.status < ENDING;
 }

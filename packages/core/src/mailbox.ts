@@ -16,11 +16,28 @@ export class CallFrom {
   constructor(
     readonly from: string,
     readonly token: string,
+    /** The sender's trace context (tracing.ts), when a span was active as it called. */
+    readonly trace: unknown = undefined,
   ) {}
 }
 
-/** How a sender waits in a mailbox: a name, or a {@link CallFrom} for a call. */
-export type Sender = string | CallFrom;
+/** The sender of a plain message sent while a trace span was active: its name and the trace context (tracing.ts). */
+export class TracedFrom {
+  readonly token = null;
+  constructor(
+    readonly from: string,
+    readonly trace: unknown,
+  ) {}
+}
+
+/** How a sender waits in a mailbox: a name, a {@link CallFrom} for a call, or a {@link TracedFrom}. */
+export type Sender = string | CallFrom | TracedFrom;
+
+/** How a message's sender waits in a mailbox: the name alone when it is neither a call nor traced. */
+export function senderOf(from: string, token: string | null, trace: unknown): Sender {
+  if (token !== null) return new CallFrom(from, token, trace);
+  return trace === undefined ? from : new TracedFrom(from, trace);
+}
 
 /** The fields a mailbox lives in (a process record has them). */
 export interface Mailbox {

@@ -46,6 +46,10 @@ export interface ProcessExtras {
   endedByParent?: boolean;
   /** Call tokens this process kept (`callToken()`) and has not answered yet. */
   keptTokens?: Set<string>;
+  /** The trace span of the async lifecycle function running now (tracing.ts). */
+  span?: unknown;
+  /** The trace context its spawner sent along, for `processWillRun` (tracing.ts). */
+  startTrace?: unknown;
 }
 
 /**
@@ -91,4 +95,14 @@ export class ProcRecord implements Mailbox {
 /** The rarely used data of `rec`, allocated on first use. */
 export function extrasOf(rec: ProcRecord): ProcessExtras {
   return (rec.extras ??= {});
+}
+
+/** What `settle` calls when a lifecycle function's promise settles: the record's owner takes it from there. */
+export function onSettled(rec: ProcRecord, err: unknown, value: unknown): void {
+  rec.owner.settled(rec, err, value);
+}
+
+/** Whether a settled promise still concerns its process (it has not begun to end). */
+export function isLive(rec: ProcRecord): boolean {
+  return rec.status < ENDING;
 }

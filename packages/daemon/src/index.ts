@@ -38,3 +38,5 @@ export { credentialOf, MAX_CLOCK_SKEW_MS, requiredRole, roleSecretText, RpcGuard
 export type { Credential, RequestAuth } from './rpc-auth';
 export type { DeadLetterRecord, ExitRecord, ExitKind, RecentOptions, TopProcess, TopSnapshot, TopWorker } from '@hypernode/core';
 export { LIVE_TIMEOUT_MS } from './live-admin';
+export { destroyCluster } from './destroy-cluster';
+export type { DestroyClusterOptions, DestroyPlan, DestroyReport } from './destroy-cluster';

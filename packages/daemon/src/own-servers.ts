@@ -248,6 +248,8 @@ export interface OwnRabbit {
   tlsUrl?: string;
   /** Its Erlang node name, `hn-test-<random>@localhost`. */
   nodeName: string;
+  /** With `{ management: true }`: the management API's URL, `http://127.0.0.1:<port>` (user guest, password guest). */
+  managementUrl?: string;
   /** Runs `rabbitmqctl -n <node> ...args` against this node (never the machine's) and resolves with its stdout. */
   rabbitmqctl(args: string[]): Promise<string>;
   /** `rabbitmqctl stop_app`: every connection drops and the AMQP port closes; the Erlang node keeps running. */
@@ -264,11 +266,11 @@ export interface OwnRabbit {
 
 /**
  * Starts a RabbitMQ node of its own: free AMQP and distribution ports, a temporary directory for its database,
- * logs, configuration and Erlang cookie (its CLI runs with the same HOME, hence the same cookie), no plugins, and
+ * logs, configuration and Erlang cookie (its CLI runs with the same HOME, hence the same cookie), no plugins (or only the management plugin, on a free port, with `{ management: true }`), and
  * none of the machine's configuration files (their listeners would take the machine's port). Resolves once it
  * answers AMQP. Takes several seconds: call it in `beforeAll` with a generous timeout.
  */
-export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: OwnTlsListener } = {}): Promise<OwnRabbit> {
+export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: OwnTlsListener; management?: boolean } = {}): Promise<OwnRabbit> {
   const server = rabbitmqServer();
   const ctl = rabbitmqctl();
   if (!server || !ctl) throw new Error(ownServersMissing(['rabbitmq']));
@@ -277,7 +279,8 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
   const [port, distPort] = [await freePort(), await freePort()];
   const nodeName = `hn-test-${randomBytes(4).toString('hex')}@localhost`;
   for (const sub of ['mnesia', 'log']) mkdirSync(join(dir, sub));
-  writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  const managementPort = options.management ? await freePort() : undefined;
+  writeFileSync(join(dir, 'enabled_plugins'), managementPort ? '[rabbitmq_management].\n' : '[].\n');
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   const tlsPort = options.tls ? await freePort() : undefined;
   const tlsConf = options.tls
@@ -291,7 +294,8 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
         '',
       ].join('\n')
     : '';
-  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${port}\n${tlsConf}`);
+  const management = managementPort ? `management.tcp.port = ${managementPort}\nmanagement.tcp.ip = 127.0.0.1\n` : '';
+  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${port}\n${tlsConf}${management}`);
   writeFileSync(join(dir, '.erlang.cookie'), randomBytes(16).toString('hex').toUpperCase(), { mode: 0o400 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -324,6 +328,12 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
   };
   try {
     await waitForAmqp(`the private RabbitMQ node ${nodeName} did not answer AMQP on 127.0.0.1:${port}`);
+    if (managementPort) {
+      await until(`the management API of the private RabbitMQ node ${nodeName} did not answer on 127.0.0.1:${managementPort}`, startTimeoutMs, async () => {
+        const res = await fetch(`http://127.0.0.1:${managementPort}/api/overview`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } }).catch(() => undefined);
+        return res?.ok === true;
+      }, output);
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -347,6 +357,7 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
     port,
     ...(tlsPort !== undefined ? { tlsUrl: `amqps://guest:guest@127.0.0.1:${tlsPort}` } : {}),
     nodeName,
+    ...(managementPort ? { managementUrl: `http://127.0.0.1:${managementPort}` } : {}),
     rabbitmqctl: run,
     stopApp,
     startApp,

@@ -106,6 +106,33 @@ describe('RedisRegistry', () => {
     }
   });
 
+  it('purgeCluster removes every key under the prefix, also keys outside the layout, and counts them; recordedMembers reads members without pruning', async () => {
+    const [cluster, other] = [clusterName(), clusterName()];
+    const registry = await RedisRegistry.connect({ url, cluster });
+    const neighbour = await RedisRegistry.connect({ url, cluster: other });
+    try {
+      await fill(registry);
+      await fill(neighbour);
+      await registry.putMember({ id: 'n-1', role: 'node', startedAt: 1 }, 60_000);
+      expect((await registry.recordedMembers()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+        { id: 'n-1', role: 'node' },
+        { id: 'w-1', role: 'worker' },
+      ]);
+      await raw.set(`hypernode:${cluster}:stray`, 'x');
+      await raw.set(`hypernode:${cluster}x:not-ours`, 'x');
+      expect(await registry.purgeCluster()).toBe(8);
+      expect(await keysOf(cluster)).toEqual([]);
+      expect(await raw.get(`hypernode:${cluster}x:not-ours`)).toBe('x');
+      expect(await keysOf(other)).toHaveLength(7);
+    } finally {
+      await raw.del(`hypernode:${cluster}x:not-ours`);
+      await registry.close();
+      await neighbour.close();
+      await removeCluster(cluster);
+      await removeCluster(other);
+    }
+  });
+
   it('stores values as raw bytes in Redis, not as text', async () => {
     const cluster = clusterName();
     const registry = await RedisRegistry.connect({ url, cluster });

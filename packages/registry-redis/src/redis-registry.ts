@@ -319,6 +319,41 @@ export class RedisRegistry implements Registry {
     });
   }
 
+  /**
+   * Deletes every key under this cluster's `hypernode:<cluster>:` prefix, whatever its name (also keys written by
+   * other versions or tools), found with `SCAN MATCH` (never `KEYS`, which blocks the server) and removed with
+   * `UNLINK` (freed in the background); resolves with how many were removed. Other clusters' keys are untouched.
+   * Not atomic: stop the cluster's members first (`hypernode-cli cluster destroy` checks that).
+   */
+  async purgeCluster(): Promise<number> {
+    return this.run('purgeCluster', async (client) => {
+      let removed = 0;
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) removed += await client.unlink(...keys);
+      } while (cursor !== '0');
+      return removed;
+    });
+  }
+
+  /**
+   * The members this cluster has on record, live or expired but not pruned yet (a member killed without
+   * leaving stays until a `listMembers` prunes it), read without pruning: the ids of workers and nodes whose
+   * queues may still exist.
+   */
+  async recordedMembers(): Promise<{ id: string; role: string }[]> {
+    const all = await this.run('recordedMembers', (client) => client.hgetall(this.key('member-info')));
+    return Object.entries(all).map(([id, json]) => {
+      try {
+        return { id, role: String((JSON.parse(json) as { role?: unknown }).role) };
+      } catch {
+        return { id, role: 'unknown' };
+      }
+    });
+  }
+
   /** Closes the connection (waiting briefly for replies in flight); idempotent. Later calls reject with `REGISTRY_DOWN`. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
