@@ -1,11 +1,11 @@
 /** hypernode-cluster: hosts the root process and answers admin commands; one per cluster. */
-import { configOrExit, connectAdapters, daemonLogger, failStartup, parseClusterArgs, startCluster, stopOnSignals } from '@hypernode/daemon';
+import { configOrExit, connectAdapters, failStartup, parseClusterArgs, programLogger, startCluster, stopOnSignals } from '@hypernode/daemon';
 
 const command = 'hypernode-cluster';
 const fail = (err: unknown) => failStartup(command, err);
 
 const config = configOrExit(command, () => parseClusterArgs(process.argv.slice(2)));
-const logger = daemonLogger(`cluster ${config.cluster}`);
+const logger = programLogger({ role: 'cluster', cluster: config.cluster }, config);
 const adapters = await connectAdapters(config, logger).catch(fail);
 const cluster = await startCluster({ ...config, logger, adapters }).catch(fail);
 stopOnSignals(() => cluster.stop());

@@ -25,6 +25,6 @@ export type { Cluster, ClusterOptions, LoadedModule } from './cluster';
 export type { LoadOptions } from './loaded-modules';
 export type { ProcessInfo, WorkerStats } from './worker';
 export { consoleLogger, silentLogger } from './logger';
-export type { Logger } from './logger';
+export type { Logger, LogFields } from './logger';
 export { Supervisor } from './supervisor';
 export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, SupervisorReply, RestartStrategy, RestartType } from './supervisor';

@@ -14,7 +14,7 @@ import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { hypernodeReason } from './exit-reason';
 import type { EnvelopeHandler, EventHandler, KernelPort, WorkerCounters } from './kernel-port';
-import type { Logger } from './logger';
+import { asLogger, type Logger } from './logger';
 import { adoptMessages, CallFrom, pushMessage, shiftMessage, type Sender } from './mailbox';
 import { DISTRIBUTED_LOAD_HINT, moduleNotLoadedMessage } from './loaded-modules';
 import { moduleNameOf } from './module-loader';
@@ -88,7 +88,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.registry = options.registry;
     this.modules = options.modules;
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger;
+    this.logger = asLogger(options.logger);
     this.place = options.place ?? (() => this.id);
     this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this.counters);
     this.seq = options.seqStart ?? 0;

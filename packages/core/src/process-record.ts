@@ -86,3 +86,8 @@ export class ProcRecord implements Mailbox {
 export function extrasOf(rec: ProcRecord): ProcessExtras {
   return (rec.extras ??= {});
 }
+
+/** The log fields of a line about `rec`: its name and module (see `Logger`). */
+export function about(rec: ProcRecord): { process: string; module: string } {
+  return { process: rec.name, module: rec.moduleName };
+}

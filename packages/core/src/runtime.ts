@@ -24,6 +24,7 @@ export { LoadPlacer } from './placement';
 export type { LoadPlacerOptions, WorkerLoadInfo } from './placement';
 export { LoadMeter } from './load-meter';
 export { isolateProcessCrashes } from './crash-isolation';
+export { asLogger } from './logger';
 export { STALL_WARN_MS } from './turn-watch';
 export type { StallReport, TurnInfo } from './turn-watch';
 

@@ -5,7 +5,9 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { ChildExits, rootRecording } from './child-exits';
 import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
-import { daemonLogger } from './logger';
+import { daemonLogger, secretsOf } from './logger';
+import type { MetricsAddress } from './metrics-address';
+import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { ModuleUploads } from './module-uploads';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
@@ -24,6 +26,8 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
   clock?: Clock;
   /** A connected transport and registry to run over (the daemon closes them when it stops). Default: connects to `amqpUrl` and `redisUrl`. */
   adapters?: Adapters;
+  /** Where to serve Prometheus metrics (`GET /metrics`); off when absent. */
+  metrics?: MetricsAddress;
 }
 
 /** A running cluster daemon. */
@@ -31,6 +35,8 @@ export interface ClusterDaemon {
   readonly cluster: string;
   readonly root: string;
   readonly runtime: WorkerRuntime;
+  /** Where its metrics are served (the port it got when given port 0); undefined when metrics are off. */
+  readonly metricsAddress: MetricsAddress | undefined;
   /** Stops answering and leaves; running processes keep running (the root comes back with the next daemon). */
   stop(): Promise<void>;
   readonly stopped: Promise<void>;
@@ -48,9 +54,9 @@ export interface ClusterDaemon {
  */
 export async function startCluster(options: ClusterDaemonOptions = {}): Promise<ClusterDaemon> {
   const conn = connectionOf(options);
-  const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
+  const logger = options.logger ?? daemonLogger({ role: 'cluster', cluster: conn.cluster }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]) });
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes);
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, options.metrics);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -72,6 +78,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private server: Subscription | null = null;
   private stopping: Promise<void> | null = null;
   private rootStarted = false;
+  private observability: DaemonObservability | null = null;
 
   constructor(
     readonly cluster: string,
@@ -79,6 +86,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly adapters: Adapters,
     private readonly clock: Clock,
     maxMessageBytes: number | undefined,
+    private readonly metricsAt: MetricsAddress | undefined,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -135,11 +143,22 @@ class ClusterDaemonImpl implements ClusterDaemon {
       startedAt: this.startedAt,
       childExits: this.childExits,
     });
-    this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers());
+    this.observability = await startMetrics(
+      this.metricsAt,
+      { labels: { cluster: this.cluster, worker: ROOT_WORKER }, stats: () => this.runtime.stats(), transport: () => this.adapters.transport.stats() },
+      this.adapters.transport,
+      this.logger,
+    );
+    const metrics = this.observability?.metrics;
+    this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers(), metrics && ((method, result) => metrics.adminRequest(method, result)));
     this.membership.heartbeat.start();
     this.logger.info(
       `cluster daemon of cluster '${this.cluster}' is up (pid ${process.pid}): root process '${ROOT_NAME}', ${plural(this.membership.liveWorkers().length, 'worker')}${record ? `; took the role back from pid ${record.pid}` : ''}`,
     );
+  }
+
+  get metricsAddress(): MetricsAddress | undefined {
+    return this.observability?.server.address;
   }
 
   stop(): Promise<void> {
@@ -150,6 +169,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private async shutdown(): Promise<void> {
     this.membership.heartbeat.stop();
     await this.server?.close().catch(() => undefined);
+    await stopMetrics(this.observability);
     // The root is not ended: its children keep running and the next cluster daemon takes the root back.
     if (this.rootStarted) await within(this.adapters.registry.removeMember(ROOT_WORKER).catch(() => undefined), 2000, this.clock);
     await this.runtime.close();

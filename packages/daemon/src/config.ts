@@ -3,6 +3,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
+import { LOG_LEVELS, logLevelFromEnv, parseLogLevel, type LogLevel } from './logger';
+import { parseMetricsAddress, type MetricsAddress } from './metrics-address';
 import { resolveConnection, type SettingSource } from './settings';
 
 export { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, hostOf, maskUrl } from './defaults';
@@ -35,8 +37,16 @@ export function connectionOf(options: Partial<Connection>): Connection {
   return conn;
 }
 
+/** What every daemon's command line sets besides the connection: its log level and its metrics listener. */
+export interface Observability {
+  /** `--log-level`, else `HYPERNODE_LOG_LEVEL`, else `debug` when `HYPERNODE_DEBUG` is set, else `info`. */
+  logLevel?: LogLevel;
+  /** `--metrics`, else `HYPERNODE_METRICS`: where `GET /metrics` is served; absent when neither is set (off). */
+  metrics?: MetricsAddress;
+}
+
 /** Settings of a `hypernode-worker`. */
-export interface WorkerConfig extends Connection {
+export interface WorkerConfig extends Connection, Observability {
   id: string;
   node?: string;
   affinitySlack?: number;
@@ -44,7 +54,7 @@ export interface WorkerConfig extends Connection {
 }
 
 /** Settings of a `hypernode-node`. */
-export interface NodeConfig extends Connection {
+export interface NodeConfig extends Connection, Observability {
   id: string;
   workers: number;
   /** `--stall-limit` or `HYPERNODE_STALL_LIMIT_MS`: a worker silent this long is killed and replaced. */
@@ -54,7 +64,7 @@ export interface NodeConfig extends Connection {
 }
 
 /** Settings of a `hypernode-cluster`. */
-export type ClusterConfig = Connection;
+export type ClusterConfig = Connection & Observability;
 
 /** The result of parsing a daemon's command line: settings, or a request for help. */
 export type Parsed<C> = { help: true; text: string } | { help: false; config: C };
@@ -70,6 +80,8 @@ const COMMON = {
   amqp: { type: 'string' },
   redis: { type: 'string' },
   'connect-timeout': { type: 'string' },
+  'log-level': { type: 'string' },
+  metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -87,6 +99,10 @@ function commonHelp(env: Env): string {
     `                           (now: ${env.HYPERNODE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS})`,
     `  --max-message-bytes <n>  largest message between workers, below RabbitMQ's max_message_size;`,
     `                           env HYPERNODE_MAX_MESSAGE_BYTES (now: ${env.HYPERNODE_MAX_MESSAGE_BYTES ?? `${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB`})`,
+    `  --log-level <level>      ${LOG_LEVELS.join(', ')}; env HYPERNODE_LOG_LEVEL (now: ${env.HYPERNODE_LOG_LEVEL ?? (env.HYPERNODE_DEBUG ? 'debug, from HYPERNODE_DEBUG' : 'info')});`,
+    '                           JSON lines unless stdout is a terminal (then pretty); env HYPERNODE_LOG_FORMAT=json|pretty',
+    `  --metrics <[host:]port>  serve Prometheus metrics at http://host:port/metrics (host default 127.0.0.1);`,
+    `                           env HYPERNODE_METRICS (now: ${env.HYPERNODE_METRICS ?? 'off'})`,
     '  -h, --help               show this help',
     '',
     'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
@@ -104,7 +120,8 @@ export function workerHelp(env: Env = process.env): string {
   return [
     'Usage: hypernode-worker --id <id> [options]',
     '',
-    'Hosts processes of a hypernode cluster. Usually started by hypernode-node, which restarts it when it dies.',
+    'Hosts processes of a hypernode cluster. Usually started by hypernode-node, which restarts it when it dies',
+    "and gives it its metrics port (the node's --metrics port + the worker's slot number) and log level.",
     '',
     '  --id <id>                worker id, unique in the cluster, without \':\' (required)',
     '  --node <id>              the node daemon that owns it (informational)',
@@ -150,7 +167,7 @@ function parse<O extends ParseArgsConfig['options']>(command: string, argv: stri
   }
 }
 
-function connection(command: string, values: Record<string, string | boolean | undefined>, env: Env): Connection {
+function connection(command: string, values: Record<string, string | boolean | undefined>, env: Env): Connection & Observability {
   let resolved: Connection;
   try {
     resolved = resolveConnection(
@@ -173,7 +190,23 @@ function connection(command: string, values: Record<string, string | boolean | u
     max: MAX_MAX_MESSAGE_BYTES,
   });
   if (max !== undefined) resolved.maxMessageBytes = max;
-  return resolved;
+  return { ...resolved, ...observability(command, values, env) };
+}
+
+/** `--log-level` and `--metrics`, each else its environment variable. */
+function observability(command: string, values: Record<string, string | boolean | undefined>, env: Env): Observability {
+  const out: Observability = {};
+  try {
+    const level = values['log-level'];
+    out.logLevel = typeof level === 'string' ? parseLogLevel(level, '--log-level') : logLevelFromEnv(env);
+    const metrics = values.metrics;
+    if (typeof metrics === 'string') out.metrics = parseMetricsAddress(metrics, '--metrics');
+    else if (env.HYPERNODE_METRICS !== undefined) out.metrics = parseMetricsAddress(env.HYPERNODE_METRICS, 'HYPERNODE_METRICS');
+  } catch (err) {
+    if (HypernodeError.is(err)) throw new HypernodeError(err.code, `${command}: ${err.message}`);
+    throw err;
+  }
+  return out;
 }
 
 /** The value of `--<name>` or of its alias `--<alias>`; both at once is an error. */

@@ -4,6 +4,9 @@ import { decode, encode, type Subscription, type Transport } from '@hypernode/co
 /** A handler of one RPC operation: gets the request's arguments, returns data (or a promise of it). */
 export type RpcHandler = (args: any) => unknown;
 
+/** Told of each answered request: the operation (`unknown` when the service has none by that name) and `ok` or the error code. */
+export type RpcObserver = (method: string, result: string) => void;
+
 type Reply = [true, unknown] | [false, HypernodeErrorJSON];
 
 /**
@@ -12,12 +15,14 @@ type Reply = [true, unknown] | [false, HypernodeErrorJSON];
  * error is `HypernodeError.toJSON()` (any other thrown error becomes `REMOTE_ERROR` with its message), so
  * error codes survive the wire.
  */
-export function serveRpc(transport: Transport, service: string, handlers: Record<string, RpcHandler>): Promise<Subscription> {
+export function serveRpc(transport: Transport, service: string, handlers: Record<string, RpcHandler>, observe?: RpcObserver): Promise<Subscription> {
   return transport.serve(service, async (body) => {
     let reply: Reply;
+    let method = 'unknown';
     try {
       const [op, args] = decode(body) as [string, unknown];
       const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
+      if (handler) method = op;
       if (!handler) {
         throw new HypernodeError('INVALID_ARGUMENT', `Service '${service}' has no operation '${String(op)}'; it knows ${Object.keys(handlers).join(', ')}. Are the client and the daemon of the same version?`);
       }
@@ -25,6 +30,7 @@ export function serveRpc(transport: Transport, service: string, handlers: Record
     } catch (err) {
       reply = [false, toErrorJSON(err)];
     }
+    observe?.(method, reply[0] ? 'ok' : (reply[1] as HypernodeErrorJSON).code);
     try {
       return encode(reply, 'reply');
     } catch (err) {

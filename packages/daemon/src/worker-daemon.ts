@@ -5,7 +5,9 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
 import { Heartbeat, MEMBER_TTL_MS } from './heartbeat';
 import { LoopWatch } from './loop-watch';
-import { daemonLogger } from './logger';
+import { daemonLogger, secretsOf } from './logger';
+import type { MetricsAddress } from './metrics-address';
+import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
 import { processes } from './plural';
@@ -44,6 +46,11 @@ export interface WorkerDaemonOptions extends Partial<Connection> {
   leaseMs?: number;
   /** Called every 500 ms while the event loop runs: the worker program tells its node daemon it is alive. */
   onAlive?: () => void;
+  /**
+   * Where to serve Prometheus metrics (`GET /metrics`); off when absent. When it cannot listen there the worker
+   * logs why and runs without metrics (a node daemon restarting it would meet the same port).
+   */
+  metrics?: MetricsAddress;
 }
 
 /** What a worker's `stats` tells of blocks of its event loop. */
@@ -86,7 +93,9 @@ export interface WorkerDaemon {
 export async function startWorker(options: WorkerDaemonOptions): Promise<WorkerDaemon> {
   const conn = connectionOf(options);
   const cluster = conn.cluster;
-  const logger = options.logger ?? daemonLogger(`worker ${options.id}`);
+  const logger =
+    options.logger ??
+    daemonLogger({ role: 'worker', cluster, ...(options.node !== undefined ? { node: options.node } : {}), worker: options.id }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]) });
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   try {
     return await WorkerDaemonImpl.start(options, cluster, logger, adapters);
@@ -114,6 +123,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private readonly watch: LoopWatch;
   private lastBlock: { ms: number; at: number } | null = null;
   private readonly leaseMs: number;
+  private observability: DaemonObservability | null = null;
+  private readonly metricsAt: MetricsAddress | undefined;
   fenced: string | undefined;
 
   private constructor(
@@ -125,8 +136,9 @@ class WorkerDaemonImpl implements WorkerDaemon {
     private readonly stopTimeoutMs: number,
     placement: { affinitySlack?: number; placementCost?: number },
     private readonly clock: Clock,
-    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes'>,
+    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes' | 'metrics'>,
   ) {
+    this.metricsAt = health.metrics;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
     this.placer = new Placer(placement);
@@ -201,6 +213,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const adapters = this.adapters;
     await this.heartbeat.beat();
     await this.refresh();
+    await this.startMetrics();
+    const metrics = this.observability?.metrics;
     this.server = await serveRpc(adapters.transport, `worker.${this.id}`, {
       ps: () => this.runtime.ps(),
       stats: () => ({
@@ -227,11 +241,21 @@ class WorkerDaemonImpl implements WorkerDaemon {
         void this.stop('drained on request');
         return { draining: true };
       },
-    });
+    }, metrics && ((method, result) => metrics.adminRequest(method, result)));
     this.heartbeat.start();
     this.watch.start();
     // Checked by the loop watch's ticks and by every run of the runtime's loop, whichever comes first after a block.
     this.runtime.holdLease(this.leaseMs, (ms) => this.leaseLost(ms));
+  }
+
+  /** Serves its metrics when asked to; a listener that fails is logged and the worker runs without one. */
+  private async startMetrics(): Promise<void> {
+    const labels = { cluster: this.cluster, worker: this.id, ...(this.node !== undefined ? { node: this.node } : {}) };
+    try {
+      this.observability = await startMetrics(this.metricsAt, { labels, stats: () => this.runtime.stats(), transport: () => this.adapters.transport.stats() }, this.adapters.transport, this.logger);
+    } catch (err) {
+      this.logger.error(`worker '${this.id}' runs without metrics: ${(err as Error).message}`);
+    }
   }
 
   private place(parentWorker: string): string {
@@ -308,6 +332,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   /** Leaves the cluster: no more admin requests, every worker told at once that nothing lives here, connections closed. */
   private async leave(lostBecause: string): Promise<void> {
     await this.server?.close().catch(() => undefined);
+    await stopMetrics(this.observability);
     this.adapters.transport.publish(workerLostEvent(this.id, lostBecause));
     await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
     await this.runtime.close();

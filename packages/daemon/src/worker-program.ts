@@ -1,6 +1,6 @@
 import { connectAdapters } from './adapters';
 import { parseWorkerArgs } from './config';
-import { daemonLogger } from './logger';
+import { programLogger } from './logger';
 import { configOrExit, exitIfStuck, failStartup, stopOnSignals } from './signals';
 import { FENCED_EXIT_CODE, startWorker } from './worker-daemon';
 
@@ -16,7 +16,7 @@ export async function runWorkerProgram(): Promise<never> {
   const command = 'hypernode-worker';
   const fail = (err: unknown) => failStartup(command, err);
   const config = configOrExit(command, () => parseWorkerArgs(process.argv.slice(2)));
-  const logger = daemonLogger(`worker ${config.id}`);
+  const logger = programLogger({ role: 'worker', cluster: config.cluster, ...(config.node !== undefined ? { node: config.node } : {}), worker: config.id }, config);
   const adapters = await connectAdapters(config, logger).catch(fail);
   // Forked by a node daemon: tell it every 500 ms that the event loop runs (it restarts a worker stuck too long).
   const onAlive = process.send ? () => void (process.connected && process.send?.({ type: 'alive' })) : undefined;
