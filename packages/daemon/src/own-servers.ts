@@ -82,6 +82,28 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether 127.0.0.1:`port` can be listened on now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** `n` consecutive free ports on 127.0.0.1 (the first of them): for a node daemon's --metrics and its workers' ports after it. */
+export async function freePortRun(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort();
+    if (first + n - 1 > 65535) continue;
+    let ok = true;
+    for (let i = 1; i < n && ok; i++) ok = await portFree(first + i);
+    if (ok) return first;
+  }
+  throw new Error(`found no ${n} consecutive free ports on 127.0.0.1 in 50 tries`);
+}
+
 /**
  * Connects to 127.0.0.1:`port`, writes `hello` and resolves with what comes back first (or undefined when the
  * connection is refused, closed without answer or silent for a second).
