@@ -87,6 +87,7 @@ export class DaemonMetrics {
     if (sources.stats) {
       const read = sources.stats;
       workerSeries(r, () => (this.snapshot ??= read()));
+      this.snapshot = undefined;
     }
     if (sources.transport) transportSeries(r, sources.transport);
     if (sources.workers) nodeSeries(r, sources.workers);
@@ -156,16 +157,11 @@ function readGauge(r: Registry, name: string, help: string, read: () => number):
 /** The series of a worker runtime's counters; `s` gives the scrape's snapshot of them. */
 function workerSeries(r: Registry, s: () => ObservedStats): void {
   readCounter(r, 'hypernode_messages_delivered_total', 'Messages handed to processDidReceiveMessage of a process on this worker (messages in).', [], () => [[{}, s().delivered]]);
-  new Counter({
-    name: 'hypernode_messages_sent_total',
-    help: 'Messages sent by processes on this worker, to any process (messages out). Absent when the runtime does not count them.',
-    registers: [r],
-    collect() {
-      const sent = s().sent;
-      this.reset();
-      if (sent !== undefined) this.inc(sent);
-    },
-  });
+  // Only a runtime that counts sent messages has the series (no false 0 from one that does not): the shape of the
+  // stats is fixed by the core version, so one look at start tells.
+  if (s().sent !== undefined) {
+    readCounter(r, 'hypernode_messages_sent_total', 'Messages sent by processes on this worker, to any process (messages out).', [], () => [[{}, s().sent ?? 0]]);
+  }
   readCounter(r, 'hypernode_processes_spawned_total', 'Processes started on this worker.', [], () => [[{}, s().spawned]]);
   readCounter(r, 'hypernode_process_exits_total', 'Processes of this worker that ended, by kind (normal, shutdown, killed, crash; "other" is normal, shutdown or killed when the runtime does not tell them apart).', ['kind'], () => {
     const { exitsByKind, exited, crashed } = s();
