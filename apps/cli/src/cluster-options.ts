@@ -13,6 +13,7 @@ import {
 } from '@hypernode/daemon';
 import { MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 import { CliError } from './cli-error';
+import { cliLogger } from './cli-logger';
 
 /** The options every command that talks to a running cluster takes, as parsed. */
 export interface ClusterOptions {
@@ -154,6 +155,7 @@ export async function withCluster<T>(
       redis: conn.redisUrl,
       connectTimeoutMs: conn.connectTimeoutMs,
       timeoutMs: adminTimeoutMs,
+      logger: cliLogger(options.verbose, { cluster }, [conn.amqpUrl, conn.redisUrl]),
       ...(maxBytes !== undefined ? { maxMessageBytes: maxBytes } : {}),
     });
     try {

@@ -32,6 +32,8 @@ export interface DaemonLogOptions {
   format?: LogFormat;
   /** Strings never written: each is replaced by `***` in every message (passwords of the URLs, the cluster secret). */
   secrets?: readonly string[];
+  /** Every line to stderr (the CLI's `--verbose`: stdout is for results); the format is then guessed from stderr. */
+  stderr?: boolean;
   /** Where debug and info lines go (default stdout) and warn and error lines (default stderr); for tests. */
   out?: DestinationStream;
   err?: DestinationStream;
@@ -95,9 +97,9 @@ export function secretsOf(urls: readonly string[], env: Env = process.env): stri
 /** A logger for a daemon (or the CLI): see this file's header for the format, fields and streams. */
 export function daemonLogger(bindings: LogBindings, options: DaemonLogOptions = {}): DaemonLogger {
   const level = options.level ?? logLevelFromEnv();
-  const format = options.format ?? logFormatFromEnv();
+  const format = options.format ?? logFormatFromEnv(process.env, isatty(options.stderr ? 2 : 1));
   const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
-  const out = options.out ?? stream(1, format);
+  const out = options.out ?? stream(options.stderr ? 2 : 1, format);
   const err = options.err ?? stream(2, format);
   const fields: Record<string, string | number> = { pid: process.pid, role: bindings.role };
   for (const key of ['cluster', 'node', 'worker'] as const) if (bindings[key] !== undefined) fields[key] = bindings[key];

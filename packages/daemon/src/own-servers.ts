@@ -354,7 +354,7 @@ export interface OwnRedis {
   port: number;
   /** Shuts the server down without saving and starts it again on the same port: it comes back empty. */
   restart(): Promise<void>;
-  /** FLUSHALL. */
+  /** FLUSHALL (of a server started without a password). */
   flushall(): Promise<void>;
   /** Kills the server and removes its directory. */
   stop(): Promise<void>;
@@ -362,21 +362,24 @@ export interface OwnRedis {
 
 /**
  * Starts a Redis server of its own on a free port (`--save '' --appendonly no`, a temporary directory), as a child
- * of this process. Resolves once it answers PING.
+ * of this process. Resolves once it answers PING (with `password`: `--requirepass`, once it accepts AUTH; its
+ * `url` then carries the password).
  */
-export async function startOwnRedis(options: { startTimeoutMs?: number } = {}): Promise<OwnRedis> {
+export async function startOwnRedis(options: { startTimeoutMs?: number; password?: string } = {}): Promise<OwnRedis> {
   const server = redisServer();
   if (!server) throw new Error(ownServersMissing(['redis']));
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const dir = tempDir('hn-test-redis-');
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--logfile', ''];
+  const { password } = options;
+  if (password !== undefined) args.push('--requirepass', password);
   let proc: ServerProcess;
   const launch = async () => {
     proc = new ServerProcess(server, args, process.env, dir, dir);
     await until(`the private redis-server did not answer PING on 127.0.0.1:${port}`, startTimeoutMs, async () => {
       if (!proc.alive) throw new Error(`the private redis-server on port ${port} exited; its output:\n${proc.output}`);
-      return (await redisCommand(port, 'PING')) === '+PONG';
+      return password === undefined ? (await redisCommand(port, 'PING')) === '+PONG' : (await redisCommand(port, 'AUTH', password)) === '+OK';
     }, () => proc.output);
   };
   const stop = async () => {
@@ -392,7 +395,7 @@ export async function startOwnRedis(options: { startTimeoutMs?: number } = {}): 
     throw err;
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     port,
     async restart() {
       const old = proc;
