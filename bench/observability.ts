@@ -12,7 +12,7 @@ import { DaemonMetrics } from '../packages/daemon/src/metrics';
 import { serveMetrics } from '../packages/daemon/src/metrics-server';
 import { daemonLogger } from '../packages/daemon/src/logger';
 
-const LINES = 100_000;
+const LINES = 20_000;
 const message = "process 'n1-w1-m1x0a9:1234' (Echo) crashed: Error: boom";
 
 /** The daemon logger before design 022, as it was. */
