@@ -117,7 +117,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private draining = false;
   private stopping: Promise<void> | null = null;
   private server: Subscription | null = null;
-  private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
+  private readonly debug = Boolean(process.env.HYPERNODE_DEBUG) || ['debug', 'trace'].includes(process.env.HYPERNODE_LOG_LEVEL ?? '');
   /** Uninstalls this worker's share of the crash isolation handler. */
   private endIsolation: () => void = () => {};
   private readonly watch: LoopWatch;
