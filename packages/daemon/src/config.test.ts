@@ -57,6 +57,7 @@ describe('daemon configuration', () => {
     expect(config(parseClusterArgs(['--log-level', 'warn'], { HYPERNODE_LOG_LEVEL: 'error' })).logLevel).toBe('warn');
     expect(config(parseNodeArgs([], { HYPERNODE_LOG_LEVEL: 'error' })).logLevel).toBe('error');
     expect(config(parseWorkerArgs(['--id', 'w1'], { HYPERNODE_DEBUG: '1' })).logLevel).toBe('debug');
+    expect(rejects(() => parseClusterArgs([], { HYPERNODE_LOG_FORMAT: 'xml' })).message).toMatch(/^hypernode-cluster: HYPERNODE_LOG_FORMAT 'xml' is not a log format; give json or pretty/);
     expect(rejects(() => parseWorkerArgs(['--id', 'w1', '--log-level', 'chatty'], {})).message).toBe(
       "hypernode-worker: --log-level 'chatty' is not a log level; give one of trace, debug, info, warn, error, fatal, silent.",
     );

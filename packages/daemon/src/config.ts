@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
-import { LOG_LEVELS, logLevelFromEnv, parseLogLevel, type LogLevel } from './logger';
+import { LOG_LEVELS, logFormatFromEnv, logLevelFromEnv, parseLogLevel, type LogLevel } from './logger';
 import { parseMetricsAddress, type MetricsAddress } from './metrics-address';
 import { resolveConnection, type SettingSource } from './settings';
 
@@ -200,6 +200,7 @@ function observability(command: string, values: Record<string, string | boolean 
   try {
     const level = values['log-level'];
     out.logLevel = typeof level === 'string' ? parseLogLevel(level, '--log-level') : logLevelFromEnv(env);
+    logFormatFromEnv(env); // checked here, so that a bad HYPERNODE_LOG_FORMAT is a clean start error
     const metrics = values.metrics;
     if (typeof metrics === 'string') out.metrics = parseMetricsAddress(metrics, '--metrics');
     else if (env.HYPERNODE_METRICS !== undefined) out.metrics = parseMetricsAddress(env.HYPERNODE_METRICS, 'HYPERNODE_METRICS');
