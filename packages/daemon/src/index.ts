@@ -30,9 +30,9 @@ export type { GivenConnection, ResolvedConnection, SettingLabels, SettingSource 
 export { plural, processes } from './plural';
 export { daemonLogger, LOG_LEVELS, logFormatFromEnv, logLevelFromEnv, parseLogLevel, programLogger, REDACTED_FIELDS, secretsOf, tagOf } from './logger';
 export type { DaemonLogger, DaemonLogOptions, LogBindings, LogFormat, LogLevel } from './logger';
-export { DaemonMetrics } from './metrics';
-export type { MetricLabels, MetricsSources, NodeWorkersView, ObservedStats, WorkerExitKind } from './metrics';
-export { EventLoopDelayHistogram, EVENT_LOOP_BUCKETS } from './event-loop-histogram';
+// The metrics classes are not exported as values: importing prom-client costs every program that imports this
+// package (the CLI), so only startMetrics loads it, when a daemon serves metrics.
+export type { DaemonMetrics, MetricLabels, MetricsSources, NodeWorkersView, ObservedStats, WorkerExitKind } from './metrics';
 export { formatAddress, parseMetricsAddress, workerMetricsAddress } from './metrics-address';
 export type { MetricsAddress } from './metrics-address';
 export { serveMetrics, startMetrics, stopMetrics } from './metrics-server';

@@ -6,8 +6,16 @@
  */
 import { isatty } from 'node:tty';
 import { HypernodeError, type LogFields, type Logger } from '@hypernode/core';
-import pino, { type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type pinoModule from 'pino';
+import type { DestinationStream } from 'pino';
+import type prettyModule from 'pino-pretty';
+
+// Loaded when the first logger is made, not when this module is imported: hypernode-cli imports it on every
+// run and needs pino only with --verbose (docs/design/022).
+const load = createRequire(import.meta.url);
+let pinoLoaded: typeof pinoModule | undefined;
+const pinoOf = (): typeof pinoModule => (pinoLoaded ??= load('pino') as typeof pinoModule);
 
 /** The levels `--log-level` takes, most verbose first. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -43,7 +51,7 @@ export interface DaemonLogOptions {
 export const REDACTED_FIELDS = ['password', 'secret', 'token', 'authorization', 'cookie', 'HYPERNODE_SECRET'];
 
 /** A {@link Logger} that is also the pino logger behind it (for `child` loggers and tests). */
-export type DaemonLogger = Logger & { readonly pino: pino.Logger };
+export type DaemonLogger = Logger & { readonly pino: pinoModule.Logger };
 
 type Env = Record<string, string | undefined>;
 
@@ -103,6 +111,7 @@ export function daemonLogger(bindings: LogBindings, options: DaemonLogOptions = 
   const err = options.err ?? stream(2, format);
   const fields: Record<string, string | number> = { pid: process.pid, role: bindings.role };
   for (const key of ['cluster', 'node', 'worker'] as const) if (bindings[key] !== undefined) fields[key] = bindings[key];
+  const pino = pinoOf();
   const logger = pino(
     {
       level,
@@ -124,7 +133,7 @@ export function daemonLogger(bindings: LogBindings, options: DaemonLogOptions = 
 }
 
 /** Core's `Logger` over a pino logger: `(message, fields)` becomes pino's `(fields, message)`. */
-function wrap(logger: pino.Logger): DaemonLogger {
+function wrap(logger: pinoModule.Logger): DaemonLogger {
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, fields?: LogFields): void => {
@@ -140,7 +149,7 @@ function scrubbing(secrets: readonly string[]) {
     for (const secret of secrets) if (s.includes(secret)) s = s.split(secret).join('***');
     return s;
   };
-  return function (this: pino.Logger, args: Parameters<pino.LogFn>, method: pino.LogFn): void {
+  return function (this: pinoModule.Logger, args: Parameters<pinoModule.LogFn>, method: pinoModule.LogFn): void {
     const clean = args.map((a) => (typeof a === 'string' ? scrub(a) : a && typeof a === 'object' ? scrubFields(a as Record<string, unknown>, scrub) : a));
     (method as (...a: unknown[]) => void).apply(this, clean);
   };
@@ -154,7 +163,8 @@ function scrubFields(fields: Record<string, unknown>, scrub: (s: string) => stri
 
 /** stdout (1) or stderr (2), written synchronously so that nothing is lost when a daemon exits. */
 function stream(fd: 1 | 2, format: LogFormat): DestinationStream {
-  if (format === 'json') return pino.destination({ fd, sync: true });
+  if (format === 'json') return pinoOf().destination({ fd, sync: true });
+  const pretty = load('pino-pretty') as typeof prettyModule;
   return pretty({
     destination: fd,
     sync: true,

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HypernodeError, type Logger } from '@hypernode/core';
 import type { Transport } from '@hypernode/core/runtime';
-import { DaemonMetrics, type MetricsSources } from './metrics';
+import type { DaemonMetrics, MetricsSources } from './metrics';
 import { formatAddress, type MetricsAddress } from './metrics-address';
 
 /** A running metrics listener. */
@@ -82,6 +82,8 @@ export async function startMetrics(
   label?: string,
 ): Promise<DaemonObservability | null> {
   if (address === undefined) return null;
+  // prom-client is loaded only by a daemon that serves metrics (docs/design/022).
+  const { DaemonMetrics } = await import('./metrics');
   const metrics = new DaemonMetrics(sources);
   metrics.watch(transport);
   try {
