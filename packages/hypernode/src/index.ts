@@ -37,7 +37,7 @@ export { createCluster, EmbeddedCluster, Inbox } from '@hypernode/core';
 export type { Cluster, ClusterOptions, LoadedModule, ProcessInfo, WorkerStats, Received } from '@hypernode/core';
 // Errors, data, time, logging.
 export { HypernodeError, copyData, checkData, systemClock, ManualClock, consoleLogger, silentLogger } from '@hypernode/core';
-export type { HypernodeErrorCode, HypernodeErrorJSON, Data, Clock, TimerHandle, Logger } from '@hypernode/core';
+export type { HypernodeErrorCode, HypernodeErrorJSON, Data, Clock, TimerHandle, Logger, LogFields } from '@hypernode/core';
 
 export type { ClusterClient, ClusterStatus, ConnectClusterOptions, NodeSummary, ProcessTree, SpawnOptions, WorkerStatus } from '@hypernode/daemon';
 
