@@ -91,3 +91,15 @@ describe("core's asLogger with a real pino logger", () => {
     ]);
   });
 });
+
+describe('programLogger', () => {
+  it("keeps its URLs' passwords, HYPERNODE_SECRET and the secret the settings carry (read from a secret file) out of its lines", async () => {
+    const { programLogger } = await import('./logger');
+    const lines: string[] = [];
+    const sink = { write: (s: string) => void lines.push(s) };
+    const config = { amqpUrl: 'amqp://app:amqp-pw-123@h', redisUrl: 'redis://:redis-pw-456@h', logLevel: 'info' as const, secret: 'from-a-secret-file-0123456789' };
+    const logger = programLogger({ role: 'cluster', cluster: 'c' }, config, { HYPERNODE_SECRET: 'env-secret-abcdef0123456789' }, { format: 'json', out: sink, err: sink });
+    logger.warn('leak? amqp-pw-123 redis-pw-456 from-a-secret-file-0123456789 env-secret-abcdef0123456789');
+    expect(JSON.parse(lines[0]!).msg).toBe('leak? *** *** *** ***');
+  });
+});

@@ -185,8 +185,16 @@ export function tagOf(line: Record<string, unknown>): string {
 
 /**
  * The logger of a daemon program started with `config`: its log level, and the passwords of its URLs and the
- * cluster secret (`HYPERNODE_SECRET`) kept out of every line.
+ * cluster secret (`config.secret` when the settings carry one, e.g. read from a secret file, and
+ * `HYPERNODE_SECRET`) kept out of every line.
  */
-export function programLogger(bindings: LogBindings, config: { amqpUrl: string; redisUrl: string; logLevel?: LogLevel }, env: Env = process.env): DaemonLogger {
-  return daemonLogger(bindings, { ...(config.logLevel ? { level: config.logLevel } : {}), secrets: secretsOf([config.amqpUrl, config.redisUrl], env) });
+export function programLogger(
+  bindings: LogBindings,
+  config: { amqpUrl: string; redisUrl: string; logLevel?: LogLevel; secret?: string | null },
+  env: Env = process.env,
+  streams: Pick<DaemonLogOptions, 'format' | 'out' | 'err'> = {},
+): DaemonLogger {
+  const secrets = secretsOf([config.amqpUrl, config.redisUrl], env);
+  if (config.secret && config.secret.length >= 3) secrets.push(config.secret);
+  return daemonLogger(bindings, { ...streams, ...(config.logLevel ? { level: config.logLevel } : {}), secrets });
 }
