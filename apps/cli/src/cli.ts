@@ -127,7 +127,11 @@ try {
         )
         .demandCommand(1, 'Give a cluster command: destroy <name>.'),
     )
-    .option('verbose', { type: 'boolean', global: true, describe: 'Print stack traces with errors' })
+    .option('verbose', {
+      type: 'boolean',
+      global: true,
+      describe: 'Print stack traces with errors, and log with pino on stderr (JSON unless stderr is a terminal; level debug, or HYPERNODE_LOG_LEVEL): connections, reconnections, what the embedded cluster of run reports',
+    })
     .demandCommand(1, 'Give a command, e.g. hypernode-cli run <files...> --spawn <Module>, or hypernode-cli status.')
     .strict()
     .version(version)

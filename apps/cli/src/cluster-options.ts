@@ -13,6 +13,7 @@ import {
 } from '@hypernode/daemon';
 import { MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES } from '@hypernode/core/runtime';
 import { CliError } from './cli-error';
+import { cliLogger } from './cli-logger';
 
 /** The options every command that talks to a running cluster takes, as parsed. */
 export interface ClusterOptions {
@@ -190,6 +191,7 @@ export async function withCluster<T>(
       ...(conn.tls?.cert !== undefined ? { tlsCert: conn.tls.cert, tlsKey: conn.tls.key! } : {}),
       timeoutMs: adminTimeoutMs,
       ...(conn.secret !== null ? { secret: conn.secret } : {}),
+      logger: cliLogger(options.verbose, { cluster }, [conn.amqpUrl, conn.redisUrl]),
       ...(maxBytes !== undefined ? { maxMessageBytes: maxBytes } : {}),
     });
     try {

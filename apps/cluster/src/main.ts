@@ -1,11 +1,11 @@
 /** hypernode-cluster: hosts the root process and answers admin commands; one per cluster. */
-import { configOrExit, connectAdapters, daemonLogger, failStartup, refuseUnsafeStart, parseClusterArgs, startCluster, stopOnSignals } from '@hypernode/daemon';
+import { configOrExit, connectAdapters, failStartup, parseClusterArgs, programLogger, refuseUnsafeStart, startCluster, stopOnSignals } from '@hypernode/daemon';
 
 const command = 'hypernode-cluster';
 const fail = (err: unknown) => failStartup(command, err);
 
 const config = configOrExit(command, () => parseClusterArgs(process.argv.slice(2)));
-const logger = daemonLogger(`cluster ${config.cluster}`);
+const logger = programLogger({ role: 'cluster', cluster: config.cluster }, config);
 try {
   refuseUnsafeStart(command, config);
 } catch (err) {

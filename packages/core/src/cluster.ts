@@ -7,7 +7,7 @@ import { isolateProcessCrashes } from './crash-isolation';
 import { createWorkerRuntime } from './create-runtime';
 import { HypernodeError } from './errors';
 import { checkSameOrigin, listLoadedModules, moduleNotLoadedMessage, type LoadedModule, type LoadOptions } from './loaded-modules';
-import { consoleLogger, type Logger } from './logger';
+import { asLogger, consoleLogger, type Logger } from './logger';
 import { MemoryNetwork } from './memory-transport';
 import { MemoryRegistry } from './memory-registry';
 import { maxMessageBytesOf } from './message-size';
@@ -96,7 +96,7 @@ export class EmbeddedCluster extends ClusterBase {
     if (!(this.stopTimeoutMs > 0)) {
       throw new HypernodeError('INVALID_OPTIONS', `createCluster() got stopTimeoutMs: ${String(options.stopTimeoutMs)}; give a number of milliseconds above 0.`);
     }
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = asLogger(options.logger ?? consoleLogger);
     const maxMessageBytes = maxMessageBytesOf(options.maxMessageBytes, 'createCluster()');
     this.network = new MemoryNetwork({ cluster: name, clock, maxFrameBytes: maxMessageBytes });
     this.registry = new MemoryRegistry({ clock });

@@ -19,7 +19,7 @@ import type { EndHooks, KernelPort } from './kernel-port';
 import { exitKind, reasonLine, RECENT } from './live-stats';
 import { clearMailbox, mailboxSize, waitingSenders } from './mailbox';
 import type { ExitReason } from './process';
-import { ENDED, ENDING, extrasOf, RUNNING, STARTING, type ProcRecord } from './process-record';
+import { about, ENDED, ENDING, extrasOf, RUNNING, STARTING, type ProcRecord } from './process-record';
 import { processScope } from './process-scope';
 import { E_EXIT_REQ, E_EXITED, E_KILL, workerOf } from './wire';
 
@@ -90,7 +90,7 @@ export class Exits {
   endOnCrash(rec: ProcRecord, err: unknown): void {
     if (rec.status >= ENDING) return;
     const reason = toExitReason(err);
-    this.port.logger.warn(`process '${rec.name}' (${rec.moduleName}) crashed: ${describeReason(reason)}`);
+    this.port.logger.warn(`process '${rec.name}' (${rec.moduleName}) crashed: ${describeReason(reason)}`, about(rec));
     this.endProcess(rec, reason, true);
   }
 
@@ -103,10 +103,10 @@ export class Exits {
     const reason = toExitReason(err);
     const who = `process '${rec.name}' (${rec.moduleName})`;
     if (rec.status >= ENDING) {
-      this.port.logger.warn(`${who} had already ${rec.status === ENDED ? 'ended' : 'begun ending'} when a callback it started failed (dropped): ${describeReason(reason)}`);
+      this.port.logger.warn(`${who} had already ${rec.status === ENDED ? 'ended' : 'begun ending'} when a callback it started failed (dropped): ${describeReason(reason)}`, about(rec));
       return;
     }
-    this.port.logger.warn(`${who} crashed in a callback or promise it started, outside its handlers: ${describeReason(reason)}; it ends, its worker and other processes go on`);
+    this.port.logger.warn(`${who} crashed in a callback or promise it started, outside its handlers: ${describeReason(reason)}; it ends, its worker and other processes go on`, about(rec));
     this.endProcess(rec, reason, true);
     this.port.flushSoon();
   }
@@ -135,7 +135,7 @@ export class Exits {
     const neverRan = rec.instance === null;
     if (!logged && isErrorReason(reason)) {
       // An error given to exit() (or a linked process's crash, an unknown module) is worth a line, as a crash is.
-      port.logger.warn(`process '${rec.name}' (${rec.moduleName}) exited: ${describeReason(reason)}`);
+      port.logger.warn(`process '${rec.name}' (${rec.moduleName}) exited: ${describeReason(reason)}`, about(rec));
     }
     rec.status = ENDING;
     rec.pendingEnd = undefined;
@@ -154,7 +154,7 @@ export class Exits {
         // In its own scope, as its other lifecycle functions: what it starts here is still its own (design 016).
         value = processScope.run(rec, () => settle(fn.call(rec.instance, rec.state, reason, port.context(rec)), onEndSettled, rec));
       } catch (err) {
-        port.logger.error(`processWillExit of '${rec.name}' (${rec.moduleName}) threw: ${String(err)}`);
+        port.logger.error(`processWillExit of '${rec.name}' (${rec.moduleName}) threw: ${String(err)}`, about(rec));
       }
     }
     if (value !== PENDING) this.processEnded(rec);
@@ -179,7 +179,7 @@ export class Exits {
 
   /** An asynchronous `processWillExit` of `rec` settled: the process is gone. */
   endSettled(rec: ProcRecord, err: unknown): void {
-    if (err !== null) this.port.logger.error(`processWillExit of '${rec.name}' (${rec.moduleName}) failed: ${String(err)}`);
+    if (err !== null) this.port.logger.error(`processWillExit of '${rec.name}' (${rec.moduleName}) failed: ${String(err)}`, about(rec));
     this.processEnded(rec);
     this.port.flushSoon();
   }

@@ -28,6 +28,6 @@ export type { ProcessDetail, ProcessInfo, WorkerStats } from './worker';
 export type { DeadLetterRecord, ExitRecord, ExitKind, DeadLetterReason } from './live-stats';
 export type { TopSnapshot, TopWorker, TopProcess } from './top-sampler';
 export { consoleLogger, silentLogger } from './logger';
-export type { Logger } from './logger';
+export type { Logger, LogFields } from './logger';
 export { Supervisor } from './supervisor';
 export type { SupervisorSpec, ChildSpec, ChildInfo, SupervisorRequest, SupervisorReply, RestartStrategy, RestartType } from './supervisor';

@@ -14,7 +14,7 @@ import { HypernodeError } from './errors';
 import { hypernodeReason } from './exit-reason';
 import type { EnvelopeHandler, EventHandler, KernelPort, WorkerCounters } from './kernel-port';
 import { LiveLog, newCounters } from './live-stats';
-import type { Logger } from './logger';
+import { asLogger, type Logger } from './logger';
 import { adoptMessages, pushMessage, senderOf, shiftMessage, type Sender } from './mailbox';
 import { DISTRIBUTED_LOAD_HINT, moduleNotLoadedMessage } from './loaded-modules';
 import type { ModuleTable } from './modules';
@@ -93,7 +93,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.registry = options.registry;
     this.modules = options.modules;
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger;
+    this.logger = asLogger(options.logger);
     this.place = options.place ?? (() => this.id);
     this.startedAt = this.clock.now();
     this.live = new LiveLog(this.id, this.clock, this.counters);

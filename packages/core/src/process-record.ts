@@ -106,3 +106,8 @@ export function onSettled(rec: ProcRecord, err: unknown, value: unknown): void {
 export function isLive(rec: ProcRecord): boolean {
   return rec.status < ENDING;
 }
+
+/** The log fields of a line about `rec`: its name and module (see `Logger`). */
+export function about(rec: ProcRecord): { process: string; module: string } {
+  return { process: rec.name, module: rec.moduleName };
+}

@@ -27,6 +27,7 @@ export { DEAD_LETTER_REASONS, newestRecords, RECENT, recentArgs } from './live-s
 export { byBusiest, TOP_PROCESSES } from './top-sampler';
 export type { WorkerTop } from './top-sampler';
 export { isolateProcessCrashes } from './crash-isolation';
+export { asLogger } from './logger';
 export { STALL_WARN_MS } from './turn-watch';
 export type { StallReport, TurnInfo } from './turn-watch';
 

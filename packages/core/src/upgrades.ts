@@ -14,7 +14,7 @@ import { describeReason, toExitReason } from './exit-reason';
 import type { Logger } from './logger';
 import type { ModuleEntry, ModuleTable } from './modules';
 import type { ProcessContext } from './process-context';
-import { ENDING, RUNNING, type ProcRecord } from './process-record';
+import { about, ENDING, RUNNING, type ProcRecord } from './process-record';
 
 /** What an upgrade needs of its worker's kernel. */
 export interface UpgradeHost {
@@ -80,6 +80,7 @@ function rollBack(host: UpgradeHost, rec: ProcRecord, from: ModuleEntry, failed:
   host.logger.error(
     `process '${rec.name}' (${rec.moduleName}) stays on version ${from.version}: its upgrade to version ${failed} failed (${describeReason(toExitReason(err))}); ` +
       `its state is as before the upgrade and it goes on with version ${from.version}. Fix processWillUpgrade (or the module) and load a newer version: it upgrades then.`,
+    about(rec),
   );
   host.settled(rec, null, undefined);
 }

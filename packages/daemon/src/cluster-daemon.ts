@@ -7,7 +7,9 @@ import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
 import type { HttpAddress } from './dashboard/http-address';
 import { startDashboard, type Dashboard } from './dashboard/server';
-import { daemonLogger } from './logger';
+import { daemonLogger, secretsOf } from './logger';
+import type { MetricsAddress } from './metrics-address';
+import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { ModuleUploads, type ValidateCode } from './module-uploads';
 import { validateInChild, type ValidatorOptions } from './module-validator';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
@@ -36,6 +38,8 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
   moduleValidator?: Pick<ValidatorOptions, 'timeoutMs' | 'startTimeoutMs' | 'maxHeapMb'>;
   /** Serve the web dashboard here (port 0: a free one; see {@link ClusterDaemon.dashboardUrl}). Default: no dashboard. */
   http?: HttpAddress;
+  /** Where to serve Prometheus metrics (`GET /metrics`); off when absent. */
+  metrics?: MetricsAddress;
 }
 
 /** A running cluster daemon. */
@@ -45,6 +49,8 @@ export interface ClusterDaemon {
   readonly runtime: WorkerRuntime;
   /** The web dashboard's address (`http://host:port/`) when it was asked for, else null. */
   readonly dashboardUrl: string | null;
+  /** Where its metrics are served (the port it got when given port 0); undefined when metrics are off. */
+  readonly metricsAddress: MetricsAddress | undefined;
   /** Stops answering and leaves; running processes keep running (the root comes back with the next daemon). */
   stop(): Promise<void>;
   readonly stopped: Promise<void>;
@@ -62,12 +68,12 @@ export interface ClusterDaemon {
  */
 export async function startCluster(options: ClusterDaemonOptions = {}): Promise<ClusterDaemon> {
   const conn = connectionOf(options);
-  const logger = options.logger ?? daemonLogger(`cluster ${conn.cluster}`);
+  const logger = options.logger ?? daemonLogger({ role: 'cluster', cluster: conn.cluster }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]).concat(conn.secret ? [conn.secret] : []) });
   enforceSafeDefault('hypernode-cluster', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;
   const validator = options.moduleValidator ?? {};
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator), options.http);
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator), options.http, options.metrics);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -90,6 +96,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private dashboard: Dashboard | null = null;
   private stopping: Promise<void> | null = null;
   private rootStarted = false;
+  private observability: DaemonObservability | null = null;
 
   constructor(
     readonly cluster: string,
@@ -101,6 +108,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly moduleKey: Buffer | null,
     validate: ValidateCode,
     private readonly http: HttpAddress | undefined,
+    private readonly metricsAt: MetricsAddress | undefined,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -162,8 +170,15 @@ class ClusterDaemonImpl implements ClusterDaemon {
       signer: this.secret === null ? null : new RpcSigner(this.cluster, credentialOf(this.secret, this.cluster), this.clock, `cluster daemon pid ${process.pid}`),
       moduleKey: this.moduleKey,
     });
+    this.observability = await startMetrics(
+      this.metricsAt,
+      { labels: { cluster: this.cluster, worker: ROOT_WORKER }, stats: () => this.runtime.stats(), transport: () => this.adapters.transport.stats() },
+      this.adapters.transport,
+      this.logger,
+    );
+    const metrics = this.observability?.metrics;
     const guard = new RpcGuard(this.cluster, this.secret, this.clock, this.logger);
-    this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers(), guard);
+    this.server = await serveRpc(this.adapters.transport, 'admin', admin.handlers(), guard, metrics && ((method, result) => metrics.adminRequest(method, result)));
     this.membership.heartbeat.start();
     if (this.http) {
       const secret = this.secret;
@@ -184,6 +199,10 @@ class ClusterDaemonImpl implements ClusterDaemon {
     );
   }
 
+  get metricsAddress(): MetricsAddress | undefined {
+    return this.observability?.server.address;
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.shutdown().finally(() => this.resolveStopped());
     return this.stopping;
@@ -197,6 +216,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     await this.dashboard?.close().catch(() => undefined);
     this.membership.heartbeat.stop();
     await this.server?.close().catch(() => undefined);
+    await stopMetrics(this.observability);
     // The root is not ended: its children keep running and the next cluster daemon takes the root back.
     if (this.rootStarted) await within(this.adapters.registry.removeMember(ROOT_WORKER).catch(() => undefined), 2000, this.clock);
     await this.runtime.close();

@@ -24,12 +24,12 @@ function rejects(fn: () => unknown): HypernodeError {
 
 describe('daemon configuration', () => {
   it('takes the cluster and URLs from the environment when no flag is given', () => {
-    expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL, connectTimeoutMs: 10_000, clusterFrom: 'env', secret: null, insecure: false });
+    expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL, connectTimeoutMs: 10_000, clusterFrom: 'env', secret: null, insecure: false, logLevel: 'info' });
   });
 
   it('lets flags override the environment', () => {
     const c = config(parseClusterArgs(['--cluster', 'other', '--amqp-url', 'amqp://localhost', '--redis-url', 'redis://localhost:7000'], env));
-    expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000', connectTimeoutMs: 10_000, clusterFrom: 'flag', secret: null, insecure: false });
+    expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000', connectTimeoutMs: 10_000, clusterFrom: 'flag', secret: null, insecure: false, logLevel: 'info' });
   });
 
   it('falls back to the local RabbitMQ and Redis and the cluster named default', () => {
@@ -41,6 +41,7 @@ describe('daemon configuration', () => {
       clusterFrom: 'default',
       secret: null,
       insecure: false,
+      logLevel: 'info',
     });
   });
 
@@ -54,6 +55,29 @@ describe('daemon configuration', () => {
       expect(text).toContain('--secret-file <path>');
       expect(text).not.toContain(secret);
     }
+  });
+
+  it('reads --metrics (a port on loopback, host:port, [v6]:port), else HYPERNODE_METRICS; off when neither is set', () => {
+    expect(config(parseClusterArgs([], {})).metrics).toBeUndefined();
+    expect(config(parseClusterArgs(['--metrics', '9464'], {})).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(config(parseNodeArgs(['--metrics', '0.0.0.0:9100'], {})).metrics).toEqual({ host: '0.0.0.0', port: 9100 });
+    expect(config(parseWorkerArgs(['--id', 'w1', '--metrics', '[::1]:9465'], {})).metrics).toEqual({ host: '::1', port: 9465 });
+    expect(config(parseClusterArgs([], { HYPERNODE_METRICS: '9500' })).metrics).toEqual({ host: '127.0.0.1', port: 9500 });
+    expect(config(parseClusterArgs(['--metrics', '9600'], { HYPERNODE_METRICS: '9500' })).metrics).toEqual({ host: '127.0.0.1', port: 9600 });
+    expect(rejects(() => parseClusterArgs(['--metrics', '70000'], {})).message).toBe(
+      "hypernode-cluster: --metrics '70000' is not a metrics address; give a port (9464, served on 127.0.0.1), host:port (0.0.0.0:9464 to serve every interface) or [::1]:9464.",
+    );
+    expect(rejects(() => parseNodeArgs([], { HYPERNODE_METRICS: 'http://x:1' })).message).toMatch(/^hypernode-node: HYPERNODE_METRICS 'http:\/\/x:1' is not a metrics address/);
+  });
+
+  it('reads --log-level, else HYPERNODE_LOG_LEVEL, else debug for HYPERNODE_DEBUG, else info', () => {
+    expect(config(parseClusterArgs(['--log-level', 'warn'], { HYPERNODE_LOG_LEVEL: 'error' })).logLevel).toBe('warn');
+    expect(config(parseNodeArgs([], { HYPERNODE_LOG_LEVEL: 'error' })).logLevel).toBe('error');
+    expect(config(parseWorkerArgs(['--id', 'w1'], { HYPERNODE_DEBUG: '1' })).logLevel).toBe('debug');
+    expect(rejects(() => parseClusterArgs([], { HYPERNODE_LOG_FORMAT: 'xml' })).message).toMatch(/^hypernode-cluster: HYPERNODE_LOG_FORMAT 'xml' is not a log format; give json or pretty/);
+    expect(rejects(() => parseWorkerArgs(['--id', 'w1', '--log-level', 'chatty'], {})).message).toBe(
+      "hypernode-worker: --log-level 'chatty' is not a log level; give one of trace, debug, info, warn, error, fatal, silent.",
+    );
   });
 
   it('never shows a password in --help, whatever the environment holds', () => {

@@ -6,6 +6,8 @@ import { isRoleSecret } from './rpc-auth';
 import { insecureFromEnv } from './safe-default';
 import { checkHttpExposure, parseHttpAddress, type HttpAddress } from './dashboard/http-address';
 import { DEFAULT_AMQP_URL, DEFAULT_CLUSTER, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, maskUrl } from './defaults';
+import { LOG_LEVELS, logFormatFromEnv, logLevelFromEnv, parseLogLevel, type LogLevel } from './logger';
+import { parseMetricsAddress, type MetricsAddress } from './metrics-address';
 import { resolveConnection, type SettingSource } from './settings';
 import type { TlsPaths } from './tls-settings';
 
@@ -48,8 +50,16 @@ export function connectionOf(options: Partial<Connection>): Connection {
   return conn;
 }
 
+/** What every daemon's command line sets besides the connection: its log level and its metrics listener. */
+export interface Observability {
+  /** `--log-level`, else `HYPERNODE_LOG_LEVEL`, else `debug` when `HYPERNODE_DEBUG` is set, else `info`. */
+  logLevel?: LogLevel;
+  /** `--metrics`, else `HYPERNODE_METRICS`: where `GET /metrics` is served; absent when neither is set (off). */
+  metrics?: MetricsAddress;
+}
+
 /** Settings of a `hypernode-worker`. */
-export interface WorkerConfig extends Connection {
+export interface WorkerConfig extends Connection, Observability {
   id: string;
   node?: string;
   affinitySlack?: number;
@@ -57,7 +67,7 @@ export interface WorkerConfig extends Connection {
 }
 
 /** Settings of a `hypernode-node`. */
-export interface NodeConfig extends Connection {
+export interface NodeConfig extends Connection, Observability {
   id: string;
   workers: number;
   /** `--stall-limit` or `HYPERNODE_STALL_LIMIT_MS`: a worker silent this long is killed and replaced. */
@@ -67,7 +77,7 @@ export interface NodeConfig extends Connection {
 }
 
 /** Settings of a `hypernode-cluster`. */
-export interface ClusterConfig extends Connection {
+export interface ClusterConfig extends Connection, Observability {
   /** Where the web dashboard listens (`--http`); off when absent. */
   http?: HttpAddress;
 }
@@ -91,6 +101,8 @@ const COMMON = {
   'tls-ca': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'log-level': { type: 'string' },
+  metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -115,6 +127,10 @@ function commonHelp(env: Env): string {
     `  --tls-ca <file>          CA certificate (PEM) for amqps:// and rediss:// URLs; env HYPERNODE_TLS_CA${now(env.HYPERNODE_TLS_CA)}`,
     `  --tls-cert <file>        client certificate (PEM), for servers that ask for one; env HYPERNODE_TLS_CERT${now(env.HYPERNODE_TLS_CERT)}`,
     `  --tls-key <file>         the client certificate's private key (PEM); env HYPERNODE_TLS_KEY${now(env.HYPERNODE_TLS_KEY)}`,
+    `  --log-level <level>      ${LOG_LEVELS.join(', ')}; env HYPERNODE_LOG_LEVEL (now: ${env.HYPERNODE_LOG_LEVEL ?? (env.HYPERNODE_DEBUG ? 'debug, from HYPERNODE_DEBUG' : 'info')});`,
+    '                           JSON lines unless stdout is a terminal (then pretty); env HYPERNODE_LOG_FORMAT=json|pretty',
+    `  --metrics <[host:]port>  serve Prometheus metrics at http://host:port/metrics (host default 127.0.0.1);`,
+    `                           env HYPERNODE_METRICS (now: ${env.HYPERNODE_METRICS ?? 'off'})`,
     '  -h, --help               show this help',
     '',
     'Prefer the environment variables for URLs with passwords: command lines are visible to other users (ps).',
@@ -136,7 +152,8 @@ export function workerHelp(env: Env = process.env): string {
   return [
     'Usage: hypernode-worker --id <id> [options]',
     '',
-    'Hosts processes of a hypernode cluster. Usually started by hypernode-node, which restarts it when it dies.',
+    'Hosts processes of a hypernode cluster. Usually started by hypernode-node, which restarts it when it dies',
+    "and gives it its metrics port (the node's --metrics port + the worker's slot number) and log level.",
     '',
     '  --id <id>                worker id, unique in the cluster, without \':\' (required)',
     '  --node <id>              the node daemon that owns it (informational)',
@@ -151,7 +168,8 @@ export function nodeHelp(env: Env = process.env): string {
     'Usage: hypernode-node [options]',
     '',
     'Runs on each machine of a hypernode cluster: forks workers, restarts a worker that dies (with backoff),',
-    'reports the machine\'s load, adds and removes workers on command, drains them on SIGTERM.',
+    'reports the machine\'s load, adds and removes workers on command, drains them on SIGTERM. With --metrics,',
+    'the worker in slot N serves its own metrics on the same host at the port + N (9465, 9466, ... for 9464).',
     '',
     `  --id <id>                node id, unique in the cluster (default: the host name, now ${defaultNodeId()})`,
     '  --workers <n>            workers to fork (default: the number of cores)',
@@ -185,7 +203,7 @@ function parse<O extends ParseArgsConfig['options']>(command: string, argv: stri
   }
 }
 
-function connection(command: string, values: Record<string, string | boolean | undefined>, env: Env): Connection {
+function connection(command: string, values: Record<string, string | boolean | undefined>, env: Env): Connection & Observability {
   let resolved: Connection;
   try {
     resolved = resolveConnection(
@@ -218,7 +236,24 @@ function connection(command: string, values: Record<string, string | boolean | u
   } catch (err) {
     throw new HypernodeError('INVALID_OPTIONS', `${command}: ${(err as Error).message}`);
   }
-  return resolved;
+  return { ...resolved, ...observability(command, values, env) };
+}
+
+/** `--log-level` and `--metrics`, each else its environment variable. */
+function observability(command: string, values: Record<string, string | boolean | undefined>, env: Env): Observability {
+  const out: Observability = {};
+  try {
+    const level = values['log-level'];
+    out.logLevel = typeof level === 'string' ? parseLogLevel(level, '--log-level') : logLevelFromEnv(env);
+    logFormatFromEnv(env); // checked here, so that a bad HYPERNODE_LOG_FORMAT is a clean start error
+    const metrics = values.metrics;
+    if (typeof metrics === 'string') out.metrics = parseMetricsAddress(metrics, '--metrics');
+    else if (env.HYPERNODE_METRICS !== undefined) out.metrics = parseMetricsAddress(env.HYPERNODE_METRICS, 'HYPERNODE_METRICS');
+  } catch (err) {
+    if (HypernodeError.is(err)) throw new HypernodeError(err.code, `${command}: ${err.message}`);
+    throw err;
+  }
+  return out;
 }
 
 /** A daemon needs the cluster secret itself: a role secret is refused. */

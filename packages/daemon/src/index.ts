@@ -25,11 +25,19 @@ export {
   parseWorkerArgs,
   workerHelp,
 } from './config';
-export type { ClusterConfig, Connection, NodeConfig, Parsed, WorkerConfig } from './config';
+export type { ClusterConfig, Connection, NodeConfig, Observability, Parsed, WorkerConfig } from './config';
 export { describeCluster, FLAG_LABELS, resolveConnection } from './settings';
 export type { GivenConnection, ResolvedConnection, SettingLabels, SettingSource } from './settings';
 export { plural, processes } from './plural';
-export { daemonLogger } from './logger';
+export { daemonLogger, LOG_LEVELS, logFormatFromEnv, logLevelFromEnv, parseLogLevel, programLogger, REDACTED_FIELDS, secretsOf, tagOf } from './logger';
+export type { DaemonLogger, DaemonLogOptions, LogBindings, LogFormat, LogLevel } from './logger';
+// The metrics classes are not exported as values: importing prom-client costs every program that imports this
+// package (the CLI), so only startMetrics loads it, when a daemon serves metrics.
+export type { DaemonMetrics, MetricLabels, MetricsSources, NodeWorkersView, ObservedStats, WorkerExitKind } from './metrics';
+export { formatAddress, parseMetricsAddress, workerMetricsAddress } from './metrics-address';
+export type { MetricsAddress } from './metrics-address';
+export { serveMetrics, startMetrics, stopMetrics } from './metrics-server';
+export type { DaemonObservability, MetricsServer } from './metrics-server';
 export { configOrExit, exitIfStuck, failStartup, HARD_STOP_MS, stopOnSignals } from './signals';
 export { runWorkerProgram } from './worker-program';
 export { isLoopbackHost, refuseUnsafeStart, safetyVerdict } from './safe-default';

@@ -9,7 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Logger } from '@hypernode/core';
 import { decode, MemoryNetwork, MemoryRegistry } from '@hypernode/core/runtime';
 import { stalledWorkers } from './admin-service';
+import type { LogLevel } from './logger';
+import type { MetricsAddress } from './metrics-address';
 import { startNode, type ForkWorker, type NodeDaemon } from './node-daemon';
+import { freePortRun } from './own-servers';
 
 /** A worker process as the node daemon sees it: it says it is ready, and exits when told to unless stubborn. */
 class FakeWorker extends EventEmitter {
@@ -36,17 +39,19 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((n) => n.stop()));
 });
 
-async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number } = {}) {
+async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel } = {}) {
   const clock = new ManualClock(1_000_000);
   const network = new MemoryNetwork({ clock });
   const registry = new MemoryRegistry({ clock });
   const events: unknown[][] = [];
   await network.connect().subscribe((frame) => void events.push(decode(frame) as unknown[]));
   const forked: FakeWorker[] = [];
+  const envs: NodeJS.ProcessEnv[] = [];
   const warnings: string[] = [];
-  const fork: ForkWorker = () => {
+  const fork: ForkWorker = (_entry, _args, forkOptions) => {
     const child = new FakeWorker(1000 + forked.length);
     forked.push(child);
+    envs.push(forkOptions.env ?? {});
     if (options.ready !== false) queueMicrotask(() => child.emit('message', { type: 'ready' }));
     return child as unknown as ChildProcess;
   };
@@ -64,11 +69,13 @@ async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: numb
     workerEntry: fileURLToPath(import.meta.url),
     workerExecArgv: [],
     ...(options.stallLimitMs !== undefined ? { stallLimitMs: options.stallLimitMs } : {}),
+    ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
+    ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
   });
-  return { clock, forked, warnings, startup, events, registry };
+  return { clock, forked, envs, warnings, startup, events, registry };
 }
 
-async function startedNode(options: { stallLimitMs?: number } = {}) {
+async function startedNode(options: { stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel } = {}) {
   const setup = await nodeOnManualClock(options);
   const node = await setup.startup;
   running.push(node);
@@ -87,6 +94,22 @@ async function expectRestartAfter(clock: ManualClock, forked: FakeWorker[], ms: 
 }
 
 describe('the node daemon on a manual clock', () => {
+  it("gives each worker the metrics port of its slot (kept by a replacement) and its log level, and counts the worker's exit and restart", async () => {
+    const port = await freePortRun(1);
+    const { clock, forked, envs, node } = await startedNode({ metrics: { host: '127.0.0.1', port }, logLevel: 'debug' });
+    await node.addWorkers(1);
+    expect(envs.map((e) => [e.HYPERNODE_METRICS, e.HYPERNODE_LOG_LEVEL])).toEqual([
+      [`127.0.0.1:${port + 1}`, 'debug'],
+      [`127.0.0.1:${port + 2}`, 'debug'],
+    ]);
+    forked[0]!.crash(3);
+    await expectRestartAfter(clock, forked, 100);
+    expect(envs[2]!.HYPERNODE_METRICS).toBe(`127.0.0.1:${port + 1}`);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(text).toContain(`hypernode_node_worker_exits_total{kind="code",cluster="node-daemon-test",node="n1"} 1`);
+    expect(text).toContain(`hypernode_node_worker_restarts_total{cluster="node-daemon-test",node="n1"} 1`);
+  });
+
   it('replaces a worker that keeps crashing after 100 ms, then 200 ms, 400 ms..., doubling up to 10 s', async () => {
     const { clock, forked, node } = await startedNode();
     expect(forked).toHaveLength(1);

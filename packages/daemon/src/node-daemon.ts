@@ -6,7 +6,9 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { childLaunch, type ChildLaunch } from './child-launch';
 import { connectionOf, defaultNodeId, type Connection } from './config';
 import { Heartbeat } from './heartbeat';
-import { daemonLogger } from './logger';
+import { daemonLogger, secretsOf, type LogLevel } from './logger';
+import { formatAddress, workerMetricsAddress, type MetricsAddress } from './metrics-address';
+import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { serveRpc } from './rpc';
 import { RpcGuard } from './rpc-auth';
 import { enforceSafeDefault } from './safe-default';
@@ -60,6 +62,13 @@ export interface NodeDaemonOptions extends Partial<Connection> {
    * least 1000. The worker program says `{ type: 'alive' }` every 500 ms; a custom `workerEntry` must too.
    */
   stallLimitMs?: number;
+  /**
+   * Where to serve this node daemon's Prometheus metrics; off when absent. Each worker then serves its own on
+   * the same host at this port + its slot number (1, 2, ...; a replacement keeps its slot's port).
+   */
+  metrics?: MetricsAddress;
+  /** Given to every worker as `HYPERNODE_LOG_LEVEL`; default: the workers read the environment as this daemon did. */
+  logLevel?: LogLevel;
 }
 
 /** One worker as the node daemon tracks it. */
@@ -148,7 +157,7 @@ export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDa
     throw new HypernodeError('INVALID_OPTIONS', `startNode() got stallLimitMs: ${String(options.stallLimitMs)}; give a whole number of milliseconds, at least 1000.`);
   }
   const conn = connectionOf(options);
-  const logger = options.logger ?? daemonLogger(`node ${id}`);
+  const logger = options.logger ?? daemonLogger({ role: 'node', cluster: conn.cluster, node: id }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]).concat(conn.secret ? [conn.secret] : []) });
   enforceSafeDefault('hypernode-node', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const daemon = new NodeDaemonImpl(id, conn, options, logger, adapters);
@@ -179,6 +188,7 @@ class NodeDaemonImpl implements NodeDaemon {
   private readonly extraEnv: Record<string, string>;
   private readonly stallLimitMs: number;
   private stallTimer: TimerHandle | null = null;
+  private observability: DaemonObservability | null = null;
 
   constructor(
     readonly id: string,
@@ -202,6 +212,13 @@ class NodeDaemonImpl implements NodeDaemon {
   async start(workers: number): Promise<void> {
     await this.heartbeat.beat();
     const guard = new RpcGuard(this.conn.cluster, this.conn.secret, this.clock, this.logger);
+    this.observability = await startMetrics(
+      this.options.metrics,
+      { labels: { cluster: this.conn.cluster, node: this.id }, transport: () => this.adapters.transport.stats(), workers: () => this.workersView() },
+      this.adapters.transport,
+      this.logger,
+    );
+    const metrics = this.observability?.metrics;
     this.server = await serveRpc(this.adapters.transport, `node.${this.id}`, {
       status: () => this.status(),
       addWorkers: (args: { n: number }) => this.addWorkers(args.n),
@@ -210,7 +227,7 @@ class NodeDaemonImpl implements NodeDaemon {
         void this.stop('drained on request');
         return { draining: true };
       },
-    }, guard);
+    }, guard, metrics && ((method, result) => metrics.adminRequest(method, result)));
     this.heartbeat.start();
     this.watchStalls();
     await this.addWorkers(workers);
@@ -239,6 +256,16 @@ class NodeDaemonImpl implements NodeDaemon {
         };
       }),
     };
+  }
+
+  private workersView(): { up: number; down: number; restarts: number } {
+    let up = 0;
+    let restarts = 0;
+    for (const s of this.slots.values()) {
+      if (s.up) up++;
+      restarts += s.restarts;
+    }
+    return { up, down: this.slots.size - up, restarts };
   }
 
   /**
@@ -318,6 +345,7 @@ class NodeDaemonImpl implements NodeDaemon {
     await Promise.all([...this.slots.values()].map((s) => this.removeWorker(s.id)));
     this.heartbeat.stop();
     await this.server?.close().catch(() => undefined);
+    await stopMetrics(this.observability);
     await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
@@ -351,7 +379,7 @@ class NodeDaemonImpl implements NodeDaemon {
     const child = this.fork(this.entry, args, {
       execArgv: this.execArgv,
       env: {
-        ...process.env,
+        ...this.workerEnv(slot),
         ...this.extraEnv,
         HYPERNODE_AMQP_URL: this.conn.amqpUrl,
         HYPERNODE_REDIS_URL: this.conn.redisUrl,
@@ -381,6 +409,18 @@ class NodeDaemonImpl implements NodeDaemon {
     child.on('exit', (code, signal) => this.exited(slot, child, code, signal));
   }
 
+  /** The environment of the worker in `slot`: this daemon's, with the worker's metrics address and log level. */
+  private workerEnv(slot: Slot): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.HYPERNODE_METRICS;
+    const base = this.options.metrics;
+    const at = base && workerMetricsAddress(base, slot.index);
+    if (at) env.HYPERNODE_METRICS = formatAddress(at);
+    else if (base) this.logger.warn(`worker '${slot.id}' serves no metrics: port ${base.port} + slot ${slot.index} passes 65535; give --metrics a lower port`);
+    if (this.options.logLevel !== undefined) env.HYPERNODE_LOG_LEVEL = this.options.logLevel;
+    return env;
+  }
+
   private exited(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.child !== child) return;
     const why =
@@ -396,6 +436,7 @@ class NodeDaemonImpl implements NodeDaemon {
     slot.onReady(new Error(why));
     slot.onExit();
     if (slot.removing || this.draining) return;
+    this.observability?.metrics.workerExited(slot.stuckFor !== null ? 'stalled' : signal ? 'signal' : code === FENCED_EXIT_CODE ? 'fenced' : 'code');
     const upFor = this.clock.now() - slot.startedAt;
     slot.backoffMs = upFor >= RESTART_BACKOFF.resetAfterMs || slot.backoffMs === 0 ? RESTART_BACKOFF.firstMs : Math.min(slot.backoffMs * 2, RESTART_BACKOFF.maxMs);
     this.logger.warn(`worker '${slot.id}' (pid ${child.pid}) ${why}; its processes are lost; starting a replacement in ${slot.backoffMs} ms`);

@@ -82,6 +82,28 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether 127.0.0.1:`port` can be listened on now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** `n` consecutive free ports on 127.0.0.1 (the first of them): for a node daemon's --metrics and its workers' ports after it. */
+export async function freePortRun(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort();
+    if (first + n - 1 > 65535) continue;
+    let ok = true;
+    for (let i = 1; i < n && ok; i++) ok = await portFree(first + i);
+    if (ok) return first;
+  }
+  throw new Error(`found no ${n} consecutive free ports on 127.0.0.1 in 50 tries`);
+}
+
 /**
  * Connects to 127.0.0.1:`port`, writes `hello` and resolves with what comes back first (or undefined when the
  * connection is refused, closed without answer or silent for a second).
@@ -387,7 +409,7 @@ export interface OwnRedis {
   tlsUrl?: string;
   /** Shuts the server down without saving and starts it again on the same port: it comes back empty. */
   restart(): Promise<void>;
-  /** FLUSHALL. */
+  /** FLUSHALL (of a server started without a password). */
   flushall(): Promise<void>;
   /** Kills the server and removes its directory. */
   stop(): Promise<void>;
@@ -395,9 +417,10 @@ export interface OwnRedis {
 
 /**
  * Starts a Redis server of its own on a free port (`--save '' --appendonly no`, a temporary directory), as a child
- * of this process. Resolves once it answers PING.
+ * of this process. Resolves once it answers PING (with `password`: `--requirepass`, once it accepts AUTH; its
+ * `url` then carries the password).
  */
-export async function startOwnRedis(options: { startTimeoutMs?: number; tls?: OwnTlsListener } = {}): Promise<OwnRedis> {
+export async function startOwnRedis(options: { startTimeoutMs?: number; tls?: OwnTlsListener; password?: string } = {}): Promise<OwnRedis> {
   const server = redisServer();
   if (!server) throw new Error(ownServersMissing(['redis']));
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
@@ -409,12 +432,14 @@ export async function startOwnRedis(options: { startTimeoutMs?: number; tls?: Ow
     const { ca, cert, key, requireClientCert } = options.tls;
     args.push('--tls-port', String(tlsPort), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', requireClientCert ? 'yes' : 'optional');
   }
+  const { password } = options;
+  if (password !== undefined) args.push('--requirepass', password);
   let proc: ServerProcess;
   const launch = async () => {
     proc = new ServerProcess(server, args, process.env, dir, dir);
     await until(`the private redis-server did not answer PING on 127.0.0.1:${port}`, startTimeoutMs, async () => {
       if (!proc.alive) throw new Error(`the private redis-server on port ${port} exited; its output:\n${proc.output}`);
-      return (await redisCommand(port, 'PING')) === '+PONG';
+      return password === undefined ? (await redisCommand(port, 'PING')) === '+PONG' : (await redisCommand(port, 'AUTH', password)) === '+OK';
     }, () => proc.output);
   };
   const stop = async () => {
@@ -430,7 +455,7 @@ export async function startOwnRedis(options: { startTimeoutMs?: number; tls?: Ow
     throw err;
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     port,
     ...(tlsPort !== undefined ? { tlsUrl: `rediss://127.0.0.1:${tlsPort}` } : {}),
     async restart() {

@@ -7,6 +7,9 @@ export { RpcGuard, RpcSigner } from './rpc-auth';
 /** A handler of one RPC operation: gets the request's arguments, returns data (or a promise of it). */
 export type RpcHandler = (args: any) => unknown;
 
+/** Told of each answered request: the operation (`unknown` when the service has none by that name) and `ok` or the error code. */
+export type RpcObserver = (method: string, result: string) => void;
+
 type Reply = [true, unknown] | [false, HypernodeErrorJSON];
 
 /**
@@ -19,9 +22,10 @@ type Reply = [true, unknown] | [false, HypernodeErrorJSON];
  * one, a wrong MAC, a stale timestamp, a replayed nonce and a role too low for the operation (`UNAUTHENTICATED`
  * or `FORBIDDEN` to the caller, a warning naming the caller's connection in the daemon's log).
  */
-export function serveRpc(transport: Transport, service: string, handlers: Record<string, RpcHandler>, guard?: RpcGuard | null): Promise<Subscription> {
+export function serveRpc(transport: Transport, service: string, handlers: Record<string, RpcHandler>, guard?: RpcGuard | null, observe?: RpcObserver): Promise<Subscription> {
   return transport.serve(service, async (body, meta) => {
     let reply: Reply;
+    let method = 'unknown';
     try {
       const request = decode(body);
       if (!Array.isArray(request) || typeof request[0] !== 'string' || request.length < 2 || request.length > 3) {
@@ -33,6 +37,7 @@ export function serveRpc(transport: Transport, service: string, handlers: Record
       guard?.check(service, op, argsBytes, signed ? request[2] : undefined, meta?.from ?? 'an unknown caller');
       const args = signed ? (argsBytes === null ? null : decode(argsBytes)) : request[1];
       const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
+      if (handler) method = op;
       if (!handler) {
         throw new HypernodeError('INVALID_ARGUMENT', `Service '${service}' has no operation '${shown(op)}'; it knows ${Object.keys(handlers).join(', ')}. Are the client and the daemon of the same version?`);
       }
@@ -40,6 +45,7 @@ export function serveRpc(transport: Transport, service: string, handlers: Record
     } catch (err) {
       reply = [false, toErrorJSON(err)];
     }
+    observe?.(method, reply[0] ? 'ok' : (reply[1] as HypernodeErrorJSON).code);
     try {
       return encode(reply, 'reply');
     } catch (err) {

@@ -12,6 +12,7 @@ import { afterEach, expect } from 'vitest';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import { DEFAULT_AMQP_URL, DEFAULT_REDIS_URL } from './config';
 import { isTlsUrl, readTlsFiles, tlsEnv, type TlsPaths } from './tls-settings';
+import { tagOf } from './logger';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -68,7 +69,13 @@ process.on('exit', () => {
 
 /** One daemon program running as an OS process. */
 export class DaemonProcess {
+  /**
+   * Its output, one entry per line; a JSON log line (the daemons' default off a terminal) is shown as the
+   * plain-text logger wrote it, `<level> [<role> <id>] <message>`, so tests match messages alone.
+   */
   readonly lines: string[] = [];
+  /** Its output exactly as written (JSON log lines as JSON). */
+  readonly raw: string[] = [];
   private readonly waiters = new Set<{ re: RegExp; from: number; resolve(line: string): void }>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private child: ChildProcess;
@@ -105,7 +112,9 @@ export class DaemonProcess {
     return this.child.pid!;
   }
 
-  private line(line: string): void {
+  private line(rawLine: string): void {
+    this.raw.push(rawLine);
+    const line = readable(rawLine);
     this.lines.push(line);
     if (process.env.HYPERNODE_TEST_ECHO) process.stderr.write(`[${this.kind} ${this.child.pid}] ${line}\n`);
     for (const w of [...this.waiters]) {
@@ -144,6 +153,18 @@ export class DaemonProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/** A JSON log line as `<level> [<tag>] <message>`; any other line as it is. */
+export function readable(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    if (typeof o.msg !== 'string') return line;
+    return `${String(o.level)} [${tagOf(o)}] ${o.msg}`;
+  } catch {
+    return line;
   }
 }
 

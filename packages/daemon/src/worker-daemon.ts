@@ -5,7 +5,9 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
 import { Heartbeat, MEMBER_TTL_MS } from './heartbeat';
 import { LoopWatch } from './loop-watch';
-import { daemonLogger } from './logger';
+import { daemonLogger, secretsOf } from './logger';
+import type { MetricsAddress } from './metrics-address';
+import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
 import { RpcGuard } from './rpc-auth';
@@ -48,6 +50,11 @@ export interface WorkerDaemonOptions extends Partial<Connection> {
   onAlive?: () => void;
   /** Whether to warn at start that admin is open when there is no secret (default true; a node daemon's workers leave it to the node). */
   warnOpenAdmin?: boolean;
+  /**
+   * Where to serve Prometheus metrics (`GET /metrics`); off when absent. When it cannot listen there the worker
+   * logs why and runs without metrics (a node daemon restarting it would meet the same port).
+   */
+  metrics?: MetricsAddress;
 }
 
 /** What a worker's `stats` tells of blocks of its event loop. */
@@ -91,7 +98,9 @@ export interface WorkerDaemon {
 export async function startWorker(options: WorkerDaemonOptions): Promise<WorkerDaemon> {
   const conn = connectionOf(options);
   const cluster = conn.cluster;
-  const logger = options.logger ?? daemonLogger(`worker ${options.id}`);
+  const logger =
+    options.logger ??
+    daemonLogger({ role: 'worker', cluster, ...(options.node !== undefined ? { node: options.node } : {}), worker: options.id }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]).concat(conn.secret ? [conn.secret] : []) });
   enforceSafeDefault('hypernode-worker', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger, options.warnOpenAdmin !== false);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   try {
@@ -114,12 +123,14 @@ class WorkerDaemonImpl implements WorkerDaemon {
   private draining = false;
   private stopping: Promise<void> | null = null;
   private server: Subscription | null = null;
-  private readonly debug = Boolean(process.env.HYPERNODE_DEBUG);
+  private readonly debug = Boolean(process.env.HYPERNODE_DEBUG) || ['debug', 'trace'].includes(process.env.HYPERNODE_LOG_LEVEL ?? '');
   /** Uninstalls this worker's share of the crash isolation handler. */
   private endIsolation: () => void = () => {};
   private readonly watch: LoopWatch;
   private lastBlock: { ms: number; at: number } | null = null;
   private readonly leaseMs: number;
+  private observability: DaemonObservability | null = null;
+  private readonly metricsAt: MetricsAddress | undefined;
   fenced: string | undefined;
 
   private constructor(
@@ -131,9 +142,10 @@ class WorkerDaemonImpl implements WorkerDaemon {
     private readonly stopTimeoutMs: number,
     placement: { affinitySlack?: number; placementCost?: number },
     private readonly clock: Clock,
-    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes' | 'secret'>,
+    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes' | 'secret' | 'metrics'>,
     private readonly secret: string | null,
   ) {
+    this.metricsAt = health.metrics;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
     this.placer = new Placer(placement);
@@ -209,6 +221,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
     const adapters = this.adapters;
     await this.heartbeat.beat();
     await this.refresh();
+    await this.startMetrics();
+    const metrics = this.observability?.metrics;
     const guard = new RpcGuard(this.cluster, this.secret, this.clock, this.logger);
     this.server = await serveRpc(adapters.transport, `worker.${this.id}`, {
       ps: () => this.runtime.ps(),
@@ -248,11 +262,21 @@ class WorkerDaemonImpl implements WorkerDaemon {
         const { since, limit } = recentArgs(args, `worker '${this.id}' exits`);
         return { exits: this.runtime.recentExits(since, limit) };
       },
-    }, guard);
+    }, guard, metrics && ((method, result) => metrics.adminRequest(method, result)));
     this.heartbeat.start();
     this.watch.start();
     // Checked by the loop watch's ticks and by every run of the runtime's loop, whichever comes first after a block.
     this.runtime.holdLease(this.leaseMs, (ms) => this.leaseLost(ms));
+  }
+
+  /** Serves its metrics when asked to; a listener that fails is logged and the worker runs without one. */
+  private async startMetrics(): Promise<void> {
+    const labels = { cluster: this.cluster, worker: this.id, ...(this.node !== undefined ? { node: this.node } : {}) };
+    try {
+      this.observability = await startMetrics(this.metricsAt, { labels, stats: () => this.runtime.stats(), transport: () => this.adapters.transport.stats() }, this.adapters.transport, this.logger);
+    } catch (err) {
+      this.logger.error(`worker '${this.id}' runs without metrics: ${(err as Error).message}`);
+    }
   }
 
   private place(parentWorker: string): string {
@@ -329,6 +353,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
   /** Leaves the cluster: no more admin requests, every worker told at once that nothing lives here, connections closed. */
   private async leave(lostBecause: string): Promise<void> {
     await this.server?.close().catch(() => undefined);
+    await stopMetrics(this.observability);
     this.adapters.transport.publish(workerLostEvent(this.id, lostBecause));
     await within(this.adapters.registry.removeMember(this.id).catch(() => undefined), 2000, this.clock);
     await this.runtime.close();

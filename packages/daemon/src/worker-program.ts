@@ -1,7 +1,7 @@
 import { connectAdapters } from './adapters';
 import { refuseUnsafeStart } from './safe-default';
 import { parseWorkerArgs } from './config';
-import { daemonLogger } from './logger';
+import { programLogger } from './logger';
 import { configOrExit, exitIfStuck, failStartup, stopOnSignals } from './signals';
 import { FENCED_EXIT_CODE, startWorker } from './worker-daemon';
 
@@ -17,7 +17,7 @@ export async function runWorkerProgram(): Promise<never> {
   const command = 'hypernode-worker';
   const fail = (err: unknown) => failStartup(command, err);
   const config = configOrExit(command, () => parseWorkerArgs(process.argv.slice(2)));
-  const logger = daemonLogger(`worker ${config.id}`);
+  const logger = programLogger({ role: 'worker', cluster: config.cluster, ...(config.node !== undefined ? { node: config.node } : {}), worker: config.id }, config);
   try {
     refuseUnsafeStart(command, config);
   } catch (err) {

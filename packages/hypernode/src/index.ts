@@ -38,7 +38,7 @@ export type { Cluster, ClusterOptions, LoadedModule, ProcessInfo, WorkerStats, R
 export type { DeadLetterRecord, ExitRecord, ExitKind, RecentOptions, TopSnapshot, TopWorker, TopProcess } from '@hypernode/core';
 // Errors, data, time, logging.
 export { HypernodeError, copyData, checkData, systemClock, ManualClock, consoleLogger, silentLogger } from '@hypernode/core';
-export type { HypernodeErrorCode, HypernodeErrorJSON, Data, Clock, TimerHandle, Logger } from '@hypernode/core';
+export type { HypernodeErrorCode, HypernodeErrorJSON, Data, Clock, TimerHandle, Logger, LogFields } from '@hypernode/core';
 
 export type { ClusterClient, ClusterStatus, ConnectClusterOptions, NodeSummary, ProcessTree, SpawnOptions, WorkerStatus } from '@hypernode/daemon';
 

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { consoleLogger, createCluster, type EmbeddedCluster, type Inbox, type LoadedModule, type Logger } from '@hypernode/core';
 import { CliError } from '../cli-error';
+import { cliLogger } from '../cli-logger';
 import { CliRoot, type TopLevelExit, type WatchMessage } from '../cli-root';
 import { displayPath, formatReason, isCleanExit } from '../format';
 import { watchStopSignals } from '../signals';
@@ -12,6 +13,8 @@ export interface RunOptions {
   spawn: string;
   state?: string;
   workers?: number;
+  /** `--verbose`: the embedded cluster logs with pino on stderr (debug and up) instead of plain lines. */
+  verbose?: boolean;
 }
 
 /** Where `run` writes: `out` for progress lines (stdout), `err` for notices (stderr). */
@@ -110,7 +113,7 @@ export async function run(options: RunOptions, io: RunIo = defaultIo): Promise<n
     await cluster?.stop();
   };
   try {
-    cluster = await createCluster({ workers, root: CliRoot, logger: io.logger });
+    cluster = await createCluster({ workers, root: CliRoot, logger: options.verbose && io === defaultIo ? cliLogger(true, {}, []) : io.logger });
     io.out(`hypernode-cli: embedded cluster '${cluster.name}' with ${plural(cluster.workerIds.length, 'worker')}`);
     const fromFiles: LoadedModule[] = [];
     for (const file of options.files) {
