@@ -97,12 +97,14 @@ describeWithOwnServers(['rabbitmq'], 'cluster destroy, with the management API',
       const done = await cli(['cluster', 'destroy', t.cluster, '--yes', '--json'], env);
       expect(done.code, done.err.join('\n')).toBe(0);
       const report = JSON.parse(done.out.join('\n')) as DestroyReport;
-      expect(report).toMatchObject({ cluster: t.cluster, confirmed: true, listedBy: 'management', exchanges: [`hypernode.${t.cluster}.events`] });
+      expect(report).toMatchObject({ cluster: t.cluster, confirmed: true, listedBy: 'management' });
+      expect(report.exchanges.sort()).toEqual([`hypernode.${t.cluster}.events`, `hypernode.${t.cluster}.rpc`]);
       expect(report.unchecked).toBeUndefined();
       expect(report.queues).toEqual(expect.arrayContaining(queues));
       expect(report.keys).toBeGreaterThan(0);
       for (const q of report.queues) expect(await exists(conn, q, 'queue'), q).toBe(false);
       expect(await exists(conn, `hypernode.${t.cluster}.events`, 'exchange')).toBe(false);
+      expect(await exists(conn, `hypernode.${t.cluster}.rpc`, 'exchange')).toBe(false);
       expect(await redisKeys(redisUrl, t.cluster)).toEqual([]);
 
       expect(await otherRegistry.getValue('kept')).toEqual(new Uint8Array([1, 2, 3]));
@@ -142,10 +144,11 @@ describeWithOwnServers([], 'cluster destroy, without the management API', { time
       expect(await clusterDestroy(options, io, async (q) => (questions.push(q), t.cluster))).toBe(0);
       expect(questions).toEqual([`Type the cluster's name (${t.cluster}) to destroy it: `]);
       expect(err[0]).toMatch(`Cluster '${t.cluster}' is stopped. Destroying it deletes, on RabbitMQ at 'amqp://guest:***@127.0.0.1:5672', 2 queues found by name`);
-      expect(out).toEqual([expect.stringMatching(new RegExp(`^destroyed cluster '${t.cluster}': 2 queues \\(\\d+ messages? in them\\), 1 exchange, \\d+ Redis keys?$`))]);
+      expect(out).toEqual([expect.stringMatching(new RegExp(`^destroyed cluster '${t.cluster}': 2 queues \\(\\d+ messages? in them\\), 2 exchanges, \\d+ Redis keys?$`))]);
       expect(err[1]).toMatch(new RegExp(`note: the management API at ${closed} did not answer \\(ECONNREFUSED\\), so only the queues whose names are known without it were checked`));
       for (const q of [`${p}rpc.admin`, `${p}inbox.root`]) expect(await exists(conn, q, 'queue'), q).toBe(false);
       expect(await exists(conn, `${p}events`, 'exchange')).toBe(false);
+      expect(await exists(conn, `${p}rpc`, 'exchange')).toBe(false);
       expect(await redisKeys(redisUrl, t.cluster)).toEqual([]);
     } finally {
       await conn.close().catch(() => undefined);

@@ -80,7 +80,9 @@ export async function destroyCluster(o: DestroyClusterOptions): Promise<DestroyR
     let queues: QueueFacts[];
     let unchecked: string | undefined;
     if (listing.ok) {
-      queues = listing.queues;
+      // The management API lists the names; its consumer and message counts lag by up to its statistics interval
+      // (5 s by default), so each queue is asked again over AMQP, whose answer is current.
+      queues = (await Promise.all(listing.queues.map((q) => broker.queue(q.name)))).filter((q): q is QueueFacts => q !== undefined);
     } else {
       const names = knownQueueNames(prefix, recorded);
       queues = (await Promise.all(names.map((n) => broker.queue(n)))).filter((q): q is QueueFacts => q !== undefined);
@@ -90,7 +92,7 @@ export async function destroyCluster(o: DestroyClusterOptions): Promise<DestroyR
     if (running) throw new HypernodeError('INVALID_ARGUMENT', running);
 
     const listedBy = listing.ok ? 'management' : 'known names';
-    const candidates = [...new Set([`${prefix}events`, ...(listing.ok ? listing.exchanges : [])])];
+    const candidates = [...new Set([`${prefix}events`, `${prefix}rpc`, ...(listing.ok ? listing.exchanges : [])])];
     const existing = (await Promise.all(candidates.map(async (x) => ((await broker.exchangeExists(x)) ? x : undefined)))).filter((x): x is string => x !== undefined);
     const plan: DestroyPlan = { queues: queues.map((q) => q.name), messages: sum(queues), exchanges: existing, listedBy };
     const base = { cluster: o.cluster, listedBy, ...(unchecked ? { unchecked } : {}) } as const;

@@ -103,7 +103,7 @@ describe('verified module code', () => {
     await t.clusterDaemon.waitFor(/error.*integrity alert: module 'Tampered' version 1 failed its hash check/);
 
     // The CLI shows the same refusal.
-    const cli = startCli(['spawn', 'Tampered', '--cluster', t.cluster]);
+    const cli = startCli(['spawn', 'Tampered', '--cluster', t.cluster], { HYPERNODE_SECRET: SECRET });
     const result = await cli.finished();
     expect(result.code).not.toBe(0);
     expect(result.err.join('\n')).toMatch(/MODULE_TAMPERED|was refused by the cluster daemon/);

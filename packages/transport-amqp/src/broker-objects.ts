@@ -24,6 +24,9 @@ const noop = (): void => {};
  * but `close` rejects with `TRANSPORT_DOWN` when the connection is lost. Does not list anything: a broker
  * lists its queues only through the management API (see `listByManagement`) or `rabbitmqctl`.
  */
+/** What a check of an exclusive queue held by another (live) connection answers: RESOURCE_LOCKED. */
+const LOCKED = Symbol('locked');
+
 export class BrokerObjects {
   private constructor(
     private readonly conn: ChannelModel,
@@ -42,7 +45,8 @@ export class BrokerObjects {
 
   /** The queue's consumers and messages, or undefined when it does not exist. */
   async queue(name: string): Promise<QueueFacts | undefined> {
-    const ok = await this.onChannel((ch) => ch.checkQueue(name));
+    const ok = await this.onChannel((ch) => ch.checkQueue(name), true);
+    if (ok === LOCKED) return { name, consumers: 1, messages: 0 }; // an exclusive queue: its connection is alive
     return ok === undefined ? undefined : { name, consumers: ok.consumerCount, messages: ok.messageCount };
   }
 
@@ -69,8 +73,13 @@ export class BrokerObjects {
     await this.conn.close().catch(noop);
   }
 
-  /** Runs `op` on a fresh channel: its result, or undefined when the broker answered 404 (not found). */
-  private async onChannel<T>(op: (ch: Channel) => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs `op` on a fresh channel: its result, or undefined when the broker answered 404 (not found), or
+   * {@link LOCKED} when `lockedOk` and it answered 405 (an exclusive queue another connection holds).
+   */
+  private async onChannel<T>(op: (ch: Channel) => Promise<T>): Promise<T | undefined>;
+  private async onChannel<T>(op: (ch: Channel) => Promise<T>, lockedOk: true): Promise<T | typeof LOCKED | undefined>;
+  private async onChannel<T>(op: (ch: Channel) => Promise<T>, lockedOk = false): Promise<T | typeof LOCKED | undefined> {
     let ch: Channel;
     try {
       ch = await this.conn.createChannel();
@@ -82,6 +91,7 @@ export class BrokerObjects {
       return await op(ch);
     } catch (err) {
       if (codeOf(err) === 404) return undefined;
+      if (lockedOk && codeOf(err) === 405) return LOCKED;
       throw this.errors.down(err);
     } finally {
       await ch.close().catch(noop);
