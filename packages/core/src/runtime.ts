@@ -74,3 +74,4 @@ export type { TlsOptions } from './tls-text';
 // The cluster secret and the keys derived from it (docs/security.md).
 export { deriveKey, roleSecret, macOf, macEquals, readSecret, ROLES, MIN_SECRET_BYTES } from './secret';
 export type { Role, KeyPurpose, SecretSource } from './secret';
+export { exitKind } from './live-stats';

@@ -4,8 +4,8 @@
  * modules and their versions, recent exits and dead letters. Admin methods another part of hypernode may add
  * (`top`, `exits`, `dead-letters`) are used when present and reported as not available otherwise.
  */
-import type { ExitReason, LoadedModule, ProcessInfo } from '@hypernode/core';
-import type { ModuleVersion, Registry } from '@hypernode/core/runtime';
+import type { ExitKind, ExitRecord, LoadedModule, ProcessInfo } from '@hypernode/core';
+import { exitKind, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 import type { ClusterStatus } from '../admin-service';
 import type { ChildExits } from '../child-exits';
 import { ROOT_NAME } from '../root-process';
@@ -21,18 +21,10 @@ export const MAX_PROCESSES = 5000;
 const MODULES_EVERY_MS = 5000;
 
 /** How a process ended, as the dashboard groups exits. */
-export type ExitKind = 'normal' | 'shutdown' | 'killed' | 'crash';
+export type { ExitKind };
 
-/** One exit in the dashboard's list. */
-export interface ExitRow {
-  at: number;
-  worker: string;
-  name: string;
-  module: string;
-  parent: string | null;
-  reason: string;
-  kind: ExitKind;
-}
+/** One exit in the dashboard's list: as a worker records it (core's live-stats.ts). */
+export type ExitRow = ExitRecord;
 
 /** One dead letter in the dashboard's list. */
 export interface DeadLetterRow {
@@ -152,11 +144,7 @@ interface TopLike {
   processes?: { name: string; msgsInPerSec?: number; ageMs?: number }[];
 }
 
-/** How an exit reason counts: `normal`, `shutdown`, `killed`, or a crash. */
-export function exitKind(reason: ExitReason | string): ExitKind {
-  if (reason === 'normal' || reason === 'shutdown' || reason === 'killed') return reason;
-  return 'crash';
-}
+export { exitKind };
 
 /** One line for an exit reason (an error's `name: message`, a string, or JSON). */
 export function reasonText(reason: unknown): string {
