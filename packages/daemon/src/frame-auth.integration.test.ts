@@ -80,8 +80,12 @@ describe('frames and events forged on the broker', { timeout: 180_000 }, () => {
     await attack(t.cluster, a, b, watcher, exitedChild, killedChild);
     // The attack of issue #12, unchanged without a secret: the parent is told a live child ended.
     expect((await inbox.receive(30_000)).message).toMatchObject({ type: 'CHILD_EXIT', child: exitedChild });
+    // Nothing was counted as forged. (The forged worker-lost may have made worker b fence itself, so its stats can
+    // be missing while its node replaces it: only the workers that answer are read.)
     const s = await t.client.status();
-    expect(s.workers.every((w) => w.stats?.forgedFrames === 0)).toBe(true);
+    const answered = s.workers.filter((w) => w.stats !== null);
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.map((w) => w.stats!.forgedFrames)).toEqual(answered.map(() => 0));
     inbox.close();
   });
 });
