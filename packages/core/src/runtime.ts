@@ -49,7 +49,7 @@ export type { ModuleApi } from './module-api';
 
 // The wire: the codec's byte forms, and exit reasons as data.
 export { encode, decode, decodeMany } from './codec';
-export { toExitReason } from './exit-reason';
+export { describeReason, toExitReason } from './exit-reason';
 
 // The adapter contracts and their in-memory implementations.
 export type { Transport, FrameHandler, ListenOptions, RequestHandler, RequestMeta, Subscription, TransportStats } from './transport';

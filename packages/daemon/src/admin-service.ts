@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { HypernodeError, Inbox, type Clock, type LoadedModule, type Logger, type ProcessDetail, type ProcessInfo, type WorkerStats } from '@hypernode/core';
-import { checkSameOrigin, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, verifyModuleRecord, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
+import { HypernodeError, Inbox, type Clock, type ExitReason, type LoadedModule, type Logger, type ProcessDetail, type ProcessInfo, type WorkerStats } from '@hypernode/core';
+import { checkSameOrigin, describeReason, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, verifyModuleRecord, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
 import type { ChildExits } from './child-exits';
 import type { ClusterMembership } from './cluster-membership';
@@ -16,16 +16,9 @@ const FANOUT_TIMEOUT_MS = 3000;
 /** How long `spawn` waits for the spawned process's `processWillRun` to settle before answering. */
 const START_WAIT_MS = 5000;
 
-/** One line for an exit reason: `Name: message` for an error, the string itself, or JSON. */
+/** One line for an exit reason: core's `describeReason` with its line breaks folded. */
 function describeExit(reason: unknown): string {
-  const r = reason as { name?: unknown; message?: unknown } | null;
-  if (r !== null && typeof r === 'object' && typeof r.message === 'string') return `${typeof r.name === 'string' && r.name ? `${r.name}: ` : ''}${r.message}`.replace(/\s*\n\s*/g, ' ');
-  if (typeof reason === 'string') return reason;
-  try {
-    return JSON.stringify(reason);
-  } catch {
-    return String(reason);
-  }
+  return (describeReason(reason as ExitReason) ?? String(reason)).replace(/\s*\n\s*/g, ' ');
 }
 
 /** One worker in `status`. */

@@ -7,7 +7,7 @@ import { ClusterMembership } from './cluster-membership';
 import { connectionOf, type Connection } from './config';
 import type { HttpAddress } from './dashboard/http-address';
 import { startDashboard, type Dashboard } from './dashboard/server';
-import { daemonLogger, secretsOf } from './logger';
+import { connectionSecrets, daemonLogger } from './logger';
 import type { MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { ModuleUploads, type ValidateCode } from './module-uploads';
@@ -68,7 +68,7 @@ export interface ClusterDaemon {
  */
 export async function startCluster(options: ClusterDaemonOptions = {}): Promise<ClusterDaemon> {
   const conn = connectionOf(options);
-  const logger = options.logger ?? daemonLogger({ role: 'cluster', cluster: conn.cluster }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]).concat(conn.secret ? [conn.secret] : []) });
+  const logger = options.logger ?? daemonLogger({ role: 'cluster', cluster: conn.cluster }, { secrets: connectionSecrets(conn) });
   enforceSafeDefault('hypernode-cluster', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;

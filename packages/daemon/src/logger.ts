@@ -194,7 +194,15 @@ export function programLogger(
   env: Env = process.env,
   streams: Pick<DaemonLogOptions, 'format' | 'out' | 'err'> = {},
 ): DaemonLogger {
-  const secrets = secretsOf([config.amqpUrl, config.redisUrl], env);
-  if (config.secret && config.secret.length >= 3) secrets.push(config.secret);
-  return daemonLogger(bindings, { ...streams, ...(config.logLevel ? { level: config.logLevel } : {}), secrets });
+  return daemonLogger(bindings, { ...streams, ...(config.logLevel ? { level: config.logLevel } : {}), secrets: connectionSecrets(config, env) });
+}
+
+/**
+ * What a daemon's log must never show of its connection settings: the passwords of its URLs, `HYPERNODE_SECRET`,
+ * and the cluster secret its settings carry (read from a secret file, say).
+ */
+export function connectionSecrets(conn: { amqpUrl: string; redisUrl: string; secret?: string | null }, env: Env = process.env): string[] {
+  const secrets = secretsOf([conn.amqpUrl, conn.redisUrl], env);
+  if (conn.secret && conn.secret.length >= 3) secrets.push(conn.secret);
+  return secrets;
 }

@@ -6,7 +6,7 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { childLaunch, type ChildLaunch } from './child-launch';
 import { connectionOf, defaultNodeId, type Connection } from './config';
 import { Heartbeat } from './heartbeat';
-import { daemonLogger, secretsOf, type LogLevel } from './logger';
+import { connectionSecrets, daemonLogger, type LogLevel } from './logger';
 import { formatAddress, workerMetricsAddress, type MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { serveRpc } from './rpc';
@@ -157,7 +157,7 @@ export async function startNode(options: NodeDaemonOptions = {}): Promise<NodeDa
     throw new HypernodeError('INVALID_OPTIONS', `startNode() got stallLimitMs: ${String(options.stallLimitMs)}; give a whole number of milliseconds, at least 1000.`);
   }
   const conn = connectionOf(options);
-  const logger = options.logger ?? daemonLogger({ role: 'node', cluster: conn.cluster, node: id }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]).concat(conn.secret ? [conn.secret] : []) });
+  const logger = options.logger ?? daemonLogger({ role: 'node', cluster: conn.cluster, node: id }, { secrets: connectionSecrets(conn) });
   enforceSafeDefault('hypernode-node', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const daemon = new NodeDaemonImpl(id, conn, options, logger, adapters);

@@ -5,7 +5,7 @@ import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
 import { Heartbeat, MEMBER_TTL_MS } from './heartbeat';
 import { LoopWatch } from './loop-watch';
-import { daemonLogger, secretsOf } from './logger';
+import { connectionSecrets, daemonLogger } from './logger';
 import type { MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { ROOT_WORKER } from './root-process';
@@ -100,7 +100,7 @@ export async function startWorker(options: WorkerDaemonOptions): Promise<WorkerD
   const cluster = conn.cluster;
   const logger =
     options.logger ??
-    daemonLogger({ role: 'worker', cluster, ...(options.node !== undefined ? { node: options.node } : {}), worker: options.id }, { secrets: secretsOf([conn.amqpUrl, conn.redisUrl]).concat(conn.secret ? [conn.secret] : []) });
+    daemonLogger({ role: 'worker', cluster, ...(options.node !== undefined ? { node: options.node } : {}), worker: options.id }, { secrets: connectionSecrets(conn) });
   enforceSafeDefault('hypernode-worker', { amqpUrl: conn.amqpUrl, secret: conn.secret, insecure: conn.insecure === true }, logger, options.warnOpenAdmin !== false);
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   try {

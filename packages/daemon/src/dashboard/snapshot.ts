@@ -4,8 +4,8 @@
  * modules and their versions, recent exits and dead letters. Admin methods another part of hypernode may add
  * (`top`, `exits`, `dead-letters`) are used when present and reported as not available otherwise.
  */
-import type { ExitKind, ExitRecord, LoadedModule, ProcessInfo } from '@hypernode/core';
-import { exitKind, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
+import type { ExitKind, ExitReason, ExitRecord, LoadedModule, ProcessInfo } from '@hypernode/core';
+import { describeReason, exitKind, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
 import type { ClusterStatus } from '../admin-service';
 import type { ChildExits } from '../child-exits';
 import { ROOT_NAME } from '../root-process';
@@ -146,16 +146,9 @@ interface TopLike {
 
 export { exitKind };
 
-/** One line for an exit reason (an error's `name: message`, a string, or JSON). */
+/** The text of an exit reason (an error's `name: message`, a string, or JSON): core's `describeReason`. */
 export function reasonText(reason: unknown): string {
-  const r = reason as { name?: unknown; message?: unknown } | null;
-  if (r !== null && typeof r === 'object' && typeof r.message === 'string') return typeof r.name === 'string' && r.name ? `${r.name}: ${r.message}` : r.message;
-  if (typeof reason === 'string') return reason;
-  try {
-    return JSON.stringify(reason) ?? String(reason);
-  } catch {
-    return String(reason);
-  }
+  return describeReason(reason as ExitReason) ?? String(reason);
 }
 
 function push<T>(ring: T[], item: T, max: number): void {
