@@ -99,7 +99,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.startedAt = this.clock.now();
     this.live = new LiveLog(this.id, this.clock, this.counters);
     this.unborn = new Unborn(this.live);
-    this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this.live);
+    this.outgoing = new Outgoing(options.transport, this.id, options.maxMessageBytes, this.logger, this.live, () => void (this.scheduled && !this.running && setImmediate(this.runLoop)));
     this.seq = options.seqStart ?? 0;
     this.prefetch = options.prefetch ?? 256;
     this.loadHint = options.loadHint ?? DISTRIBUTED_LOAD_HINT;
@@ -281,7 +281,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     const runq = this.runq;
     const first = this.runqHead;
     this.watch.runStarted();
-    while (this.runqHead < runq.length && budget > 0) {
+    while (this.runqHead < runq.length && budget > 0 && !this.outgoing.paused) {
       const rec = (this.watch.turn = runq[this.runqHead++]!);
       rec.inRunQueue = false;
       processScope.enterWith(rec);
@@ -307,7 +307,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.running = this.outgoing.held = false;
     this.outgoing.flush();
     if (this.runqHead < this.runq.length) {
-      setImmediate(this.runLoop);
+      if (!this.outgoing.paused) setImmediate(this.runLoop); // else once the transport has room (design 028)
     } else {
       this.scheduled = false;
       this.checkIdle();

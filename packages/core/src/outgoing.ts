@@ -13,7 +13,7 @@ import type { LiveLog } from './live-stats';
 import type { Logger } from './logger';
 import { formatBytes, maxMessageBytesOf, messageTooLarge } from './message-size';
 import { outsideProcesses } from './process-scope';
-import type { Transport } from './transport';
+import type { Transport, TransportFlow } from './transport';
 import { encodeEvent, encodeFrame, frameHeader } from './wire';
 
 /** Bytes of the largest msgpack array header: a frame is that, its header, then its envelopes. */
@@ -38,6 +38,12 @@ export class Outgoing {
   held = false;
   /** Set once the worker closes: nothing leaves any more. */
   closed = false;
+  /**
+   * True while the transport holds a full window for some worker (design 028): the run loop starts no turn until
+   * the transport has room again, then calls `resume`.
+   */
+  paused = false;
+  private readonly flow: TransportFlow | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -47,7 +53,14 @@ export class Outgoing {
     private readonly logger: Logger,
     /** Where a dropped envelope is counted. */
     private readonly live: LiveLog,
+    /** Called when the transport has room again after {@link Outgoing.paused}. */
+    resume?: () => void,
   ) {
+    this.flow = transport.flow;
+    this.flow?.onRoom(() => {
+      this.paused = false;
+      resume?.();
+    });
     this.header = frameHeader(worker);
     this.limit = maxMessageBytesOf(maxMessageBytes, `Worker '${worker}'`);
     this.room = this.limit - this.header.byteLength - ARRAY_HEADER;
@@ -68,6 +81,7 @@ export class Outgoing {
     } else {
       // This frame is full: it leaves now, before the envelopes queued after it.
       if (!this.closed) this.transport.send(worker, encodeFrame(this.header, pending.envelopes));
+      if (this.flow !== undefined) this.paused = this.flow.full;
       pending.envelopes = [envelope];
       pending.bytes = size;
     }
@@ -89,6 +103,7 @@ export class Outgoing {
       for (const [worker, pending] of this.out) this.transport.send(worker, encodeFrame(this.header, pending.envelopes));
     } finally {
       this.out.clear();
+      if (this.flow !== undefined) this.paused = this.flow.full;
     }
   });
 

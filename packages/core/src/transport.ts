@@ -17,8 +17,11 @@
  * - `'down'` is emitted when the connection is lost and `'up'` when it is back; while down, `send` and
  *   `publish` buffer frames in memory (bounded) and flush them in order once up.
  *
- * What it leaves out: durability across a broker restart, delivery to an inbox that is not listened to,
- * ordering between different senders or different destinations, and any knowledge of frame contents.
+ * What a plain transport (`MemoryNetwork`'s, `AmqpTransport`) leaves out: durability across a broker restart,
+ * delivery to an inbox that is not listened to, ordering between different senders or different destinations,
+ * and any knowledge of frame contents. A worker does not run on a plain transport: it wraps it with
+ * `reliableDelivery` (design 028), which makes `send` exactly once and in order per (sender, inbox) as long as both
+ * live, across lost, duplicated and reordered frames, connection drops and broker restarts, and gives `flow`.
  */
 export interface Transport {
   /** Hands a frame to the listener of `inbox`. Never throws for a missing inbox. */
@@ -40,6 +43,23 @@ export interface Transport {
   stats(): TransportStats;
   /** Stops every listener, subscription and server, then releases the connection. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Back-pressure, on a transport that bounds what it holds for its destinations (`reliableDelivery`); absent on a
+   * plain one, whose `send` never holds anything back.
+   */
+  readonly flow?: TransportFlow;
+}
+
+/**
+ * How a transport that keeps frames until they are acknowledged says it holds enough (design 028). A caller that
+ * sees `full` starts no new work that sends, until a listener given to `onRoom` is called; what it already sent is
+ * kept and delivered, never dropped.
+ */
+export interface TransportFlow {
+  /** True while some destination holds its whole window of unacknowledged frames. */
+  readonly full: boolean;
+  /** Calls `listener` each time `full` turns false. */
+  onRoom(listener: () => void): void;
 }
 
 /**
@@ -79,4 +99,24 @@ export interface TransportStats {
    * stale or replayed one): set by the authenticated transport (`authenticateTransport`), absent otherwise.
    */
   forgedFrames?: number;
+  /** The delivery layer's counters (unacknowledged frames, frames sent again, duplicates dropped...): set by `reliableDelivery`. */
+  delivery?: DeliveryStats;
+}
+
+/** Counters of the delivery layer (`reliableDelivery`, design 028), in `TransportStats.delivery`. */
+export interface DeliveryStats {
+  /** Frames sent and not yet acknowledged, over every destination. */
+  unacked: number;
+  /** Bytes of those frames. */
+  unackedBytes: number;
+  /** Frames sent again (after a reconnect, a gap or a retransmit timeout). */
+  resent: number;
+  /** Frames received twice (or after a gap) and dropped. */
+  duplicates: number;
+  /** Acknowledgement frames sent. */
+  acksSent: number;
+  /** Times a destination's window filled and paused the sender. */
+  windowFull: number;
+  /** Frames given up because their destination was lost (counted as dead letters by the worker). */
+  gaveUp: number;
 }

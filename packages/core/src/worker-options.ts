@@ -54,4 +54,10 @@ export interface WorkerOptions {
   onLostSelf?: (why: string) => void;
   /** A run of the loop that takes at least this long is logged as a stall naming its processes (default 1000 ms). */
   stallWarnMs?: number;
+  /**
+   * Exactly-once, in-order delivery to other workers (design 028): on by default, with a window per destination
+   * worker of 2048 frames and 32 MiB unacknowledged; when one fills, the worker starts no new turn until the
+   * receiver acknowledges. `false` turns it off (at-most-once, as a plain transport gives: for measurements only).
+   */
+  delivery?: false | { windowFrames?: number; windowBytes?: number };
 }

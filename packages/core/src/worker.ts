@@ -29,6 +29,7 @@ import { Timers } from './timers';
 import { TopSampler, type WorkerTop } from './top-sampler';
 import type { StallReport, TurnInfo } from './turn-watch';
 import type { WorkerOptions } from './worker-options';
+import { workerDelivery } from './worker-delivery';
 import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST } from './wire';
 
 export { ProcRecord };
@@ -91,13 +92,16 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   private sampler: TopSampler | undefined;
 
   constructor(options: WorkerOptions) {
-    super(options);
+    const delivery = workerDelivery(options);
+    super(delivery === undefined ? options : { ...options, transport: delivery.transport });
+    delivery?.attach(this.live);
     this.calls = new Calls(this);
     this.timers = new Timers(this);
     this.names = new Names(this);
     this.links = new Links(this);
     // The end-of-process hooks, in the order they run.
     const hooks: EndHooks[] = [this.unborn, this.calls, this.timers, this.names, this.links];
+    if (delivery) hooks.push(delivery);
     const { processEnded } = options;
     if (processEnded) hooks.push({ ended: () => processEnded(this.id) });
     this.exits = new Exits(this, hooks, {

@@ -1,0 +1,502 @@
+/**
+ * Exactly-once, in-order delivery of frames between workers across lost frames, connection drops and broker
+ * restarts (design 028): a {@link Transport} decorator that numbers the frames it sends to each inbox, keeps each
+ * one until the receiving side acknowledges it, sends again what was not acknowledged (after a reconnect, on a
+ * receiver's request, and on a retransmit timer with back-off), and on the receiving side hands over each frame
+ * once, in order, dropping duplicates and frames that arrive after a gap (go-back-N).
+ *
+ * A data frame is the caller's frame, then a trailer (at most {@link DELIVERY_TRAILER_MAX} bytes):
+ * `reply (n bytes, utf8) | n (1) | epoch (8) | seq (6) | low (6) | kind (1) | magic (2)`.
+ * - `reply`: the inbox acknowledgements go to (the sender's own inbox);
+ * - `epoch`: random bytes naming the sending transport's incarnation (a restarted sender is a new peer);
+ * - `seq`: the frame's number in this sender's stream to this inbox (1, 2, 3...);
+ * - `low`: the sender's lowest unacknowledged number when it sent, so a receiver that never heard of this sender
+ *   (or forgot it) starts at the right place;
+ * - `kind`: {@link KIND_DATA}; `magic`: {@link DELIVERY_MAGIC}.
+ *
+ * An acknowledgement is a frame of its own: `inbox (n bytes) | n (1) | epoch (8) | seq (6) | flags (1) | kind (1) |
+ * magic (2)` with kind {@link KIND_ACK}: the receiving inbox `inbox` has every frame of sender `epoch` up to `seq`;
+ * flag 1 asks for what follows at once (a gap was seen). Acks are cumulative and batched (every
+ * {@link ACK_EVERY} frames, or {@link ACK_DELAY_MS} after the first frame not yet acknowledged). Both kinds pass the
+ * frame authentication below (design 025) like any frame: the decorator sits above `authenticateTransport`.
+ *
+ * Frames without a delivery trailer (from a sender without this decorator) are handed over untouched.
+ */
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import type { Logger } from './logger';
+import type { DeliveryStats, FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportFlow, TransportStats } from './transport';
+
+/** The last two bytes of every frame this decorator sends. */
+export const DELIVERY_MAGIC = 0xd1c7;
+/** The kind byte of a data frame. */
+export const KIND_DATA = 1;
+/** The kind byte of an acknowledgement. */
+export const KIND_ACK = 2;
+/** The most bytes a data frame carries after its content (a 255-byte reply inbox name at most). */
+export const DELIVERY_TRAILER_MAX = 255 + 1 + 8 + 6 + 6 + 1 + 2;
+/** Frames received from one sender before an acknowledgement leaves at once. */
+export const ACK_EVERY = 64;
+/** How long an acknowledgement waits for more frames to cover before it leaves. */
+export const ACK_DELAY_MS = 5;
+/** Default frames held unacknowledged per destination before the sender is paused. */
+export const DEFAULT_WINDOW_FRAMES = 2048;
+/** Default bytes held unacknowledged per destination before the sender is paused (32 MiB). */
+export const DEFAULT_WINDOW_BYTES = 32 * 1024 * 1024;
+/** The first retransmit timeout, and the one after each acknowledgement that moves the window. */
+export const RETRANSMIT_MS = 1000;
+/** The longest retransmit timeout (the back-off doubles up to it). */
+export const MAX_RETRANSMIT_MS = 8000;
+
+const TAIL = 3; // kind + magic
+const DATA_FIXED = 1 + 8 + 6 + 6 + TAIL;
+const ACK_FIXED = 1 + 8 + 6 + 1 + TAIL;
+const F_GAP = 1;
+
+/** Options of {@link reliableDelivery}. */
+export interface ReliableDeliveryOptions {
+  /** The inbox this side listens on: acknowledgements for its frames come back there. At most 255 bytes. */
+  self: string;
+  /** Time for the ack batching and retransmit timers. Default `systemClock`. */
+  clock?: Clock;
+  logger: Logger;
+  /** Frames held unacknowledged per destination before `flow.full` (default {@link DEFAULT_WINDOW_FRAMES}). */
+  windowFrames?: number;
+  /** Bytes held unacknowledged per destination before `flow.full` (default {@link DEFAULT_WINDOW_BYTES}). */
+  windowBytes?: number;
+  /**
+   * Called with the frames (contents as sent, without trailers) given up for `inbox`: those held when
+   * {@link ReliableTransport.peerLost} was called for it, and those sent to it afterwards. They are never sent
+   * again; the caller counts them (dead letters).
+   */
+  gaveUp?: (inbox: string, frames: Uint8Array[]) => void;
+}
+
+/** What one sender holds for one destination inbox. */
+class Window {
+  /** The number the next frame gets. */
+  next = 1;
+  /** Frames `low`, `low + 1`, ... (with trailers), oldest first, from `head`. */
+  frames: Uint8Array[] = [];
+  head = 0;
+  /** The lowest unacknowledged number. */
+  low = 1;
+  bytes = 0;
+  /** When to send again what is held, unless an ack moves the window first. */
+  resendAt = 0;
+  rto = RETRANSMIT_MS;
+  /** The highest number a gap request made us send again from, so one gap is answered once. */
+  gapFrom = 0;
+  lost = false;
+
+  get size(): number {
+    return this.frames.length - this.head;
+  }
+}
+
+/** What one receiving inbox knows of one sender incarnation. */
+interface Peer {
+  /** The receiving inbox's name, for the ack. */
+  inbox: Buffer;
+  reply: string;
+  epoch: Uint8Array;
+  /** The number of the next frame to hand over. */
+  expected: number;
+  /** Frames handed over (or seen again) since the last ack. */
+  unacked: number;
+  gap: boolean;
+  /** The `expected` a gap request was sent for, so one gap asks once. */
+  gapAsked: number;
+  timer: TimerHandle | undefined;
+}
+
+const readUint48 = (b: Uint8Array, at: number): number =>
+  (b[at]! * 0x10000 + ((b[at + 1]! << 8) | b[at + 2]!)) * 0x1000000 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
+
+function writeUint48(b: Uint8Array, at: number, v: number): void {
+  const hi = Math.floor(v / 0x1000000);
+  const lo = v - hi * 0x1000000;
+  b[at] = (hi >>> 16) & 0xff;
+  b[at + 1] = (hi >>> 8) & 0xff;
+  b[at + 2] = hi & 0xff;
+  b[at + 3] = (lo >>> 16) & 0xff;
+  b[at + 4] = (lo >>> 8) & 0xff;
+  b[at + 5] = lo & 0xff;
+}
+
+const latin1 = (b: Uint8Array, at: number, n: number): string => Buffer.from(b.buffer, b.byteOffset + at, n).toString('latin1');
+
+/** The kind of `frame` when it carries a delivery trailer, else 0. */
+function kindOf(frame: Uint8Array): number {
+  const n = frame.byteLength;
+  if (n < ACK_FIXED || frame[n - 2] !== DELIVERY_MAGIC >>> 8 || frame[n - 1] !== (DELIVERY_MAGIC & 0xff)) return 0;
+  return frame[n - 3]!;
+}
+
+/**
+ * Wraps `inner` so that frames sent to an inbox reach its listener exactly once and in order per (sender, inbox),
+ * as long as both sides live, whatever `inner` loses, duplicates or reorders, and across its `'down'`/`'up'`.
+ * Memory stays bounded by `flow`: while one destination holds `windowFrames` frames or `windowBytes` bytes
+ * unacknowledged, `flow.full` is true (the worker stops starting turns, design 028); `send` itself never refuses
+ * and never drops.
+ *
+ * Does not: persist anything (a sender that dies loses what it held: its peers learn it as a lost worker), give up
+ * on a destination by itself (only {@link ReliableTransport.peerLost} does: a destination that never acknowledges
+ * holds its window, and pauses the sender once full), or change events, requests and replies (they pass through).
+ */
+export function reliableDelivery(inner: Transport, options: ReliableDeliveryOptions): ReliableTransport {
+  return new ReliableTransport(inner, options);
+}
+
+/** The transport {@link reliableDelivery} returns. */
+export class ReliableTransport implements Transport, TransportFlow {
+  /** This transport's back-pressure (see {@link TransportFlow}). */
+  readonly flow: TransportFlow = this;
+  private readonly epoch = randomBytes(8);
+  private readonly selfBytes: Buffer;
+  private readonly windows = new Map<string, Window>();
+  /** Receiving inbox → sender epoch (latin1) → what it knows. */
+  private readonly peers = new Map<string, Map<string, Peer>>();
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly windowFrames: number;
+  private readonly windowBytes: number;
+  private readonly gaveUpFn: ((inbox: string, frames: Uint8Array[]) => void) | undefined;
+  private readonly roomListeners = new Set<() => void>();
+  /** Destinations whose window is over a bound. */
+  private readonly fullOnes = new Set<Window>();
+  private down = false;
+  private closed = false;
+  private tick: TimerHandle | undefined;
+  private tickAt = Infinity;
+  private readonly counts: DeliveryStats = { unacked: 0, unackedBytes: 0, resent: 0, duplicates: 0, acksSent: 0, windowFull: 0, gaveUp: 0 };
+
+  constructor(
+    private readonly inner: Transport,
+    options: ReliableDeliveryOptions,
+  ) {
+    this.selfBytes = Buffer.from(options.self, 'utf8');
+    if (this.selfBytes.byteLength === 0 || this.selfBytes.byteLength > 255) {
+      throw new Error(`Delivery needs the sender's own inbox name of 1 to 255 bytes; got '${options.self}' (${this.selfBytes.byteLength} bytes). Give the worker a shorter id.`);
+    }
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.windowFrames = options.windowFrames ?? DEFAULT_WINDOW_FRAMES;
+    this.windowBytes = options.windowBytes ?? DEFAULT_WINDOW_BYTES;
+    if (!(this.windowFrames >= 1) || !(this.windowBytes >= 1)) {
+      throw new Error(`Delivery window of ${this.windowFrames} frames and ${this.windowBytes} bytes is not valid; give at least 1 of each.`);
+    }
+    this.gaveUpFn = options.gaveUp;
+    inner.on('down', this.onDown);
+    inner.on('up', this.onUp);
+  }
+
+  // ---------------------------------------------------------------- flow
+
+  /** True while some destination holds a full window of unacknowledged frames. */
+  get full(): boolean {
+    return this.fullOnes.size > 0;
+  }
+
+  onRoom(listener: () => void): void {
+    this.roomListeners.add(listener);
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** Numbers `frame`, keeps it until `inbox` acknowledges it, and sends it. Never drops it while `inbox` lives. */
+  send(inbox: string, frame: Uint8Array): void {
+    if (this.closed) return this.inner.send(inbox, frame);
+    let w = this.windows.get(inbox);
+    if (w === undefined) this.windows.set(inbox, (w = new Window()));
+    if (w.lost) return this.giveUp(inbox, [frame]);
+    const n = frame.byteLength;
+    const self = this.selfBytes;
+    const out = new Uint8Array(n + self.byteLength + DATA_FIXED);
+    out.set(frame, 0);
+    let at = n;
+    out.set(self, at);
+    at += self.byteLength;
+    out[at++] = self.byteLength;
+    out.set(this.epoch, at);
+    at += 8;
+    writeUint48(out, at, w.next++);
+    writeUint48(out, at + 6, w.low);
+    at += 12;
+    out[at] = KIND_DATA;
+    out[at + 1] = DELIVERY_MAGIC >>> 8;
+    out[at + 2] = DELIVERY_MAGIC & 0xff;
+    if (w.size === 0) {
+      w.rto = RETRANSMIT_MS;
+      w.resendAt = this.clock.now() + w.rto;
+      this.armTick(w.resendAt);
+    }
+    w.frames.push(out);
+    w.bytes += out.byteLength;
+    this.counts.unacked++;
+    this.counts.unackedBytes += out.byteLength;
+    if ((w.size > this.windowFrames || w.bytes > this.windowBytes) && !this.fullOnes.has(w)) {
+      this.fullOnes.add(w);
+      this.counts.windowFull++;
+    }
+    this.inner.send(inbox, out);
+  }
+
+  /**
+   * Gives up on destination `inbox` (its worker was lost): the frames held for it, and any sent to it later, go to
+   * `gaveUp` and are never sent again; what was received from that worker is forgotten.
+   */
+  peerLost(inbox: string): void {
+    let w = this.windows.get(inbox);
+    if (w === undefined) this.windows.set(inbox, (w = new Window()));
+    w.lost = true;
+    const held = this.release(w, w.next - 1);
+    if (held.length > 0) this.giveUp(inbox, held);
+    for (const peers of this.peers.values()) {
+      for (const [key, p] of peers) {
+        if (p.reply !== inbox) continue;
+        if (p.timer !== undefined) this.clock.clearTimeout(p.timer);
+        peers.delete(key);
+      }
+    }
+  }
+
+  private giveUp(inbox: string, frames: Uint8Array[]): void {
+    this.counts.gaveUp += frames.length;
+    this.gaveUpFn?.(inbox, frames);
+  }
+
+  /** Forgets frames up to `acked` (inclusive) from `w`; returns their contents without trailers. */
+  private release(w: Window, acked: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    while (w.low <= acked && w.head < w.frames.length) {
+      const f = w.frames[w.head]!;
+      w.frames[w.head++] = undefined as unknown as Uint8Array;
+      w.bytes -= f.byteLength;
+      this.counts.unacked--;
+      this.counts.unackedBytes -= f.byteLength;
+      w.low++;
+      out.push(f.subarray(0, f.byteLength - trailerOf(f)));
+    }
+    if (w.low <= acked) w.low = acked + 1;
+    if (w.head === w.frames.length) {
+      w.frames = [];
+      w.head = 0;
+    } else if (w.head > 1024 && w.head * 2 > w.frames.length) {
+      w.frames = w.frames.slice(w.head);
+      w.head = 0;
+    }
+    if (this.fullOnes.has(w) && w.size <= this.windowFrames && w.bytes <= this.windowBytes) {
+      this.fullOnes.delete(w);
+      if (this.fullOnes.size === 0) for (const l of [...this.roomListeners]) l();
+    }
+    return out;
+  }
+
+  /** Sends again every frame `w` holds for `inbox`, from `from` on, with the current `low`. */
+  private resend(inbox: string, w: Window, from: number): void {
+    const frames = w.frames;
+    for (let i = w.head + Math.max(0, from - w.low); i < frames.length; i++) {
+      const f = frames[i]!;
+      writeUint48(f, f.byteLength - TAIL - 6, w.low);
+      this.counts.resent++;
+      this.inner.send(inbox, f);
+    }
+  }
+
+  private onAck(frame: Uint8Array): void {
+    const n = frame.byteLength;
+    const len = frame[n - ACK_FIXED]!;
+    if (n !== len + ACK_FIXED) return;
+    const inbox = Buffer.from(frame.buffer, frame.byteOffset, len).toString('utf8');
+    const at = len + 1;
+    for (let i = 0; i < 8; i++) if (frame[at + i] !== this.epoch[i]) return; // for an earlier incarnation of this inbox
+    const acked = readUint48(frame, at + 8);
+    const flags = frame[at + 14]!;
+    const w = this.windows.get(inbox);
+    if (w === undefined || w.lost || acked >= w.next) return;
+    if (acked >= w.low) {
+      this.release(w, acked);
+      w.rto = RETRANSMIT_MS;
+      w.resendAt = this.clock.now() + w.rto;
+      if (w.size > 0) this.armTick(w.resendAt);
+    }
+    if ((flags & F_GAP) !== 0 && w.size > 0 && acked + 1 > w.gapFrom && !this.down) {
+      w.gapFrom = acked + 1;
+      this.resend(inbox, w, acked + 1);
+    }
+  }
+
+  private readonly onDown = (): void => {
+    this.down = true;
+  };
+
+  /** Back up: everything unacknowledged is sent again at once (what was in flight may be gone with the broker). */
+  private readonly onUp = (): void => {
+    this.down = false;
+    const now = this.clock.now();
+    for (const [inbox, w] of this.windows) {
+      if (w.size === 0 || w.lost) continue;
+      w.gapFrom = 0;
+      w.rto = RETRANSMIT_MS;
+      w.resendAt = now + w.rto;
+      this.resend(inbox, w, w.low);
+      this.armTick(w.resendAt);
+    }
+  };
+
+  private armTick(at: number): void {
+    if (this.closed || at >= this.tickAt) return;
+    if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
+    this.tickAt = at;
+    this.tick = this.clock.setTimeout(this.onTick, Math.max(0, at - this.clock.now()));
+  }
+
+  /** Retransmit timer: a window no ack moved for its timeout is sent again, and its timeout doubles (up to 8 s). */
+  private readonly onTick = (): void => {
+    this.tick = undefined;
+    this.tickAt = Infinity;
+    const now = this.clock.now();
+    let next = Infinity;
+    for (const [inbox, w] of this.windows) {
+      if (w.size === 0 || w.lost) continue;
+      if (w.resendAt <= now) {
+        // While the connection is down the transport buffers: sending again would only fill its buffer.
+        if (!this.down) this.resend(inbox, w, w.low);
+        w.gapFrom = 0;
+        w.rto = Math.min(MAX_RETRANSMIT_MS, w.rto * 2);
+        w.resendAt = now + w.rto;
+      }
+      if (w.resendAt < next) next = w.resendAt;
+    }
+    if (next < Infinity) this.armTick(next);
+  };
+
+  // ---------------------------------------------------------------- receiving
+
+  listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
+    let peers = this.peers.get(inbox);
+    if (peers === undefined) this.peers.set(inbox, (peers = new Map()));
+    const table = peers;
+    const inboxBytes = Buffer.from(inbox, 'utf8');
+    return this.inner.listen(
+      inbox,
+      (frame) => {
+        const kind = kindOf(frame);
+        if (kind === KIND_DATA) return this.onData(inboxBytes, table, frame, handler);
+        if (kind === KIND_ACK) return this.onAck(frame);
+        return handler(frame);
+      },
+      options,
+    );
+  }
+
+  private onData(inboxBytes: Buffer, table: Map<string, Peer>, frame: Uint8Array, handler: FrameHandler): void | Promise<void> {
+    const n = frame.byteLength;
+    const at = n - DATA_FIXED + 1; // the epoch
+    const replyLen = frame[at - 1]!;
+    const body = at - 1 - replyLen;
+    if (body < 0) return handler(frame); // not one of ours after all: the router judges it
+    const key = latin1(frame, at, 8);
+    const seq = readUint48(frame, at + 8);
+    const low = readUint48(frame, at + 14);
+    let p = table.get(key);
+    if (p === undefined) {
+      p = { inbox: inboxBytes, reply: Buffer.from(frame.buffer, frame.byteOffset + body, replyLen).toString('utf8'), epoch: frame.slice(at, at + 8), expected: low, unacked: 0, gap: false, gapAsked: 0, timer: undefined };
+      table.set(key, p);
+    } else if (low > p.expected) {
+      p.expected = low; // the sender gave up on what lies between (its worker counted them)
+    }
+    if (seq !== p.expected) {
+      // A duplicate (already handed over) or a frame after a gap: dropped; the sender learns where we are.
+      this.counts.duplicates++;
+      if (seq > p.expected && p.gapAsked !== p.expected) {
+        p.gapAsked = p.expected;
+        p.gap = true;
+        this.sendAck(p);
+      } else this.ackSoon(p);
+      return;
+    }
+    p.expected++;
+    const result = handler(frame.subarray(0, body));
+    this.ackSoon(p);
+    return result;
+  }
+
+  private ackSoon(p: Peer): void {
+    if (++p.unacked >= ACK_EVERY) return this.sendAck(p);
+    if (p.timer === undefined) p.timer = this.clock.setTimeout(() => this.sendAck(p), ACK_DELAY_MS);
+  }
+
+  private sendAck(p: Peer): void {
+    const inboxBytes = p.inbox;
+    if (p.timer !== undefined) this.clock.clearTimeout(p.timer);
+    p.timer = undefined;
+    p.unacked = 0;
+    if (this.closed) return;
+    const len = inboxBytes.byteLength;
+    const out = new Uint8Array(len + ACK_FIXED);
+    out.set(inboxBytes, 0);
+    out[len] = len;
+    out.set(p.epoch, len + 1);
+    writeUint48(out, len + 9, p.expected - 1);
+    out[len + 15] = p.gap ? F_GAP : 0;
+    p.gap = false;
+    out[len + 16] = KIND_ACK;
+    out[len + 17] = DELIVERY_MAGIC >>> 8;
+    out[len + 18] = DELIVERY_MAGIC & 0xff;
+    this.counts.acksSent++;
+    this.inner.send(p.reply, out);
+  }
+
+  // ---------------------------------------------------------------- the rest passes through
+
+  publish(frame: Uint8Array): void {
+    this.inner.publish(frame);
+  }
+
+  subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
+    return this.inner.subscribe(handler);
+  }
+
+  serve(service: string, handler: RequestHandler): Promise<Subscription> {
+    return this.inner.serve(service, handler);
+  }
+
+  request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return this.inner.request(service, body, timeoutMs);
+  }
+
+  on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
+    this.inner.on(event, listener);
+  }
+
+  off(event: 'down' | 'up', listener: (cause?: Error) => void): void {
+    this.inner.off(event, listener);
+  }
+
+  stats(): TransportStats {
+    return { ...this.inner.stats(), delivery: { ...this.counts } };
+  }
+
+  /** Stops the timers (what is unacknowledged is not sent again), then closes `inner`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
+    this.tick = undefined;
+    for (const peers of this.peers.values()) {
+      for (const p of peers.values()) {
+        if (p.timer !== undefined) this.sendAck(p); // what was handed over is acknowledged before leaving
+      }
+    }
+    this.closed = true;
+    this.inner.off('down', this.onDown);
+    this.inner.off('up', this.onUp);
+    await this.inner.close();
+  }
+}
+
+/** Bytes of `f`'s data trailer. */
+function trailerOf(f: Uint8Array): number {
+  return f[f.byteLength - DATA_FIXED]! + DATA_FIXED;
+}
