@@ -10,6 +10,7 @@ import { ClassCatalog, ModuleTable } from './modules';
 import { Process } from './process';
 import { collector } from './test-support';
 import { activeTrace, contextOf, refreshTracing, tracing } from './tracing';
+import { deliveredContent } from './reliable-delivery';
 import { decodeFrame, E_MSG } from './wire';
 import { WorkerRuntime } from './worker';
 
@@ -85,7 +86,8 @@ async function envelopeSentIn(ctx: OtelContext): Promise<unknown[]> {
     context.with(ctx, () => w1.sendFrom('w1:outside', onW2.name, { hello: 1 }, null));
     w1.flushNow();
     await onW2.next();
-    const env = frames.flatMap((f) => decodeFrame(f).slice(1) as unknown[][]).find((e) => e[0] === E_MSG)!;
+    const data = frames.map(deliveredContent).filter((f) => f !== null);
+    const env = data.flatMap((f) => decodeFrame(f).slice(1) as unknown[][]).find((e) => e[0] === E_MSG)!;
     return env;
   } finally {
     await close();
