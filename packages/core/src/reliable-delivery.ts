@@ -286,6 +286,11 @@ export class ReliableTransport implements Transport, TransportFlow {
       w.frames = w.frames.slice(w.head);
       w.head = 0;
     }
+    if (this.counts.unacked === 0 && this.tick !== undefined) {
+      this.clock.clearTimeout(this.tick);
+      this.tick = undefined;
+      this.tickAt = Infinity;
+    }
     if (this.fullOnes.has(w) && w.size <= this.windowFrames && w.bytes <= this.windowBytes) {
       this.fullOnes.delete(w);
       if (this.fullOnes.size === 0) for (const l of [...this.roomListeners]) l();
@@ -479,8 +484,11 @@ export class ReliableTransport implements Transport, TransportFlow {
     return { ...this.inner.stats(), delivery: { ...this.counts } };
   }
 
-  /** Stops the timers (what is unacknowledged is not sent again), then closes `inner`. */
-  async close(): Promise<void> {
+  /**
+   * Sends the acknowledgements still waiting, then stops: no timer runs any more and what is unacknowledged is not
+   * sent again (a worker that closes leaves its peers to learn it as lost). Leaves `inner` open. Idempotent.
+   */
+  stop(): void {
     if (this.closed) return;
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
     this.tick = undefined;
@@ -492,6 +500,11 @@ export class ReliableTransport implements Transport, TransportFlow {
     this.closed = true;
     this.inner.off('down', this.onDown);
     this.inner.off('up', this.onUp);
+  }
+
+  /** {@link ReliableTransport.stop}, then closes `inner`. */
+  async close(): Promise<void> {
+    this.stop();
     await this.inner.close();
   }
 }

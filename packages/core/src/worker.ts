@@ -29,7 +29,7 @@ import { Timers } from './timers';
 import { TopSampler, type WorkerTop } from './top-sampler';
 import type { StallReport, TurnInfo } from './turn-watch';
 import type { WorkerOptions } from './worker-options';
-import { workerDelivery } from './worker-delivery';
+import { workerDelivery, type WorkerDelivery } from './worker-delivery';
 import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST } from './wire';
 
 export { ProcRecord };
@@ -90,11 +90,14 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   private meter: LoadMeter | undefined;
   /** Rates for `top`, started on the first sample. */
   private sampler: TopSampler | undefined;
+  /** Exactly-once delivery to other workers (design 028), unless turned off. */
+  private readonly delivery: WorkerDelivery | undefined;
 
   constructor(options: WorkerOptions) {
     const delivery = workerDelivery(options);
     super(delivery === undefined ? options : { ...options, transport: delivery.transport });
     delivery?.attach(this.live);
+    this.delivery = delivery;
     this.calls = new Calls(this);
     this.timers = new Timers(this);
     this.names = new Names(this);
@@ -485,6 +488,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   /** Sends what is pending, then stops sending; calls still waiting never settle (their timers are stopped). */
   async close(): Promise<void> {
     this.stopSending();
+    this.delivery?.transport.stop();
     this.meter?.stop();
     this.sampler?.stop();
     this.calls.close();
