@@ -9,6 +9,7 @@ import { HypernodeError } from './errors';
 import { checkSameOrigin, listLoadedModules, moduleNotLoadedMessage, type LoadedModule, type LoadOptions } from './loaded-modules';
 import { asLogger, consoleLogger, type Logger } from './logger';
 import { MemoryNetwork } from './memory-transport';
+import { DELIVERY_TRAILER_MAX } from './reliable-delivery';
 import { MemoryRegistry } from './memory-registry';
 import { maxMessageBytesOf } from './message-size';
 import { moduleApi } from './module-api';
@@ -98,7 +99,8 @@ export class EmbeddedCluster extends ClusterBase {
     }
     this.logger = asLogger(options.logger ?? consoleLogger);
     const maxMessageBytes = maxMessageBytesOf(options.maxMessageBytes, 'createCluster()');
-    this.network = new MemoryNetwork({ cluster: name, clock, maxFrameBytes: maxMessageBytes });
+    // A frame of up to the message limit, plus the delivery layer's trailer (design 028).
+    this.network = new MemoryNetwork({ cluster: name, clock, maxFrameBytes: maxMessageBytes + DELIVERY_TRAILER_MAX });
     this.registry = new MemoryRegistry({ clock });
     this.placer = new LoadPlacer(() => this.workers.map((w) => ({ id: w.id, load: w.load() })));
     for (let i = 1; i <= count; i++) {

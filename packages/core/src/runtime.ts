@@ -52,9 +52,11 @@ export { encode, decode, decodeMany } from './codec';
 export { describeReason, toExitReason } from './exit-reason';
 
 // The adapter contracts and their in-memory implementations.
-export type { Transport, FrameHandler, ListenOptions, RequestHandler, RequestMeta, Subscription, TransportStats } from './transport';
+export type { Transport, FrameHandler, ListenOptions, RequestHandler, RequestMeta, Subscription, TransportStats, TransportFlow, DeliveryStats } from './transport';
 export type { Registry, ModuleSource, ModuleVersion, MemberRole, MemberInfo, LoadReport } from './registry';
 export { MemoryNetwork } from './memory-transport';
+export { ACK_DELAY_MS, ACK_EVERY, DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_FRAMES, DELIVERY_TRAILER_MAX, deliveredContent, reliableDelivery, ReliableTransport } from './reliable-delivery';
+export type { ReliableDeliveryOptions } from './reliable-delivery';
 export { authenticateTransport, DEFAULT_REPLAY_WINDOW_MS, FRAME_MAC_BYTES, FRAME_TAG, FRAME_TRAILER_BYTES } from './authenticated-transport';
 export type { AuthenticatedTransportOptions, ForgedCause } from './authenticated-transport';
 export { DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, formatBytes, maxMessageBytesOf } from './message-size';

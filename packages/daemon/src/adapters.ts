@@ -1,5 +1,5 @@
 import { systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
-import { authenticateTransport, FRAME_TRAILER_BYTES, type Registry, type Transport } from '@hypernode/core/runtime';
+import { authenticateTransport, DELIVERY_TRAILER_MAX, FRAME_TRAILER_BYTES, type Registry, type Transport } from '@hypernode/core/runtime';
 import { RedisRegistry } from '@hypernode/registry-redis';
 import { AmqpTransport } from '@hypernode/transport-amqp';
 import type { Connection } from './config';
@@ -32,8 +32,8 @@ export async function connectAdapters(conn: Connection, logger: Logger): Promise
   const { connectTimeoutMs } = conn;
   logger.info(`connecting to ${describeCluster({ cluster: conn.cluster, clusterFrom: conn.clusterFrom ?? 'flag' })} over RabbitMQ at '${maskUrl(conn.amqpUrl)}' and Redis at '${maskUrl(conn.redisUrl)}'${conn.secret ? '; frames and cluster events are signed with the cluster secret' : ''}`);
   // The transport's own guard is the broker's limit (128 MiB by default), raised with a larger message limit.
-  // A signed frame is a frame of up to the message limit plus its trailer.
-  const largest = conn.maxMessageBytes !== undefined ? conn.maxMessageBytes + (conn.secret ? FRAME_TRAILER_BYTES : 0) : undefined;
+  // A signed frame is a frame of up to the message limit plus the delivery trailer (design 028) and the MAC's trailer.
+  const largest = conn.maxMessageBytes !== undefined ? conn.maxMessageBytes + DELIVERY_TRAILER_MAX + (conn.secret ? FRAME_TRAILER_BYTES : 0) : undefined;
   const maxFrameBytes = largest !== undefined && largest > BROKER_LIMIT ? largest : undefined;
   // The TLS files apply to whichever URL uses TLS; they are read again here (a restarted worker gets renewed ones).
   const tls = conn.tls !== undefined ? readTlsFiles(conn.tls) : undefined;

@@ -48,7 +48,7 @@ const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.fro
  * A {@link Transport} over RabbitMQ. It keeps every promise of that interface (see its TSDoc) against a
  * real broker, reconnects on its own after the connection drops (backoff from 100 ms doubling to 5 s),
  * re-declares its queues and consumers, buffers sends meanwhile (bounded by `maxBufferedBytes`, then
- * dropped and counted) and flushes them in order.
+ * dropped, counted and logged) and flushes them in order.
  *
  * What it does not do: survive a broker restart with frames in flight (queues are transient), or deliver
  * twice: a frame the broker redelivers after a connection loss may already have been handled, so it is
@@ -81,6 +81,7 @@ export class AmqpTransport implements Transport {
   private readonly acks = new Acks();
   private readonly connectionName: string;
   private attempt = 0;
+  private lastOverflowLog = -Infinity;
   private reconnectTimer: unknown;
   /** Called once the outbox is empty or the connection is lost: `close()` waits for it. */
   private drained?: () => void;
@@ -233,7 +234,18 @@ export class AmqpTransport implements Transport {
   private write(exchange: string, key: string, frame: Uint8Array, opts: Options.Publish): void {
     if (this.state === 'closed') return void this.counters.dropped++;
     if (this.canPublishNow() && this.tryPublish(exchange, key, asBuffer(frame), opts)) return;
-    if (!this.outbox.add(exchange, key, frame, opts)) this.counters.dropped++;
+    if (!this.outbox.add(exchange, key, frame, opts)) this.overflow(key || exchange, frame.byteLength);
+  }
+
+  /** A frame the full outbox could not keep: counted and logged (at most once a minute); a worker's delivery layer sends it again. */
+  private overflow(to: string, bytes: number): void {
+    this.counters.dropped++;
+    const now = this.clock.now();
+    if (now - this.lastOverflowLog < 60_000) return;
+    this.lastOverflowLog = now;
+    this.logger.warn(
+      `dropped a frame of ${bytes} bytes for '${to}': the buffer kept while RabbitMQ at ${this.host} is unreachable or pushing back is full (maxBufferedBytes); ${this.counters.dropped} dropped so far (stats().dropped). A worker's frames are sent again once acknowledged delivery finds them missing; events and requests are lost.`,
+    );
   }
 
   /** Whether a frame may be published at once: connected, not pushed back, nothing older waiting in the outbox. */
