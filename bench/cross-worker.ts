@@ -34,6 +34,8 @@ export async function startRuntime(id: string, cluster: string, place: () => str
     modules: new ModuleTable(catalog, undefined, undefined),
     logger: silentLogger,
     place,
+    // HYPERNODE_BENCH_DELIVERY=off measures the same without acknowledged delivery (design 028), for comparison.
+    ...(process.env.HYPERNODE_BENCH_DELIVERY === 'off' ? { delivery: false as const } : {}),
   });
   await runtime.start();
   return { runtime, transport: amqp };

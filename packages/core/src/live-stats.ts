@@ -19,7 +19,8 @@ export const RECENT = 200;
  * - `sender-ended`: an ended process's leftover callback (a timer, a socket) sent it;
  * - `too-large`: a system envelope (an exit notice) too large for one frame;
  * - `timer-failed`: a `sendAfter` timer could not send its message (too large for a frame);
- * - `worker-lost`: it waited for a process whose spawning worker was lost before the spawn arrived.
+ * - `worker-lost`: its target's worker was lost: it waited for a process whose spawning worker was lost before the
+ *   spawn arrived, or the delivery layer held it unacknowledged for that worker, or it was sent there afterwards.
  */
 export type DeadLetterReason = 'no-process' | 'ended-unread' | 'sender-ended' | 'too-large' | 'timer-failed' | 'worker-lost';
 
