@@ -72,6 +72,10 @@ export interface WorkerStats extends WorkerCounters {
    * tampered with, replayed, or from a member without the secret); always 0 without a secret.
    */
   forgedFrames: number;
+  /** Frames to other workers sent again by the delivery layer (after a reconnect, a gap or a timeout; design 028). */
+  framesResent?: number;
+  /** Frames to other workers sent and not yet acknowledged by their receiver, now. */
+  framesUnacked?: number;
 }
 
 /**
@@ -451,7 +455,8 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   stats(): WorkerStats {
     let processes = 0;
     for (const rec of this.procs.values()) if (!rec.inbox) processes++;
-    return { processes, ...copyCounters(this.counters), forgedFrames: this.transportStats().forgedFrames ?? 0 };
+    const t = this.transportStats();
+    return { processes, ...copyCounters(this.counters), forgedFrames: t.forgedFrames ?? 0, framesResent: t.delivery?.resent ?? 0, framesUnacked: t.delivery?.unacked ?? 0 };
   }
 
   /**

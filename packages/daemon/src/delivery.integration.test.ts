@@ -38,6 +38,9 @@ async function noLossThrough(rabbit: OwnRabbit, outage: (t: TestCluster) => Prom
 
   const node = t.nodes.get('n1')!;
   const mark = node.lines.length;
+  // The sender is still sending (it needs at least TOTAL / burst ticks of 10 ms): the outage cuts traffic in flight.
+  const before = (await t.client.call(sender, { type: 'GET' })) as { sent: number };
+  expect(before.sent).toBeLessThan(TOTAL);
   await outage(t);
   for (const who of [`worker ${a}`, `worker ${b}`]) await node.waitFor(new RegExp(`\\[${who}\\] reconnected to RabbitMQ`), reconnectMs, mark);
 
@@ -49,6 +52,11 @@ async function noLossThrough(rabbit: OwnRabbit, outage: (t: TestCluster) => Prom
   expect(await t.client.call(sender, { type: 'GET' })).toEqual({ sent: TOTAL });
   const status = await t.client.status();
   expect(status.workers.map((w) => w.id).sort()).toEqual([a, b].sort());
+  // What the sender sent while the broker was away was sent again: the delivery layer, not luck, kept it.
+  const stats = status.workers.find((w) => w.id === a)!.stats!;
+  expect(stats.framesResent).toBeGreaterThan(0);
+  expect(stats.deadLetters).toBe(0);
+  console.log(`[delivery] ${TOTAL} numbers, ${before.sent} sent before the outage; worker ${a} sent ${stats.framesResent} frames again`);
 }
 
 describeWithOwnServers(['rabbitmq'], 'delivery between workers when the broker fails', { timeout: 240_000 }, () => {
