@@ -169,12 +169,13 @@ describe('reliableDelivery', () => {
   });
 
   it('lets a receiver that never heard of a sender start at the lowest unacknowledged frame', async () => {
-    const { a, b, got, run, make, net } = await pair();
+    const { a, fb, got, run, make, net } = await pair();
     for (const n of range(1, 3)) a.send('b', num(n));
     await run();
     expect(got).toEqual([1, 2, 3]);
-    // b restarts under the same inbox (as the cluster daemon's worker does) while 4..6 are in flight and lost.
-    await b.close();
+    // b dies (no goodbye) and restarts under the same inbox (as the cluster daemon's worker does) while 4..6 are
+    // in flight and lost.
+    await fb.close();
     for (const n of range(4, 6)) a.send('b', num(n));
     await run();
     const b2 = make('b', new FaultyTransport(net.connect()));
@@ -184,6 +185,35 @@ describe('reliableDelivery', () => {
     await run();
     // Frame 7 shows b2 a gap after 4 (the lowest unacknowledged): 4..7 come again, once each, in order.
     expect(got2).toEqual([4, 5, 6, 7]);
+  });
+
+  it('gives up what it holds for a peer that said goodbye (stopped for good), until a new incarnation of it speaks', async () => {
+    const { a, b, fa, got, gaveUp, run, make, net } = await pair();
+    for (const n of range(1, 3)) a.send('b', num(n));
+    await run();
+    fa.policy = (inbox) => (inbox === 'b' ? 'drop' : 'pass'); // b's frames to a arrive; a's data to b is lost
+    b.send('a', num(100));
+    a.send('b', num(4));
+    await run();
+    // b stops: it acknowledges what it got and says goodbye; a gives up frame 4, held for b.
+    b.stop();
+    await run();
+    expect(gaveUp).toEqual([{ inbox: 'b', n: 1 }]);
+    a.send('b', num(5));
+    expect(gaveUp).toEqual([{ inbox: 'b', n: 1 }, { inbox: 'b', n: 1 }]);
+    expect(a.stats().delivery!.unacked).toBe(0);
+    // b comes back under the same inbox (a new epoch) and speaks to a: a sends to it again.
+    fa.policy = undefined;
+    await b.close();
+    const b2 = make('b', new FaultyTransport(net.connect()));
+    const got2: number[] = [];
+    await b2.listen('b', (f) => void got2.push(read(f)), { prefetch: 64 });
+    b2.send('a', num(1));
+    await run();
+    a.send('b', num(6));
+    await run();
+    expect(got).toEqual([1, 2, 3]);
+    expect(got2).toEqual([6]);
   });
 
   it(`acknowledges at once every ${ACK_EVERY} frames, without waiting for the timer`, async () => {

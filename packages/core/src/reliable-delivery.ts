@@ -20,7 +20,9 @@
  * {@link ACK_EVERY} frames, or {@link ACK_DELAY_MS} after the first frame not yet acknowledged). Both kinds pass the
  * frame authentication below (design 025) like any frame: the decorator sits above `authenticateTransport`.
  *
- * Frames without a delivery trailer (from a sender without this decorator) are handed over untouched.
+ * A goodbye (kind {@link KIND_BYE}, `inbox (n) | n (1) | epoch (8) | kind | magic`) tells the peers that `inbox`
+ * stopped for good: they give up what they hold for it. Frames without a delivery trailer (from a sender without
+ * this decorator) are handed over untouched.
  */
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from './clock';
@@ -33,6 +35,8 @@ export const DELIVERY_MAGIC = 0xd1c7;
 export const KIND_DATA = 1;
 /** The kind byte of an acknowledgement. */
 export const KIND_ACK = 2;
+/** The kind byte of a goodbye: the sender stopped for good (see {@link ReliableTransport.stop}). */
+export const KIND_BYE = 3;
 /** The most bytes a data frame carries after its content (a 255-byte reply inbox name at most). */
 export const DELIVERY_TRAILER_MAX = 255 + 1 + 8 + 6 + 6 + 1 + 2;
 /** Frames received from one sender before an acknowledgement leaves at once. */
@@ -51,6 +55,7 @@ export const MAX_RETRANSMIT_MS = 8000;
 const TAIL = 3; // kind + magic
 const DATA_FIXED = 1 + 8 + 6 + 6 + TAIL;
 const ACK_FIXED = 1 + 8 + 6 + 1 + TAIL;
+const BYE_FIXED = 1 + 8 + TAIL;
 const F_GAP = 1;
 
 /** Options of {@link reliableDelivery}. */
@@ -129,7 +134,7 @@ const latin1 = (b: Uint8Array, at: number, n: number): string => Buffer.from(b.b
 /** The kind of `frame` when it carries a delivery trailer, else 0. */
 function kindOf(frame: Uint8Array): number {
   const n = frame.byteLength;
-  if (n < ACK_FIXED || frame[n - 2] !== DELIVERY_MAGIC >>> 8 || frame[n - 1] !== (DELIVERY_MAGIC & 0xff)) return 0;
+  if (n < BYE_FIXED || frame[n - 2] !== DELIVERY_MAGIC >>> 8 || frame[n - 1] !== (DELIVERY_MAGIC & 0xff)) return 0;
   return frame[n - 3]!;
 }
 
@@ -154,6 +159,7 @@ export class ReliableTransport implements Transport, TransportFlow {
   readonly flow: TransportFlow = this;
   private readonly epoch = randomBytes(8);
   private readonly selfBytes: Buffer;
+  private readonly selfText: string;
   private readonly windows = new Map<string, Window>();
   /** Receiving inbox → sender epoch (latin1) → what it knows. */
   private readonly peers = new Map<string, Map<string, Peer>>();
@@ -176,6 +182,7 @@ export class ReliableTransport implements Transport, TransportFlow {
     options: ReliableDeliveryOptions,
   ) {
     this.selfBytes = Buffer.from(options.self, 'utf8');
+    this.selfText = options.self;
     if (this.selfBytes.byteLength === 0 || this.selfBytes.byteLength > 255) {
       throw new Error(`Delivery needs the sender's own inbox name of 1 to 255 bytes; got '${options.self}' (${this.selfBytes.byteLength} bytes). Give the worker a shorter id.`);
     }
@@ -332,6 +339,13 @@ export class ReliableTransport implements Transport, TransportFlow {
     }
   }
 
+  /** A peer stopped for good: what is held for it is given up (a restart under the same inbox is a new epoch). */
+  private onBye(frame: Uint8Array): void {
+    const len = frame[frame.byteLength - BYE_FIXED]!;
+    if (frame.byteLength !== len + BYE_FIXED) return;
+    this.peerLost(Buffer.from(frame.buffer, frame.byteOffset, len).toString('utf8'));
+  }
+
   private readonly onDown = (): void => {
     this.down = true;
   };
@@ -390,6 +404,7 @@ export class ReliableTransport implements Transport, TransportFlow {
         const kind = kindOf(frame);
         if (kind === KIND_DATA) return this.onData(inboxBytes, table, frame, handler);
         if (kind === KIND_ACK) return this.onAck(frame);
+        if (kind === KIND_BYE) return this.onBye(frame);
         return handler(frame);
       },
       options,
@@ -409,6 +424,8 @@ export class ReliableTransport implements Transport, TransportFlow {
     if (p === undefined) {
       p = { inbox: inboxBytes, reply: Buffer.from(frame.buffer, frame.byteOffset + body, replyLen).toString('utf8'), epoch: frame.slice(at, at + 8), expected: low, unacked: 0, gap: false, gapAsked: 0, timer: undefined };
       table.set(key, p);
+      const w = this.windows.get(p.reply);
+      if (w !== undefined && w.lost) w.lost = false; // a new incarnation under an inbox given up: it lives again
     } else if (low > p.expected) {
       p.expected = low; // the sender gave up on what lies between (its worker counted them)
     }
@@ -485,18 +502,32 @@ export class ReliableTransport implements Transport, TransportFlow {
   }
 
   /**
-   * Sends the acknowledgements still waiting, then stops: no timer runs any more and what is unacknowledged is not
-   * sent again (a worker that closes leaves its peers to learn it as lost). Leaves `inner` open. Idempotent.
+   * Sends the acknowledgements still waiting and a goodbye to every peer (each gives up what it holds for this
+   * inbox, and what it sends there later, as for a lost worker), then stops: no timer runs any more and what is
+   * unacknowledged is not sent again. Leaves `inner` open. Idempotent.
    */
   stop(): void {
     if (this.closed) return;
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
     this.tick = undefined;
+    const told = new Set<string>();
     for (const peers of this.peers.values()) {
       for (const p of peers.values()) {
         if (p.timer !== undefined) this.sendAck(p); // what was handed over is acknowledged before leaving
+        told.add(p.reply);
       }
     }
+    for (const [inbox, w] of this.windows) if (!w.lost) told.add(inbox);
+    // Goodbye to every peer: they give up what they hold for this inbox instead of keeping it for ever.
+    const self = this.selfBytes;
+    const bye = new Uint8Array(self.byteLength + BYE_FIXED);
+    bye.set(self, 0);
+    bye[self.byteLength] = self.byteLength;
+    bye.set(this.epoch, self.byteLength + 1);
+    bye[self.byteLength + 9] = KIND_BYE;
+    bye[self.byteLength + 10] = DELIVERY_MAGIC >>> 8;
+    bye[self.byteLength + 11] = DELIVERY_MAGIC & 0xff;
+    for (const inbox of told) if (inbox !== this.selfText) this.inner.send(inbox, bye);
     this.closed = true;
     this.inner.off('down', this.onDown);
     this.inner.off('up', this.onUp);

@@ -1,7 +1,8 @@
 /**
  * Exactly-once, in-order delivery between workers while the broker fails (design 028), on a RabbitMQ node of this
  * file's own (own-servers.ts): the machine's broker is never cut or restarted. A NumberedSender on one worker
- * sends 1..N to a NumberedReceiver on the other while the broker drops every connection or restarts; the receiver
+ * sends 1..N to a NumberedReceiver on the other while the broker drops every connection or restarts (stop_app and
+ * start_app, or the whole node stopped and started); the receiver
  * must see every number once, in order.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -59,7 +60,7 @@ async function noLossThrough(rabbit: OwnRabbit, outage: (t: TestCluster) => Prom
   console.log(`[delivery] ${TOTAL} numbers, ${before.sent} sent before the outage; worker ${a} sent ${stats.framesResent} frames again`);
 }
 
-describeWithOwnServers(['rabbitmq'], 'delivery between workers when the broker fails', { timeout: 240_000 }, () => {
+describeWithOwnServers(['rabbitmq'], 'delivery between workers when the broker fails', { timeout: 300_000 }, () => {
   let rabbit: OwnRabbit;
   beforeAll(async () => {
     rabbit = await startOwnRabbit();
@@ -76,5 +77,9 @@ describeWithOwnServers(['rabbitmq'], 'delivery between workers when the broker f
 
   it('RabbitMQ stop_app/start_app (every connection and every queue gone): every number arrives once, in order', async () => {
     await noLossThrough(rabbit, () => rabbit.restart(), 90_000);
+  });
+
+  it('RabbitMQ fully stopped and started again (its Erlang node ends): every number arrives once, in order', async () => {
+    await noLossThrough(rabbit, () => rabbit.fullRestart(), 150_000);
   });
 });

@@ -280,6 +280,8 @@ export interface OwnRabbit {
   startApp(): Promise<void>;
   /** stopApp then startApp, as a broker restart. */
   restart(): Promise<void>;
+  /** Stops the whole node (its Erlang VM ends) and starts it again on the same ports, resolving once it answers AMQP. */
+  fullRestart(): Promise<void>;
   /** Closes, from the broker's side, every connection whose client properties contain `match`; resolves with how many. */
   closeConnections(match: string, reason?: string): Promise<number>;
   /** Kills the node and removes its directory. */
@@ -335,7 +337,7 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
     RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
     RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
   };
-  const proc = new ServerProcess(server, [], env, dir, dir);
+  let proc = new ServerProcess(server, [], env, dir, dir);
   const output = () => proc.output;
   const waitForAmqp = (what: string) =>
     until(what, startTimeoutMs, async () => {
@@ -386,6 +388,15 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
     async restart() {
       await stopApp();
       await startApp();
+    },
+    async fullRestart() {
+      // SIGTERM: the node shuts down as `rabbitmqctl stop` does; it comes back on the same ports, without the
+      // transient queues and exchanges of before.
+      const old = proc;
+      await old.stop('SIGTERM');
+      old.dismissWatchdog();
+      proc = new ServerProcess(server, [], env, dir, dir);
+      await waitForAmqp(`the private RabbitMQ node ${nodeName} did not answer AMQP again after a full restart`);
     },
     async closeConnections(match, reason = 'hypernode test: simulated broker outage') {
       const stdout = await run(['list_connections', 'pid', 'client_properties', '-q']);
