@@ -257,7 +257,7 @@ export class ReliableTransport implements Transport, TransportFlow {
     let w = this.windows.get(inbox);
     if (w === undefined) this.windows.set(inbox, (w = new Window()));
     w.lost = true;
-    const held = this.release(w, w.next - 1);
+    const held = this.release(w, w.next - 1, true);
     if (held.length > 0) this.giveUp(inbox, held);
     for (const peers of this.peers.values()) {
       for (const [key, p] of peers) {
@@ -273,8 +273,8 @@ export class ReliableTransport implements Transport, TransportFlow {
     this.gaveUpFn?.(inbox, frames);
   }
 
-  /** Forgets frames up to `acked` (inclusive) from `w`; returns their contents without trailers. */
-  private release(w: Window, acked: number): Uint8Array[] {
+  /** Forgets frames up to `acked` (inclusive) from `w`; with `keep`, returns their contents without trailers. */
+  private release(w: Window, acked: number, keep = false): Uint8Array[] {
     const out: Uint8Array[] = [];
     while (w.low <= acked && w.head < w.frames.length) {
       const f = w.frames[w.head]!;
@@ -283,7 +283,7 @@ export class ReliableTransport implements Transport, TransportFlow {
       this.counts.unacked--;
       this.counts.unackedBytes -= f.byteLength;
       w.low++;
-      out.push(f.subarray(0, f.byteLength - trailerOf(f)));
+      if (keep) out.push(f.subarray(0, f.byteLength - trailerOf(f)));
     }
     if (w.low <= acked) w.low = acked + 1;
     if (w.head === w.frames.length) {
