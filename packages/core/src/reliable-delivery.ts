@@ -542,12 +542,12 @@ export class ReliableTransport implements Transport, TransportFlow {
 
 /**
  * What a frame sent by {@link reliableDelivery} carries: the caller's frame for a data frame, null for an
- * acknowledgement, and the frame itself when it has no delivery trailer. For tests and tools that read frames
- * below the delivery layer.
+ * acknowledgement or a goodbye, and the frame itself when it has no delivery trailer. For tests and tools that
+ * read frames below the delivery layer.
  */
 export function deliveredContent(frame: Uint8Array): Uint8Array | null {
   const kind = kindOf(frame);
-  if (kind === KIND_ACK) return null;
+  if (kind === KIND_ACK || kind === KIND_BYE) return null;
   if (kind !== KIND_DATA) return frame;
   const end = frame.byteLength - trailerOf(frame);
   return end < 0 ? frame : frame.subarray(0, end);
