@@ -10,6 +10,7 @@ import { startDashboard, type Dashboard } from './dashboard/server';
 import { connectionSecrets, daemonLogger } from './logger';
 import type { MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
+import { RECONCILE_MS } from './lost-worker-log';
 import { ModuleUploads, type ValidateCode } from './module-uploads';
 import { validateInChild, type ValidatorOptions } from './module-validator';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
@@ -129,6 +130,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
       seqStart: Date.now(),
       place: () => this.membership.place(),
       onWorkerLost: (worker) => this.membership.workerLost(worker),
+      reconcileEveryMs: RECONCILE_MS,
     });
     this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger, moduleKey, validate);
     this.membership = new ClusterMembership({ cluster, registry: adapters.registry, runtime: this.runtime, modules: this.uploads, logger, clock, startedAt: this.startedAt });

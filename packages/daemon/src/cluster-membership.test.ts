@@ -23,46 +23,51 @@ function setup() {
     startedAt: clock.now(),
   });
   const heartbeat = (id: string) => registry.putMember({ id, role: 'worker', startedAt: 0 }, 5000);
-  return { clock, registry, announced, restored, membership, heartbeat };
+  // As the heartbeat's timer does: the daemon's own beat, then the check.
+  const check = async () => {
+    await membership.heartbeat.beat();
+    await membership.check();
+  };
+  return { clock, registry, announced, restored, membership, heartbeat, check };
 }
 
 describe('ClusterMembership on a manual clock', () => {
   it('announces lost a worker whose heartbeat expired without anyone announcing it, once', async () => {
-    const { clock, announced, membership, heartbeat } = setup();
+    const { clock, announced, membership, heartbeat, check } = setup();
     await membership.markRegistry();
     await heartbeat('w1');
     await heartbeat('w2');
-    await membership.check();
+    await check();
     expect(membership.liveWorkers().map((w) => w.id).sort()).toEqual(['w1', 'w2']);
     clock.advance(4000);
     await heartbeat('w2');
     clock.advance(1000);
-    await membership.check();
+    await check();
     expect(announced).toEqual(['w1: its heartbeat stopped']);
-    await membership.check();
+    await check();
     expect(announced).toEqual(['w1: its heartbeat stopped']);
     expect(membership.isLost('w1')).toBe(true);
   });
 
   it('after Redis came back empty, announces no loss for one member TTL, then announces the workers that did not come back', async () => {
-    const { clock, registry, announced, restored, membership, heartbeat } = setup();
+    const { clock, registry, announced, restored, membership, heartbeat, check } = setup();
     await membership.markRegistry();
     await heartbeat('w1');
     await heartbeat('w2');
-    await membership.check();
+    await check();
     // Redis restarts without its data: the epoch value and every member are gone.
     await registry.deleteValue('cluster-daemon-epoch');
     await registry.removeMember('w1');
     await registry.removeMember('w2');
-    await membership.check();
+    await check();
     expect(restored).toEqual([1_000_000]);
     await heartbeat('w2');
     clock.advance(4999);
     await heartbeat('w2');
-    await membership.check();
+    await check();
     expect(announced).toEqual([]);
     clock.advance(1);
-    await membership.check();
+    await check();
     expect(announced).toEqual(['w1: its heartbeat stopped']);
   });
 
@@ -71,7 +76,7 @@ describe('ClusterMembership on a manual clock', () => {
     await first.membership.markRegistry();
     await first.heartbeat('w1');
     await first.heartbeat('w2');
-    await first.membership.check();
+    await first.check();
     const second = new ClusterMembership({
       cluster: 'membership-test',
       registry: first.registry,
@@ -83,6 +88,7 @@ describe('ClusterMembership on a manual clock', () => {
     });
     expect((await second.takeOver())?.workers.sort()).toEqual(['w1', 'w2']);
     await first.registry.removeMember('w1');
+    await second.heartbeat.beat();
     await second.check();
     expect(first.announced).toEqual(['w1']);
   });
