@@ -1,7 +1,7 @@
 /** The cluster daemon's liveness checks on a ManualClock with an in-memory registry. */
 import { describe, expect, it } from 'vitest';
 import { ManualClock, silentLogger } from '@hypernode/core';
-import { ClassCatalog, MemoryRegistry } from '@hypernode/core/runtime';
+import { ClassCatalog, MemoryRegistry, readLostWorkers } from '@hypernode/core/runtime';
 import { ClusterMembership } from './cluster-membership';
 import { ModuleUploads } from './module-uploads';
 
@@ -9,6 +9,7 @@ function setup() {
   const clock = new ManualClock(1_000_000);
   const registry = new MemoryRegistry({ clock });
   const announced: string[] = [];
+  const applied: string[] = [];
   const restored: number[] = [];
   const membership = new ClusterMembership({
     cluster: 'membership-test',
@@ -16,6 +17,7 @@ function setup() {
     runtime: {
       announceWorkerLost: (id: string, why: string) => void announced.push(`${id}: ${why}`),
       announceRegistryRestored: () => void restored.push(clock.now()),
+      workerLost: (id: string) => applied.push(id) > 0,
     },
     modules: new ModuleUploads(registry, new ClassCatalog(), silentLogger),
     logger: silentLogger,
@@ -28,7 +30,7 @@ function setup() {
     await membership.heartbeat.beat();
     await membership.check();
   };
-  return { clock, registry, announced, restored, membership, heartbeat, check };
+  return { clock, registry, announced, applied, restored, membership, heartbeat, check };
 }
 
 describe('ClusterMembership on a manual clock', () => {
@@ -91,5 +93,56 @@ describe('ClusterMembership on a manual clock', () => {
     await second.heartbeat.beat();
     await second.check();
     expect(first.announced).toEqual(['w1']);
+  });
+
+  it('records a loss it announces in the registry and applies it to its own runtime, so workers that missed the event reconcile it', async () => {
+    const { clock, registry, announced, applied, membership, heartbeat, check } = setup();
+    await membership.markRegistry();
+    await heartbeat('w1');
+    await check();
+    clock.advance(5000);
+    await check();
+    expect(announced).toEqual(['w1: its heartbeat stopped']);
+    expect(applied).toEqual(['w1']);
+    expect(await readLostWorkers(registry)).toEqual([{ id: 'w1', why: 'its heartbeat stopped', at: 1_005_000 }]);
+    // Redis flushed: the record is written again with the next check.
+    await registry.deleteValue('lost-workers');
+    await check();
+    expect((await readLostWorkers(registry)).map((e) => e.id)).toEqual(['w1']);
+  });
+
+  it('declares nobody lost from a member list without its own record (Redis emptied between reads, or restarted from an old snapshot)', async () => {
+    const { clock, registry, announced, membership, heartbeat, check } = setup();
+    await membership.markRegistry();
+    await heartbeat('w1');
+    await heartbeat('w2');
+    await check();
+    // The members are gone but the epoch value is still there: the list cannot be trusted without our own record.
+    clock.advance(6000);
+    await membership.check();
+    expect(announced).toEqual([]);
+    expect(await readLostWorkers(registry)).toEqual([]);
+    // Once our own beat is listed again, the workers that are still missing are lost.
+    await heartbeat('w2');
+    await check();
+    expect(announced).toEqual(['w1: its heartbeat stopped']);
+  });
+
+  it('declares nobody lost for one member TTL after a failed registry read (workers could not beat either)', async () => {
+    const { clock, registry, announced, membership, heartbeat, check } = setup();
+    await membership.markRegistry();
+    await heartbeat('w1');
+    await check();
+    const listMembers = registry.listMembers.bind(registry);
+    registry.listMembers = () => Promise.reject(new Error('Redis is loading the dataset in memory'));
+    clock.advance(5000);
+    await check();
+    registry.listMembers = listMembers;
+    clock.advance(4999);
+    await check();
+    expect(announced).toEqual([]);
+    clock.advance(1);
+    await check();
+    expect(announced).toEqual(['w1: its heartbeat stopped']);
   });
 });
