@@ -36,7 +36,7 @@ export async function workerLostLatency(samples: number): Promise<number[]> {
   const stateDir = await mkdtemp(join(tmpdir(), 'hn-bench-state-'));
   const conn = { cluster, amqpUrl: AMQP_URL, redisUrl: REDIS_URL, insecure: true, logger: quiet };
   const daemon = await startCluster({ ...conn, stateDir });
-  const node = await startNode({ ...conn, id: 'n1', workers: 2, placementCost: 100_000, affinitySlack: 0 });
+  const node = await startNode({ ...conn, id: 'n1', workers: 2, placementCost: 100_000, affinitySlack: 0, logLevel: 'error' });
   const client = await connectCluster({ cluster, amqp: AMQP_URL, redis: REDIS_URL });
   const out: number[] = [];
   try {
