@@ -58,6 +58,9 @@ describeWithOwnServers(['rabbitmq'], 'reconciliation after a broker outage', { t
     // Still once, after both the node daemon's event and the registry's record had their chance.
     const again = (await t.client.call(parent, { type: 'GET' })) as Tally;
     for (const n of onB) expect(again.told[n]).toBe(1);
+    // Which path told it varies from run to run (the event may or may not reach the new event queues): say which.
+    const reconciled = node.lines.slice(mark).some((l) => l.includes(`reconciled a loss it had not heard of: worker '${b}'`));
+    console.info(`worker '${a}' learned of the loss of '${b}' ${reconciled ? 'from the registry (reconciliation)' : 'from the worker-lost event'}`);
   });
 });
 
