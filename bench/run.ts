@@ -19,6 +19,7 @@ import { adminRoundTripBoth, medianUs } from './admin-rpc';
 import { tracedPingPong } from './tracing';
 import { createConnection } from 'node:net';
 import { describeHttp, httpBench, httpOptions, ratioRange, summarize } from './http';
+import { quantile, workerLostLatency } from './worker-lost';
 
 if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
   const self = fileURLToPath(import.meta.url);
@@ -119,6 +120,16 @@ const localGroups: Record<string, () => Promise<Row | Row[]>> = {
   },
 };
 
+// Worker SIGKILL → parent told, on a real cluster of daemons over the machine's RabbitMQ and Redis (design 029).
+localGroups['worker-lost'] = async () => {
+  const ms = await workerLostLatency(quick ? 3 : 4 * rounds);
+  const none = { base: 0, baseName: `${ms.length} kills`, target: '' };
+  return [
+    { name: 'worker SIGKILL -> parent told p50', unit: 'ms', ours: quantile(ms, 0.5), ...none, target: '≤ 500 ms', ok: (o: number) => o <= 500, higherIsBetter: false },
+    { name: 'worker SIGKILL -> parent told p99', unit: 'ms', ours: quantile(ms, 0.99), ...none, ok: () => true, higherIsBetter: false },
+  ];
+};
+
 const only = process.argv.indexOf('--group');
 if (only >= 0) {
   // A child of the run below: measures one group and hands its row back on stdout.
@@ -177,7 +188,9 @@ if (!brokerUp || process.argv.includes('--local')) {
   rows.push({ name: 'remote spawn, with secret', unit: 'spawns/s', ours: signedBest.remoteSpawns, base: 0, baseName: '', target: '≥ 20k/s', ok: (o) => o >= 20_000, higherIsBetter: true });
 }
 
-for (const group of process.argv.includes('--remote') ? [] : Object.keys(localGroups)) {
+// The worker-lost group runs daemons over the machine's RabbitMQ and Redis: not with --local or without a broker.
+const needsBroker = new Set(['worker-lost']);
+for (const group of process.argv.includes('--remote') ? [] : Object.keys(localGroups).filter((g) => !needsBroker.has(g) || (brokerUp && !process.argv.includes('--local')))) {
   const args = ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--group', group, ...process.argv.slice(2)];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = r.stdout.split('\n').filter((l) => l.startsWith(GROUP_RESULT));

@@ -268,11 +268,12 @@ export class Exits {
    * Applies the loss of another worker here: every process of it counts as crashed. Local processes whose
    * parent lived there end (`'shutdown'`, unless that worker is resilient, like the cluster daemon's);
    * local parents of processes there get `CHILD_PROCESS_EXIT` with a `WORKER_LOST` error; then the hooks run
-   * (monitors get `DOWN`, links fire, calls waiting on it fail). A worker is lost once: later calls do nothing.
+   * (monitors get `DOWN`, links fire, calls waiting on it fail). A worker is lost once: later calls do nothing
+   * and return false.
    */
-  workerLost(worker: string, why: string): void {
+  workerLost(worker: string, why: string): boolean {
     const port = this.port;
-    if (worker === port.id || this.lostWorkers.has(worker)) return;
+    if (worker === port.id || this.lostWorkers.has(worker)) return false;
     this.lostWorkers.add(worker);
     const reason = hypernodeReason(
       'WORKER_LOST',
@@ -293,6 +294,7 @@ export class Exits {
     }
     port.flushSoon();
     this.onWorkerLost?.(worker);
+    return true;
   }
 }
 

@@ -11,7 +11,7 @@ import { decodeEvent, decodeFrame, isOlderFrame } from './wire';
 /** Routes one worker's incoming frames and cluster events by kind. */
 export class FrameRouter {
   private readonly envelopeHandlers: (EnvelopeHandler | undefined)[] = [];
-  private readonly eventHandlers = new Map<string, EventHandler>();
+  private readonly eventHandlers = new Map<string, EventHandler[]>();
   private lastBadFrameLog = 0;
 
   constructor(
@@ -26,9 +26,11 @@ export class FrameRouter {
     this.envelopeHandlers[kind] = handler;
   }
 
-  /** Routes cluster events of `kind` to `handler` (one handler per kind; a later one replaces it). */
+  /** Routes cluster events of `kind` to `handler`, after the handlers already registered for that kind. */
   onEvent(kind: string, handler: EventHandler): void {
-    this.eventHandlers.set(kind, handler);
+    const handlers = this.eventHandlers.get(kind);
+    if (handlers) handlers.push(handler);
+    else this.eventHandlers.set(kind, [handler]);
   }
 
   /** Handles one frame: a header, then envelopes. An envelope that fails is counted; the others still run. */
@@ -66,7 +68,7 @@ export class FrameRouter {
       this.badFrame(frame, err);
       return;
     }
-    this.eventHandlers.get(ev[0] as string)?.(ev);
+    for (const handler of this.eventHandlers.get(ev[0] as string) ?? []) handler(ev);
   }
 
   private badFrame(frame: Uint8Array, err: unknown, hint = "Another program may be publishing to this cluster's queues."): void {

@@ -16,6 +16,10 @@
 export { WorkerRuntime, workerLostEvent } from './worker';
 export type { WorkerOptions } from './worker';
 export { createWorkerRuntime } from './create-runtime';
+export { Reconciler } from './reconciler';
+export type { ReconcilePort, ReconcilerSetup, ReconcileStats } from './reconciler';
+export { LOST_WORKERS_KEY, LOST_RECORD_TTL_MS, LOST_RECORD_MAX, readLostWorkers, recordLostWorkers, parseLostWorkers } from './lost-workers';
+export type { LostWorker } from './lost-workers';
 export type { WorkerRuntimeSetup } from './create-runtime';
 export { ModuleTable, ClassCatalog } from './modules';
 export type { ModuleEntry, ModuleVerification } from './modules';

@@ -52,6 +52,11 @@ export interface WorkerOptions {
    * worker must not run them further (fencing, design 017). Without it, such an event is ignored.
    */
   onLostSelf?: (why: string) => void;
+  /**
+   * Reads the registry's lost-worker record this often and applies losses no event brought (design 029); it is
+   * read as well whenever the transport comes back and when the registry is restored. Default: only then.
+   */
+  reconcileEveryMs?: number;
   /** A run of the loop that takes at least this long is logged as a stall naming its processes (default 1000 ms). */
   stallWarnMs?: number;
   /**

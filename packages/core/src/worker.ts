@@ -21,6 +21,7 @@ import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-sta
 import { LoadMeter } from './load-meter';
 import { mailboxSize } from './mailbox';
 import { Names } from './names';
+import { Reconciler } from './reconciler';
 import type { ExitReason, ProcessClass } from './process';
 import { ProcessContext, type ContextPort } from './process-context';
 import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
@@ -96,6 +97,8 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   private sampler: TopSampler | undefined;
   /** Exactly-once delivery to other workers (design 028), unless turned off. */
   private readonly delivery: WorkerDelivery | undefined;
+  /** Applies losses recorded in the registry that no event brought (design 029); none without a registry. */
+  private readonly reconciler: Reconciler | undefined;
 
   constructor(options: WorkerOptions) {
     const delivery = workerDelivery(options);
@@ -121,12 +124,20 @@ export class WorkerRuntime extends Kernel implements ContextPort {
       if (ev[1] === this.id) onLostSelf?.(why);
       else this.workerLost(ev[1] as string, why);
     });
+    const { registry, transport, reconcileEveryMs: everyMs } = options;
+    this.reconciler = registry && new Reconciler({ port: this, transport, registry, clock: this.clock, logger: this.logger, onLostSelf, everyMs });
   }
 
   /** Starts listening to the worker queue and to cluster events, then reads the registered names. */
   override async start(): Promise<void> {
     await super.start();
     await this.names.load();
+    this.reconciler?.start();
+  }
+
+  /** Reads the registry's lost-worker record now and applies the losses not applied yet; resolves with how many (design 029). */
+  reconcile(): Promise<number> {
+    return this.reconciler?.reconcile() ?? Promise.resolve(0);
   }
 
   // ---------------------------------------------------------------- what the kernel needs of the features
@@ -243,9 +254,10 @@ export class WorkerRuntime extends Kernel implements ContextPort {
    * parent lived there end (`'shutdown'`, unless that worker is resilient, like the cluster daemon's);
    * local parents of processes there get `CHILD_PROCESS_EXIT` with a `WORKER_LOST` error; monitors get
    * `DOWN`; links fire; calls waiting on it fail; messages parked for processes it was spawning are dropped.
+   * Idempotent per worker: returns whether this call applied the loss (false when it was applied before).
    */
-  workerLost(worker: string, why: string): void {
-    this.exits.workerLost(worker, why);
+  workerLost(worker: string, why: string): boolean {
+    return this.exits.workerLost(worker, why);
   }
 
   /** Tells every worker that the registry came back empty: each registers its processes' names again. */
@@ -492,6 +504,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
 
   /** Sends what is pending, then stops sending; calls still waiting never settle (their timers are stopped). */
   async close(): Promise<void> {
+    this.reconciler?.close();
     this.stopSending();
     this.delivery?.transport.stop();
     this.meter?.stop();

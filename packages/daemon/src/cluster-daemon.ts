@@ -10,6 +10,8 @@ import { startDashboard, type Dashboard } from './dashboard/server';
 import { connectionSecrets, daemonLogger } from './logger';
 import type { MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
+import { RECONCILE_MS } from './lost-worker-log';
+import { defaultStateDir, ModuleCache } from './module-cache';
 import { ModuleUploads, type ValidateCode } from './module-uploads';
 import { validateInChild, type ValidatorOptions } from './module-validator';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
@@ -40,6 +42,12 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
   http?: HttpAddress;
   /** Where to serve Prometheus metrics (`GET /metrics`); off when absent. */
   metrics?: MetricsAddress;
+  /**
+   * Where the daemon keeps the code of every module version it stored (in `<stateDir>/modules`), to store it
+   * again when Redis lost its data while the daemon was down (design 029). Default: `HYPERNODE_STATE_DIR`, else
+   * `~/.hypernode/state/<cluster>`.
+   */
+  stateDir?: string;
 }
 
 /** A running cluster daemon. */
@@ -73,7 +81,8 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;
   const validator = options.moduleValidator ?? {};
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator), options.http, options.metrics);
+  const cache = new ModuleCache(options.stateDir ?? defaultStateDir(conn.cluster), logger, moduleKey);
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator), options.http, options.metrics, cache);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -109,6 +118,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     validate: ValidateCode,
     private readonly http: HttpAddress | undefined,
     private readonly metricsAt: MetricsAddress | undefined,
+    private readonly cache: ModuleCache,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -129,8 +139,9 @@ class ClusterDaemonImpl implements ClusterDaemon {
       seqStart: Date.now(),
       place: () => this.membership.place(),
       onWorkerLost: (worker) => this.membership.workerLost(worker),
+      reconcileEveryMs: RECONCILE_MS,
     });
-    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger, moduleKey, validate);
+    this.uploads = new ModuleUploads(adapters.registry, this.catalog, logger, moduleKey, validate, cache);
     this.membership = new ClusterMembership({ cluster, registry: adapters.registry, runtime: this.runtime, modules: this.uploads, logger, clock, startedAt: this.startedAt });
   }
 
@@ -149,6 +160,14 @@ class ClusterDaemonImpl implements ClusterDaemon {
       throw err;
     }
     await this.uploads.readStored();
+    // Redis lost its data while no cluster daemon ran: store the versions kept on disk again (design 029).
+    const restored = await this.uploads.restore();
+    if (restored > 0) {
+      this.logger.warn(
+        `the registry of cluster '${this.cluster}' lacked ${plural(restored, 'module version')} kept in the state directory '${this.cache.dir}' (Redis lost its data while no cluster daemon ran?); stored them again with their numbers`,
+      );
+      this.runtime.announceRegistryRestored();
+    }
     await this.membership.markRegistry();
     this.runtime.spawnRoot('Root', {}, ROOT_NAME);
     this.rootStarted = true;

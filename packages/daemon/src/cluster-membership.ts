@@ -4,6 +4,7 @@ import type { Clock, Logger } from '@hypernode/core';
 import { decode, encode, type MemberInfo, type Registry, type WorkerRuntime } from '@hypernode/core/runtime';
 import { Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { Heartbeat, MEMBER_TTL_MS } from './heartbeat';
+import { LostWorkerLog } from './lost-worker-log';
 import type { ModuleUploads } from './module-uploads';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 
@@ -26,8 +27,11 @@ export interface DaemonRecord {
 export interface ClusterMembershipSetup {
   cluster: string;
   registry: Registry;
-  /** The cluster daemon's runtime: announces lost workers and a restored registry to every worker. */
-  runtime: Pick<WorkerRuntime, 'announceWorkerLost' | 'announceRegistryRestored'>;
+  /**
+   * The cluster daemon's runtime: announces lost workers and a restored registry to every worker, and applies a
+   * loss it declares to itself at once (an event it publishes while the broker is down would not come back).
+   */
+  runtime: Pick<WorkerRuntime, 'announceWorkerLost' | 'announceRegistryRestored'> & Partial<Pick<WorkerRuntime, 'workerLost'>>;
   /** Stores the kept module versions again when Redis comes back empty. */
   modules: Pick<ModuleUploads, 'versionCount' | 'restore'>;
   logger: Logger;
@@ -40,9 +44,14 @@ export interface ClusterMembershipSetup {
  * The cluster daemon's view of the cluster's members: it heartbeats as the `cluster` member, reads the member
  * list every second to feed its placer, announces lost a worker whose heartbeat stopped without a node daemon
  * announcing it (`'its heartbeat stopped'`), and stores the registry's contents again when Redis came back
- * empty (then, for one member TTL, it announces no loss: members come back with their next heartbeat).
+ * empty (then, for one member TTL, it announces no loss: members come back with their next heartbeat). A loss it
+ * announces is also written to the registry's lost-worker record, so workers that missed the event reconcile it
+ * (design 029).
  *
- * It never announces a loss from a failed registry read. It does not serve admin requests.
+ * It judges a worker lost only on a member list it can trust: read without error, holding its own member record
+ * (a flushed or restarted Redis lists nobody), with the registry's epoch still there after the list was read, and
+ * after at least one member TTL of reads without error (a worker's beats may have failed while Redis was slow).
+ * It does not serve admin requests.
  */
 export class ClusterMembership {
   readonly heartbeat: Heartbeat;
@@ -52,6 +61,8 @@ export class ClusterMembership {
   private knownWorkers = new Set<string>();
   private readonly epoch = randomUUID();
   private graceUntil = 0;
+  /** Losses this daemon declared, kept until the registry's lost-worker record holds them. */
+  readonly lostLog: LostWorkerLog;
 
   constructor(private readonly setup: ClusterMembershipSetup) {
     this.heartbeat = new Heartbeat({
@@ -62,6 +73,7 @@ export class ClusterMembership {
       clock: setup.clock,
       afterBeat: () => this.check(),
     });
+    this.lostLog = new LostWorkerLog(setup.registry, setup.clock, setup.logger, 'cluster daemon');
   }
 
   /** Chooses a worker for a child of the root (load-aware, among the workers not known lost). */
@@ -100,6 +112,7 @@ export class ClusterMembership {
   /** Reads members, feeds the placer, and announces workers whose heartbeat stopped unannounced. */
   async check(): Promise<void> {
     let members: MemberInfo[];
+    let trusted: boolean;
     try {
       if (!(await this.setup.registry.getValue(EPOCH_KEY))) {
         await this.restoreRegistry();
@@ -107,17 +120,26 @@ export class ClusterMembership {
         this.graceUntil = this.setup.clock.now() + MEMBER_TTL_MS;
       }
       members = await this.setup.registry.listMembers();
+      // Wiped between the two reads, or not holding this daemon's own fresh record: the list proves nothing.
+      trusted = members.some((m) => m.id === ROOT_WORKER) && (await this.setup.registry.getValue(EPOCH_KEY)) !== undefined;
     } catch {
-      return; // The heartbeat reports the registry being down; never announce losses from a failed read.
+      // The heartbeat reports the registry being down; never announce losses from a failed read, nor for one member
+      // TTL after it (workers' beats may have failed too).
+      this.graceUntil = Math.max(this.graceUntil, this.setup.clock.now() + MEMBER_TTL_MS);
+      return;
     }
+    await this.lostLog.sync();
     this.members = members;
     const live = new Set(members.filter((m) => m.role === 'worker').map((m) => m.id));
-    if (this.setup.clock.now() < this.graceUntil) return;
+    if (this.setup.clock.now() < this.graceUntil || !trusted) return;
     for (const id of this.knownWorkers) {
       if (!live.has(id) && !this.lost.has(id)) {
         this.setup.logger.warn(`worker '${id}' stopped heartbeating and no node daemon announced it; announcing it lost`);
-        this.setup.runtime.announceWorkerLost(id, 'its heartbeat stopped');
+        const why = 'its heartbeat stopped';
         this.lost.add(id);
+        this.lostLog.record(id, why);
+        this.setup.runtime.announceWorkerLost(id, why);
+        this.setup.runtime.workerLost?.(id, why);
       }
     }
     this.placer.sync(workerLoadsFromMembers(members).filter((w) => !this.lost.has(w.id)));

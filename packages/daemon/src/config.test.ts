@@ -27,6 +27,13 @@ describe('daemon configuration', () => {
     expect(config(parseClusterArgs([], env))).toEqual({ cluster: 'prod', amqpUrl: env.HYPERNODE_AMQP_URL, redisUrl: env.HYPERNODE_REDIS_URL, connectTimeoutMs: 10_000, clusterFrom: 'env', secret: null, insecure: false, logLevel: 'info' });
   });
 
+  it('takes the cluster daemon\'s state directory from --state-dir, and refuses an empty one', () => {
+    expect(config(parseClusterArgs(['--state-dir', '/var/lib/hypernode'], env)).stateDir).toBe('/var/lib/hypernode');
+    expect(config(parseClusterArgs([], env)).stateDir).toBeUndefined();
+    expect(() => parseClusterArgs(['--state-dir', ''], env)).toThrow(/hypernode-cluster: --state-dir is empty; give a directory the cluster daemon may write/);
+    expect(clusterHelp(env)).toContain('--state-dir <dir>');
+  });
+
   it('lets flags override the environment', () => {
     const c = config(parseClusterArgs(['--cluster', 'other', '--amqp-url', 'amqp://localhost', '--redis-url', 'redis://localhost:7000'], env));
     expect(c).toEqual({ cluster: 'other', amqpUrl: 'amqp://localhost', redisUrl: 'redis://localhost:7000', connectTimeoutMs: 10_000, clusterFrom: 'flag', secret: null, insecure: false, logLevel: 'info' });

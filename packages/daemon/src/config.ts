@@ -80,6 +80,8 @@ export interface NodeConfig extends Connection, Observability {
 export interface ClusterConfig extends Connection, Observability {
   /** Where the web dashboard listens (`--http`); off when absent. */
   http?: HttpAddress;
+  /** `--state-dir`, else `HYPERNODE_STATE_DIR`; absent: the default `~/.hypernode/state/<cluster>` (design 029). */
+  stateDir?: string;
 }
 
 /** The result of parsing a daemon's command line: settings, or a request for help. */
@@ -191,6 +193,8 @@ export function clusterHelp(env: Env = process.env): string {
     '  --http <[host:]port>     serve the web dashboard there (off unless given; a bare port listens on',
     '                           127.0.0.1; another host needs the cluster secret or --insecure)',
     '                           (with a cluster secret, the dashboard asks for it or a role secret)',
+    '  --state-dir <dir>        where the daemon keeps the code of every loaded module version, to store it again',
+    `                           if Redis loses its data; env HYPERNODE_STATE_DIR (now: ${env.HYPERNODE_STATE_DIR ?? '~/.hypernode/state/<cluster>'})`,
     commonHelp(env),
   ].join('\n');
 }
@@ -339,9 +343,14 @@ export function parseNodeArgs(argv: string[], env: Env = process.env, cores = 1)
 /** Parses `hypernode-cluster`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
 export function parseClusterArgs(argv: string[], env: Env = process.env): Parsed<ClusterConfig> {
   const cmd = 'hypernode-cluster';
-  const v = parse(cmd, argv, { ...COMMON, http: { type: 'string' } });
+  const v = parse(cmd, argv, { ...COMMON, http: { type: 'string' }, 'state-dir': { type: 'string' } });
   if (v.help) return { help: true, text: clusterHelp(env) };
   const config: ClusterConfig = connection(cmd, v, env);
+  const stateDir = v['state-dir'];
+  if (typeof stateDir === 'string') {
+    if (stateDir.trim() === '') throw new HypernodeError('INVALID_OPTIONS', `${cmd}: --state-dir is empty; give a directory the cluster daemon may write, or leave it out to use HYPERNODE_STATE_DIR or ~/.hypernode/state/<cluster>.`);
+    config.stateDir = stateDir;
+  }
   if (v.http !== undefined) {
     const http = parseHttpAddress(String(v.http), '--http', config.insecure === true);
     checkHttpExposure(http, config.secret !== null, `${cmd}: `);

@@ -1,5 +1,6 @@
 import { HypernodeError, type LoadedModule, type Logger } from '@hypernode/core';
 import { failedModuleCheck, hashCode, sealOf, type ClassCatalog, type ModuleSource, type ModuleVersion, type Registry } from '@hypernode/core/runtime';
+import type { ModuleCache } from './module-cache';
 import type { CheckedModule, CodeToCheck } from './module-check';
 import { validateInChild } from './module-validator';
 
@@ -17,7 +18,8 @@ export type ValidateCode = (modules: CodeToCheck[]) => Promise<CheckedModule[]>;
 /**
  * The cluster daemon's side of `load`: checks uploaded modules, stores their versions in the registry (sealed
  * with the cluster's `modules` key when it has a secret), and keeps a copy of every stored version so that it can
- * store them again when Redis comes back empty.
+ * store them again when Redis comes back empty: in memory, and on disk when given a {@link ModuleCache} (so that
+ * they survive Redis losing its data while the cluster daemon is down too, design 029).
  *
  * It never runs uploaded code: the code is evaluated and its classes checked in a short-lived validator process
  * (module-validator.ts); this side checks only fields, names and hashes. It does not tell workers about a new
@@ -36,6 +38,8 @@ export class ModuleUploads {
     /** The cluster's `modules` key (`moduleSealKey`), or null without a secret: versions are stored unsealed. */
     private readonly sealKey: Uint8Array | null = null,
     private readonly validateCode: ValidateCode = (modules) => validateInChild(modules),
+    /** The state directory's copy of every version; none: versions are kept in memory only. */
+    private readonly cache: ModuleCache | null = null,
   ) {}
 
   /** How many module versions {@link restore} would store. */
@@ -43,7 +47,12 @@ export class ModuleUploads {
     return [...this.mirror.values()].reduce((n, v) => n + v.length, 0);
   }
 
-  /** Reads every version of every module already in the registry (after a restart of the cluster daemon). */
+  /**
+   * Reads every version of every module already in the registry (after a restart of the cluster daemon), then the
+   * cache on disk: a module of which the cache holds more versions than the registry (Redis lost its data while
+   * the daemon was down) is kept with the cache's versions, which {@link restore} stores again. Versions in the
+   * registry but not in the cache are written to the cache.
+   */
   async readStored(): Promise<void> {
     for (const latest of await this.registry.listModules()) {
       const versions: ModuleVersion[] = [];
@@ -53,6 +62,25 @@ export class ModuleUploads {
       }
       this.mirror.set(latest.name, versions);
     }
+    if (!this.cache) return;
+    const cached = await this.cache.load();
+    for (const [name, versions] of cached) {
+      if (versions.length > (this.mirror.get(name)?.length ?? 0)) this.mirror.set(name, versions);
+    }
+    for (const [name, versions] of this.mirror) {
+      const have = cached.get(name)?.length ?? 0;
+      for (const v of versions.slice(have)) await this.cache.save(v);
+    }
+  }
+
+  /** How many kept versions the registry lacks (each module's versions past its latest there). */
+  async missingCount(): Promise<number> {
+    let n = 0;
+    for (const [name, versions] of this.mirror) {
+      const latest = (await this.registry.getModuleVersion(name))?.version ?? 0;
+      n += versions.filter((v) => v.version > latest).length;
+    }
+    return n;
   }
 
   /**
@@ -110,7 +138,10 @@ export class ModuleUploads {
       );
     }
     const versions = this.mirror.get(m.name) ?? [];
-    if (!versions.some((v) => v.version === stored.version)) versions.push(stored);
+    if (!versions.some((v) => v.version === stored.version)) {
+      versions.push(stored);
+      await this.cache?.save(stored);
+    }
     this.mirror.set(m.name, versions);
     const entry: LoadedModule = { name: m.name, version: stored.version, hash: stored.hash };
     if (stored.origin !== undefined) entry.origin = stored.origin;
@@ -118,11 +149,27 @@ export class ModuleUploads {
     return entry;
   }
 
-  /** Stores every kept version again, module by module in version order, so their numbers stay the same. */
-  async restore(): Promise<void> {
+  /**
+   * Stores again every kept version the registry lacks (those past each module's latest version there), module
+   * by module in version order, so their numbers, and so their seals, stay the same. Resolves with how many it
+   * stored; a version that got another number is logged (workers would refuse its seal).
+   */
+  async restore(): Promise<number> {
+    let restored = 0;
     for (const [name, versions] of this.mirror) {
-      for (const v of versions) await this.registry.addModuleVersion(name, sourceOf(v));
+      const latest = (await this.registry.getModuleVersion(name))?.version ?? 0;
+      for (const v of versions) {
+        if (v.version <= latest) continue;
+        const stored = await this.registry.addModuleVersion(name, sourceOf(v));
+        restored++;
+        if (stored.version !== v.version) {
+          this.logger.error(
+            `module '${name}' version ${v.version} was stored again as version ${stored.version}: the registry held other versions of it; reload the module from its source ('hypernode-cli reload <file>').`,
+          );
+        }
+      }
     }
+    return restored;
   }
 }
 

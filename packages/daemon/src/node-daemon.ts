@@ -7,6 +7,7 @@ import { childLaunch, type ChildLaunch } from './child-launch';
 import { connectionOf, defaultNodeId, type Connection } from './config';
 import { Heartbeat } from './heartbeat';
 import { connectionSecrets, daemonLogger, type LogLevel } from './logger';
+import { LostWorkerLog } from './lost-worker-log';
 import { formatAddress, workerMetricsAddress, type MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { serveRpc } from './rpc';
@@ -189,6 +190,8 @@ class NodeDaemonImpl implements NodeDaemon {
   private readonly stallLimitMs: number;
   private stallTimer: TimerHandle | null = null;
   private observability: DaemonObservability | null = null;
+  /** The workers this daemon saw die, until the registry's lost-worker record holds them (design 029). */
+  private readonly lostLog: LostWorkerLog;
 
   constructor(
     readonly id: string,
@@ -201,7 +204,8 @@ class NodeDaemonImpl implements NodeDaemon {
     this.clock = options.clock ?? systemClock;
     this.fork = options.fork ?? fork;
     this.startedAt = this.clock.now();
-    this.heartbeat = new Heartbeat({ registry: adapters.registry, member: () => this.member(), who: `node '${id}'`, logger, clock: this.clock });
+    this.lostLog = new LostWorkerLog(adapters.registry, this.clock, logger, `node '${id}'`);
+    this.heartbeat = new Heartbeat({ registry: adapters.registry, member: () => this.member(), who: `node '${id}'`, logger, clock: this.clock, afterBeat: () => this.lostLog.sync() });
     const launch = workerLaunch(options);
     this.entry = launch.entry;
     this.execArgv = launch.execArgv;
@@ -440,7 +444,9 @@ class NodeDaemonImpl implements NodeDaemon {
     const upFor = this.clock.now() - slot.startedAt;
     slot.backoffMs = upFor >= RESTART_BACKOFF.resetAfterMs || slot.backoffMs === 0 ? RESTART_BACKOFF.firstMs : Math.min(slot.backoffMs * 2, RESTART_BACKOFF.maxMs);
     this.logger.warn(`worker '${slot.id}' (pid ${child.pid}) ${why}; its processes are lost; starting a replacement in ${slot.backoffMs} ms`);
-    // Every worker learns it now, rather than when its heartbeat expires.
+    // Every worker learns it now, rather than when its heartbeat expires; a worker that misses the event (its
+    // queue gone while the broker is down) reads the loss from the registry's record when it reconciles.
+    this.lostLog.record(slot.id, why);
     this.adapters.transport.publish(workerLostEvent(slot.id, why));
     this.adapters.registry.removeMember(slot.id).catch((err: Error) => this.logger.warn(`could not remove member '${slot.id}': ${err.message}`));
     slot.restartTimer = this.clock.setTimeout(() => {

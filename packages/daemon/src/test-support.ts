@@ -3,6 +3,9 @@
  * processes, reads their output line by line, and cleans a test cluster out of RabbitMQ and Redis.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -168,9 +171,14 @@ export function readable(line: string): string {
   }
 }
 
-/** Environment that points a daemon at the test cluster. */
+/** Environment that points a daemon at the test cluster (and the cluster daemon at a state directory of its own). */
 export function daemonEnv(cluster: string, servers: TestServers = {}): Record<string, string> {
-  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, HYPERNODE_SECRET: servers.secret ?? '', ...tlsEnv(servers.tls) };
+  return { HYPERNODE_CLUSTER: cluster, HYPERNODE_AMQP_URL: servers.amqpUrl ?? amqpUrl, HYPERNODE_REDIS_URL: servers.redisUrl ?? redisUrl, HYPERNODE_SECRET: servers.secret ?? '', HYPERNODE_STATE_DIR: testStateDir(cluster), ...tlsEnv(servers.tls) };
+}
+
+/** The state directory the test cluster's cluster daemon keeps module code in; {@link deleteTestCluster} removes it. */
+export function testStateDir(cluster: string): string {
+  return join(tmpdir(), 'hypernode-test-state', cluster);
 }
 
 /** Starts `hypernode-cluster` (with `args` and `env` added) and resolves once it says it is up. */
@@ -214,6 +222,7 @@ export async function deleteTestCluster(cluster: string, servers: TestServers = 
   const registry = await RedisRegistry.connect({ url: rurl, cluster, ...(tls && isTlsUrl(rurl) ? { tls } : {}) });
   await registry.deleteCluster();
   await registry.close();
+  await rm(testStateDir(cluster), { recursive: true, force: true });
 }
 
 /** Closes, from the broker's side, every connection of `cluster` (as a broker outage would). */

@@ -8,6 +8,7 @@ import { LoopWatch } from './loop-watch';
 import { connectionSecrets, daemonLogger } from './logger';
 import type { MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
+import { RECONCILE_MS } from './lost-worker-log';
 import { ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
 import { RpcGuard } from './rpc-auth';
@@ -166,6 +167,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
       },
       onLostSelf: (why) => this.fence(`the cluster announced it lost (${why})`),
       stallWarnMs: health.stallWarnMs,
+      reconcileEveryMs: RECONCILE_MS,
     });
     this.leaseMs = health.leaseMs ?? MEMBER_TTL_MS;
     const { onAlive } = health;
