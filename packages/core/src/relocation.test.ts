@@ -196,7 +196,7 @@ describe('moving a process', () => {
   });
 
   it('answers clearly for a bad worker, an unknown process, the root, and the worker it is on', async () => {
-    const c = await start([Idle]);
+    const c = await start([Idle, Watcher]);
     const p = await c.spawn('Idle', {});
     const err = await c.move(p, { to: 'nowhere' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HypernodeError);
@@ -207,6 +207,15 @@ describe('moving a process', () => {
     expect(await c.move(p, { to: await workerOf(c, p) })).toMatchObject({ moved: false, reason: 'target-unavailable' });
     const auto = await c.move(p);
     expect(auto.moved).toBe(true);
+    // Killed through its home's worker too (its name still says its home).
+    const home = (c as unknown as { workers: WorkerRuntime[] }).workers.find((w) => p.startsWith(`${w.id}:`))!;
+    const inbox = c.inbox();
+    const watcher = await c.spawn('Watcher', { inbox: inbox.name });
+    c.send(watcher, { watch: p });
+    await inbox.receiveMatching(has('watching'));
+    expect(home.kill(p, 'killed')).toBe(true);
+    expect((await inbox.receiveMatching(has('watcherHeard'))).message).toEqual({ watcherHeard: 'DOWN', from: p });
+    expect((await c.ps()).some((x) => x.name === p)).toBe(false);
   });
 });
 

@@ -30,7 +30,7 @@ import { Timers } from './timers';
 import { TopSampler, type WorkerTop } from './top-sampler';
 import type { StallReport, TurnInfo } from './turn-watch';
 import type { WorkerOptions } from './worker-options';
-import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST } from './wire';
+import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST, workerOf } from './wire';
 
 export { ProcRecord };
 export { workerLostEvent } from './wire';
@@ -422,6 +422,11 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
    * waiting at a `yield` is abandoned, as in Erlang's `exit(Pid, Reason)`. False when no such process lives here.
    */
   kill(name: string, reason: unknown): boolean {
+    // A process that moved away from here (its home) is ended where it runs (design 031).
+    if (typeof name === 'string' && workerOf(name) === this.id && this.route(name) !== this.id) {
+      this.exits.endFrom(name, name, reason);
+      return true;
+    }
     return this.exits.endByName(name, reason);
   }
 
