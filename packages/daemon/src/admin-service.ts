@@ -397,6 +397,7 @@ function stripStats(s: WorkerStats & { worker?: string; node?: string | null; lo
     forgedFrames: s.forgedFrames ?? 0,
     backlog: s.backlog,
     ...(s.framesResent !== undefined ? { framesResent: s.framesResent, framesUnacked: s.framesUnacked ?? 0 } : {}),
+    relocations: s.relocations ?? 0,
   };
 }
 
