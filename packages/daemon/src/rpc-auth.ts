@@ -38,6 +38,7 @@ const METHOD_ROLES: Readonly<Record<string, Role>> = {
   send: 'operate',
   call: 'operate',
   kill: 'operate',
+  move: 'operate',
 };
 
 /** The role a method needs: read, operate, or (for every other method) admin. */
