@@ -75,8 +75,10 @@ export class RelocationAdmin {
    * Moves process `name` (its name or a registered name) to worker `to`, or to the least-loaded other live worker.
    * Resolves with the worker's outcome; `{ moved: false, reason: 'not-found' }` when no live worker hosts it.
    *
-   * @throws HypernodeError `INVALID_ARGUMENT` for a bad name, an unknown, draining or lost target, the process's own
-   *   worker as target, or no other worker to move to.
+   * `{ moved: false, reason: 'target-unavailable' }` when no other worker can take it.
+   *
+   * @throws HypernodeError `INVALID_ARGUMENT` for a bad name, an unknown, draining or lost target, or the process's own
+   *   worker as target.
    */
   async move(name: unknown, to: unknown): Promise<MoveOutcome> {
     const { cluster } = this.setup;
@@ -93,7 +95,15 @@ export class RelocationAdmin {
       return { name, moved: false, reason: 'not-found', message: `No process '${name}' in cluster '${cluster}' (it ended, or the name is misspelt); list the running ones with 'hypernode-cli ps'.` };
     }
     const { worker: from, info } = found;
-    const target = typeof to === 'string' ? this.checkTarget(to, from, info.name, members) : this.leastLoaded(from, info.name, members);
+    const target = typeof to === 'string' ? this.checkTarget(to, from, info.name, members) : this.leastLoaded(from, members);
+    if (target === undefined) {
+      return {
+        name: info.name,
+        moved: false,
+        reason: 'target-unavailable',
+        message: `Process '${info.name}' has nowhere to move: no other worker of cluster '${cluster}' that is not draining has a fresh load report; add one with 'hypernode-cli workers add <node>'.`,
+      };
+    }
     const outcome = await callRpc<MoveOutcome>(this.setup.adapters.transport, `worker.${from}`, 'move', { process: info.name, to: target }, MOVE_TIMEOUT_MS, this.setup.signer);
     if (outcome.moved) this.setup.logger.info(`moved process '${info.name}' from worker '${from}' to '${outcome.to}' (paused ${outcome.pauseMs} ms)`);
     else this.setup.logger.info(`process '${info.name}' did not move from worker '${from}' to '${target}': ${outcome.message}`);
@@ -174,19 +184,14 @@ export class RelocationAdmin {
     return to;
   }
 
-  /** The least-loaded other worker by the scheduler's placement policy. */
-  private leastLoaded(from: string, name: string, members: MemberInfo[]): string {
+  /** The least-loaded other worker by the scheduler's placement policy; undefined when there is none to take it. */
+  private leastLoaded(from: string, members: MemberInfo[]): string | undefined {
     const placer = new Placer();
-    const candidates = workerLoadsFromMembers(members).filter((w) => w.id !== from && !this.setup.membership.isLost(w.id) && !draining(members.find((m) => m.id === w.id)!, members));
-    placer.sync(candidates);
+    placer.sync(workerLoadsFromMembers(members).filter((w) => w.id !== from && !this.setup.membership.isLost(w.id) && !draining(members.find((m) => m.id === w.id)!, members)));
     try {
       return placer.place(undefined);
-    } catch (err) {
-      throw new HypernodeError(
-        'INVALID_ARGUMENT',
-        `Process '${name}' has nowhere to move: no other worker of cluster '${this.setup.cluster}' can take it (${candidates.length === 0 ? 'there is none, or every other one is draining' : (err as Error).message}); add one with 'hypernode-cli workers add <node>'.`,
-        { cause: err },
-      );
+    } catch {
+      return undefined;
     }
   }
 
