@@ -115,7 +115,7 @@ describe('Rebalancer', () => {
     expect(r.movesLastMinute()).toBe(7);
   });
 
-  it('plans again only after every worker a move touched has written a report after the move', async () => {
+  it('plans again only after every worker a move touched has written two reports after the first one it saw after the move', async () => {
     const c = new PaperCluster({ a: 30, b: 0 });
     c.report();
     const r = c.rebalancer({ imbalanceThreshold: 2, cooldownMs: 0 });
@@ -126,7 +126,11 @@ describe('Rebalancer', () => {
     expect((await r.round()).skipped).toBe('settling');
     c.clock.advance(1000);
     expect((await r.round()).skipped).toBe('settling');
-    // The next report was written after that look, so after the moves: the loads are even, nothing moves.
+    // The next report was written after that look, but its loop delay covers the second before it: still old.
+    c.report({ a: 30, b: 0 });
+    c.clock.advance(1000);
+    expect((await r.round()).skipped).toBe('settling');
+    // The one after shows the moves: the loads are even, nothing moves.
     c.report();
     c.clock.advance(1000);
     expect((await r.round()).skipped).toBe('balanced');
@@ -183,7 +187,7 @@ describe('Rebalancer', () => {
     expect(d.moves).toEqual([]);
   });
 
-  it('picks the processes with the longest mailboxes, never a starting or exiting one nor the root, and counts refusals', async () => {
+  it('picks the quietest processes (shortest mailbox) first, never a starting or exiting one nor the root, and counts refusals', async () => {
     const c = new PaperCluster({ a: 0, b: 0 });
     c.procs.set('a', [
       proc('root:1', 'a'),
@@ -196,20 +200,20 @@ describe('Rebalancer', () => {
       proc('a:7', 'a', { mailboxSize: 1 }),
       proc('a:8', 'a', { mailboxSize: 0 }),
     ]);
-    c.refuse.add('a:6');
+    c.refuse.add('a:7');
     c.report({ a: 90, b: 0 });
     const r = c.rebalancer({ imbalanceThreshold: 1 });
     const round = await r.round();
-    // 9 listed, 'a' is 45 over the mean at 10 a process: 4 moves, the busiest movable first.
+    // 9 listed, 'a' is 45 over the mean at 10 a process: 4 moves, the quietest movable first.
     expect(round.plan).toEqual([{ from: 'a', to: 'b', count: 4 }]);
     expect(round.outcomes.map((o) => [o.name, o.moved])).toEqual([
-      ['a:2', true],
-      ['a:6', false],
-      ['a:5', true],
+      ['a:8', true],
+      ['a:7', false],
       ['a:1', true],
+      ['a:5', true],
     ]);
     expect(r.status()).toMatchObject({ moved: 3, notMoved: 1, movesLastMinute: 4 });
-    expect(c.lines.at(-1)).toContain("'a:6': process 'a:6' refused to move");
+    expect(c.lines.at(-1)).toContain("'a:7': process 'a:7' refused to move");
   });
 
   it('counts a move whose worker does not answer as not moved, and goes on', async () => {

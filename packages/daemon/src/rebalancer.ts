@@ -7,6 +7,8 @@ import { plural, processes } from './plural';
 
 /** The window the move cap counts over. */
 const MINUTE_MS = 60_000;
+/** New reports a worker a move touched must write, after the first one seen, before the rebalancer plans again. */
+const SETTLE_REPORTS = 2;
 
 /** The defaults of {@link RebalanceOptions}. */
 export const REBALANCE_DEFAULTS: Readonly<Required<RebalanceOptions>> = Object.freeze({
@@ -68,9 +70,11 @@ export interface RebalancerStatus {
 /**
  * The opt-in rebalancer of the cluster daemon (design 032). Each {@link round} takes the workers' latest load
  * reports, asks the scheduler's `planRelocations` for `{ from, to, count }` moves, picks which processes go (on
- * `from`, the ones with the longest mailbox first, then by name; never the root, never a process that is starting
- * (a supervisor's child being restarted) or exiting, never one it moved within `processCooldownMs`) and moves them
- * one at a time through the ports.
+ * `from`, the quietest first: shortest mailbox, then by name; never the root, never a process that is starting (a
+ * supervisor's child being restarted) or exiting, never one it moved within `processCooldownMs`) and moves them one
+ * at a time through the ports. Quietest first because `planRelocations` counts each process at its worker's average
+ * cost: the quiet ones carry at most that, so a round never overshoots and the next one finishes the job (design
+ * 032 measures the busiest-first alternative piling the load onto one target).
  *
  * Promises: it never starts more than `maxMovesPerMinute` moves in any 60 s (counted by the injected clock); it
  * plans nothing while a worker a move touched has not sent a load report written after that move (so it never
@@ -87,10 +91,11 @@ export class Rebalancer {
   /** Processes it moved, with when. */
   private readonly movedAt = new Map<string, number>();
   /**
-   * Workers a move touched whose reports do not yet show it: the first report seen after the move (`baseline`)
-   * may have been written during it, so the worker settles once a report with another `at` arrives.
+   * Workers a move touched whose reports do not yet show it. The first report seen after the move (`baseline`) may
+   * have been written during it, and a report's event-loop delay covers the period before it was written, so the
+   * worker settles once {@link SETTLE_REPORTS} reports with other `at`s have followed the baseline.
    */
-  private readonly settling = new Map<string, { baseline: number | undefined }>();
+  private readonly settling = new Map<string, { baseline: number | undefined; changes: number }>();
   private cooldownUntil = -Infinity;
   private running = false;
   private moved = 0;
@@ -165,8 +170,8 @@ export class Rebalancer {
         this.movedAt.set(p.name, at);
         if (outcome.moved) {
           this.moved++;
-          this.settling.set(step.from, { baseline: undefined });
-          this.settling.set(step.to, { baseline: undefined });
+          this.settling.set(step.from, { baseline: undefined, changes: 0 });
+          this.settling.set(step.to, { baseline: undefined, changes: 0 });
         } else {
           this.notMoved++;
         }
@@ -188,13 +193,19 @@ export class Rebalancer {
       else if (s.baseline === undefined) {
         s.baseline = at;
         waiting = true;
-      } else if (at !== s.baseline) this.settling.delete(id);
-      else waiting = true;
+      } else {
+        if (at !== s.baseline) {
+          s.baseline = at;
+          s.changes++;
+        }
+        if (s.changes >= SETTLE_REPORTS) this.settling.delete(id);
+        else waiting = true;
+      }
     }
     return waiting;
   }
 
-  /** The processes of `worker` it may pick, the longest mailbox first. */
+  /** The processes of `worker` it may pick, the quietest (shortest mailbox) first. */
   private movable(worker: string, list: ProcessInfo[], now: number): ProcessInfo[] {
     return list
       .filter((p) => p.name !== ROOT_NAME && worker !== ROOT_WORKER && (p.status === 'waiting' || p.status === 'running'))
@@ -202,7 +213,7 @@ export class Rebalancer {
         const at = this.movedAt.get(p.name);
         return at === undefined || now - at >= this.options.processCooldownMs;
       })
-      .sort((a, b) => b.mailboxSize - a.mailboxSize || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort((a, b) => a.mailboxSize - b.mailboxSize || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   private prune(now: number): void {
