@@ -9,7 +9,7 @@ import { checkData, copyData, encodeTrusted } from './codec';
 import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { describeReason, hypernodeReason, reviveExitReason } from './exit-reason';
-import type { EndHooks, KernelPort } from './kernel-port';
+import type { EndHooks, KernelPort, Locator } from './kernel-port';
 import { CallFrom, waitingSenders } from './mailbox';
 import type { ExitReason } from './process';
 import { extrasOf, type ProcRecord } from './process-record';
@@ -27,7 +27,7 @@ interface PendingCall {
 export class Calls implements EndHooks {
   private readonly pending = new Map<string, PendingCall>();
 
-  constructor(private readonly port: KernelPort) {
+  constructor(private readonly port: KernelPort & Locator) {
     port.onEnvelope(E_REPLY, (env) => this.settle(env[1] as string, env[2] as boolean, env[3]));
   }
 
@@ -38,7 +38,8 @@ export class Calls implements EndHooks {
     }
     const port = this.port;
     const ref = callRef(port.nextSeq());
-    const token = callToken(from, ref);
+    // A caller that moved here from its home is answered here, not at its home: the token names this worker.
+    const token = callToken(workerOf(from) === port.id ? from : `${port.id}:`, ref);
     return new Promise((resolve, reject) => {
       const timer = port.clock.setTimeout(() => {
         this.pending.delete(ref);
@@ -127,7 +128,7 @@ export class Calls implements EndHooks {
   /** Calls waiting on a process of the lost worker fail with its `WORKER_LOST` reason. */
   workerLost(worker: string, reason: ExitReason): void {
     for (const [ref, call] of [...this.pending]) {
-      if (workerOf(call.target) === worker) this.settle(ref, false, reason);
+      if (this.port.isOn(call.target, worker)) this.settle(ref, false, reason);
     }
   }
 

@@ -10,6 +10,7 @@ import type { MessageTo, ModuleRef, ReplyFrom, SpawnArgs, SpawnedName } from './
 import type { DeadLetterRecord, ExitRecord } from './live-stats';
 import type { TopSnapshot } from './top-sampler';
 import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
+import type { MoveOutcome } from './relocation';
 
 export { listLoadedModules, moduleNotLoadedMessage } from './loaded-modules';
 export type { LoadedModule, LoadOptions } from './loaded-modules';
@@ -51,6 +52,14 @@ export interface Cluster {
   ps(): Promise<ProcessInfo[]>;
   /** Ends a process as if it called `exit(reason)` (default `'killed'`); false when there is no such process. */
   kill(name: string, reason?: unknown): Promise<boolean>;
+  /**
+   * Moves a live process (by its name or a registered name) to worker `options.to`, or without `to` to the
+   * least-loaded other worker, between two of its messages (design 031): it keeps its name, state, mailbox,
+   * monitors, links, names, timers, parent, children and module version, and every sender's messages keep
+   * their order. Resolves with the outcome (a process that refuses or cannot move stays, unchanged); rejects
+   * with `INVALID_ARGUMENT` for a worker the cluster does not have.
+   */
+  move(name: string, options?: { to?: string }): Promise<MoveOutcome>;
   /** The latest version of every loaded module. */
   modules(): Promise<LoadedModule[]>;
   /** Per-worker counters. */
@@ -117,6 +126,11 @@ export abstract class ClusterBase implements Cluster {
   abstract spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
   abstract ps(): Promise<ProcessInfo[]>;
   abstract kill(name: string, reason?: unknown): Promise<boolean>;
+
+  /** See {@link Cluster.move}; a client that cannot move processes rejects with `INVALID_OPTIONS`. */
+  move(name: string, _options?: { to?: string }): Promise<MoveOutcome> {
+    return Promise.reject(new HypernodeError('INVALID_OPTIONS', `This client of cluster '${this.name}' cannot move '${String(name)}'; use hypernode-cli move or the worker's move RPC.`));
+  }
   abstract modules(): Promise<LoadedModule[]>;
   abstract stats(): Promise<(WorkerStats & { worker: string })[]>;
   abstract top(): Promise<TopSnapshot>;

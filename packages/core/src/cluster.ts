@@ -23,6 +23,9 @@ import { newestRecords as newest, recentArgs, type DeadLetterRecord, type ExitRe
 import { byBusiest, type TopSnapshot } from './top-sampler';
 import type { ProcessInfo, WorkerRuntime, WorkerStats } from './worker';
 import type { ModuleRef, SpawnArgs, SpawnedName } from './typed-names';
+import type { MoveOutcome } from './relocation';
+import { describeArg } from './describe-arg';
+import { loadScore } from './load-score';
 
 export type { Cluster } from './cluster-base';
 export type { LoadedModule } from './loaded-modules';
@@ -114,6 +117,7 @@ export class EmbeddedCluster extends ClusterBase {
           place: (parentWorker) => this.placer.place(parentWorker),
           processEnded: (worker) => this.placer.ended(worker),
           loadHint: EMBEDDED_LOAD_HINT,
+          workerExists: (id) => this.workers.some((w) => w.id === id),
           maxMessageBytes,
         }),
       );
@@ -209,6 +213,34 @@ export class EmbeddedCluster extends ClusterBase {
     }
     for (const w of this.workers) if (w.kill(name, reason)) return true;
     return false;
+  }
+
+  override async move(name: string, options: { to?: string } = {}): Promise<MoveOutcome> {
+    this.live();
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new HypernodeError('INVALID_ARGUMENT', `move() needs a process name (a non-empty string); got ${describeArg(name)}.`);
+    }
+    const to = options?.to;
+    if (to !== undefined && !this.workers.some((w) => w.id === to)) {
+      throw new HypernodeError('INVALID_ARGUMENT', `Cannot move '${name}' to worker ${describeArg(to)}: cluster '${this.name}' has workers ${this.workerIds.map((id) => `'${id}'`).join(', ')}; give one of them.`);
+    }
+    const pid = name.includes(':') ? name : this.runtime.whereis(name);
+    const from = pid === undefined ? undefined : this.workers.find((w) => w.has(pid));
+    if (pid === undefined || from === undefined) {
+      return { name, moved: false, reason: 'not-found', message: `No process '${name}' runs in cluster '${this.name}'; check the name with ps().` };
+    }
+    if (pid === this.root) return { name: pid, moved: false, reason: 'not-movable', message: `The root process '${pid}' never moves.` };
+    let target = to;
+    if (target === undefined) {
+      // The least-loaded other worker, by the placer's score.
+      let best = Infinity;
+      for (const w of this.workers) {
+        const score = w === from ? Infinity : loadScore(w.load());
+        if (score < best) [best, target] = [score, w.id];
+      }
+      if (target === undefined) return { name: pid, moved: false, reason: 'target-unavailable', message: `Cluster '${this.name}' has no other worker to move '${pid}' to; create it with workers: 2 or more.` };
+    }
+    return from.moveProcess(pid, target);
   }
 
   modules(): Promise<LoadedModule[]> {

@@ -15,13 +15,13 @@ import { copyData, encodeTrusted } from './codec';
 import { PENDING, settle } from './coroutine';
 import { describeArg } from './describe-arg';
 import { describeReason, hypernodeReason, isCrash, reviveExitReason, toExitReason } from './exit-reason';
-import type { EndHooks, KernelPort } from './kernel-port';
+import type { EndHooks, KernelPort, Locator } from './kernel-port';
 import { exitKind, reasonLine, RECENT } from './live-stats';
 import { clearMailbox, mailboxSize, waitingSenders } from './mailbox';
 import type { ExitReason } from './process';
 import { about, ENDED, ENDING, extrasOf, RUNNING, STARTING, type ProcRecord } from './process-record';
 import { processScope } from './process-scope';
-import { E_EXIT_REQ, E_EXITED, E_KILL, workerOf } from './wire';
+import { E_EXIT_REQ, E_EXITED, E_KILL } from './wire';
 
 /** A copy of `reason` for a local receiver, as a remote one would get it. */
 export function copyReason(reason: ExitReason): ExitReason {
@@ -56,7 +56,7 @@ export class Exits {
   private readonly onWorkerLost: ((worker: string) => void) | undefined;
 
   constructor(
-    private readonly port: KernelPort,
+    private readonly port: KernelPort & Locator,
     /** Run in this order at each step of an end and of a worker loss. */
     private readonly hooks: readonly EndHooks[],
     rules: ExitRules = {},
@@ -216,7 +216,7 @@ export class Exits {
     }
     const pid = this.port.resolve(target);
     if (pid === undefined) return;
-    const w = workerOf(pid);
+    const w = this.port.route(pid);
     if (w === this.port.id) {
       this.endByName(pid, reason);
       return;
@@ -242,7 +242,7 @@ export class Exits {
   }
 
   private endChild(child: string, parent: string, reason: ExitReason): void {
-    const w = workerOf(child);
+    const w = this.port.route(child);
     if (w === this.port.id) {
       const rec = this.port.lookup(child);
       if (rec) this.endByParent(rec, reason);
@@ -252,7 +252,7 @@ export class Exits {
   }
 
   private tellParent(parent: string, child: string, reason: ExitReason): void {
-    const w = workerOf(parent);
+    const w = this.port.route(parent);
     if (w === this.port.id) this.childEnded(parent, child, copyReason(reason));
     else pushWithReason(this.port, w, (r) => [E_EXITED, parent, child, r], reason, child, parent);
   }
@@ -283,11 +283,11 @@ export class Exits {
       if (rec.status >= ENDING || rec.inbox) continue;
       if (rec.children) {
         for (const child of [...rec.children.keys()]) {
-          if (workerOf(child) === worker) this.childEnded(rec.name, child, copyReason(reason));
+          if (port.isOn(child, worker)) this.childEnded(rec.name, child, copyReason(reason));
         }
       }
       for (const hook of this.hooks) hook.peerLost?.(rec, worker, reason);
-      if (rec.parent !== null && workerOf(rec.parent) === worker && !this.resilient.has(worker) && rec.status < ENDING) {
+      if (rec.parent !== null && port.isOn(rec.parent, worker) && !this.resilient.has(worker) && rec.status < ENDING) {
         this.endByParent(rec, 'shutdown');
       }
     }

@@ -13,6 +13,11 @@ export class FrameRouter {
   private readonly envelopeHandlers: (EnvelopeHandler | undefined)[] = [];
   private readonly eventHandlers = new Map<string, EventHandler>();
   private lastBadFrameLog = 0;
+  /**
+   * Set while a process of this worker moved away or is expected here (relocation.ts): sees every envelope
+   * first and returns true when it took it (forwarded or parked), so no handler runs for it.
+   */
+  intercept: ((envelope: unknown[]) => boolean) | null = null;
 
   constructor(
     private readonly worker: string,
@@ -47,14 +52,19 @@ export class FrameRouter {
     for (let i = 1; i < items.length; i++) {
       try {
         const env = items[i] as unknown[];
-        const kind = env[0];
-        const handler = typeof kind === 'number' ? this.envelopeHandlers[kind] : undefined;
-        if (handler === undefined) throw new Error(`unknown envelope kind ${String(kind)}`);
-        handler(env);
+        if (this.intercept === null || !this.intercept(env)) this.dispatch(env);
       } catch (err) {
         this.badFrame(frame, err);
       }
     }
+  }
+
+  /** Hands one envelope to the handler of its kind; throws for an unknown kind. */
+  dispatch(env: unknown[]): void {
+    const kind = env[0];
+    const handler = typeof kind === 'number' ? this.envelopeHandlers[kind] : undefined;
+    if (handler === undefined) throw new Error(`unknown envelope kind ${String(kind)}`);
+    handler(env);
   }
 
   /** Handles one published cluster event; events of kinds nobody handles are ignored. */

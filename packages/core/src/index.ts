@@ -23,6 +23,7 @@ export type { Received } from './inbox';
 export { createCluster, EmbeddedCluster } from './cluster';
 export type { Cluster, ClusterOptions, LoadedModule } from './cluster';
 export type { RecentOptions } from './cluster-base';
+export type { MoveOutcome, MoveRefusal, EvacuateOutcome } from './relocation';
 export type { LoadOptions } from './loaded-modules';
 export type { ProcessDetail, ProcessInfo, WorkerStats } from './worker';
 export type { DeadLetterRecord, ExitRecord, ExitKind, DeadLetterReason } from './live-stats';

@@ -25,6 +25,8 @@ export interface WorkerCounters {
   badFrames: number;
   /** Messages waiting in mailboxes. */
   backlog: number;
+  /** Processes this worker moved to another worker (design 031); absent in reports of workers before it. */
+  relocations?: number;
 }
 
 /** Handles one envelope of a frame from another worker (the kind at index 0, see `wire.ts`). */
@@ -93,6 +95,18 @@ export interface KernelPort {
   onEnvelope(kind: number, handler: EnvelopeHandler): void;
   /** Routes cluster events of `kind` to `handler` (one handler per kind). */
   onEvent(kind: string, handler: EventHandler): void;
+}
+
+/**
+ * Where a process is (relocation.ts, design 031): a process keeps its name when it moves, and everything
+ * addressed to it still goes to the worker its name starts with (its home), which forwards it. Features use this
+ * instead of `workerOf` to address a process, and to tell which processes a lost worker took with it.
+ */
+export interface Locator {
+  /** The worker to send what is addressed to process `name`: its home, or where its home forwards to when that is here. */
+  route(name: string): string;
+  /** Whether process `name` is lost with worker `worker`: it runs there, or its home (which routes to it) is there. */
+  isOn(name: string, worker: string): boolean;
 }
 
 /**

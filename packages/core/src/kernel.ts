@@ -64,7 +64,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   private readonly place: (parentWorker: string) => string;
   /** `<id>:`, the start of every name of a process here. */
   protected readonly prefix: string;
-  private seq: number;
+  protected seq: number;
   private runq: ProcRecord[] = [];
   private runqHead = 0;
   /** A run of the loop is queued or running (read by the benchmarks to wait for a burst of spawns). */
@@ -77,7 +77,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   protected readonly unborn: Unborn;
   /** Called when a process ends or the loop goes idle (see `whenEmpty`). */
   protected readonly idleWaiters = new Set<() => void>();
-  private readonly router: FrameRouter;
+  protected readonly router: FrameRouter;
   private readonly prefetch: number;
   private readonly loadHint: string;
   /** Whose turn it is, and runs of the loop that blocked the event loop (turn-watch.ts). */

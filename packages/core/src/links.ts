@@ -11,14 +11,14 @@
 import { encodeTrusted } from './codec';
 import { describeReason, isCrash, reviveExitReason, toExitReason } from './exit-reason';
 import { copyReason, pushWithReason } from './exits';
-import type { EndHooks, KernelPort } from './kernel-port';
+import type { EndHooks, KernelPort, Locator } from './kernel-port';
 import type { ExitReason } from './process';
 import { ENDING, extrasOf, type ProcRecord } from './process-record';
-import { E_DEMONITOR, E_DOWN, E_LINK, E_LINK_EXIT, E_MONITOR, E_UNLINK, monitorRef, workerOf } from './wire';
+import { E_DEMONITOR, E_DOWN, E_LINK, E_LINK_EXIT, E_MONITOR, E_UNLINK, monitorRef } from './wire';
 
 /** Monitors and links of one worker's processes. */
 export class Links implements EndHooks {
-  constructor(private readonly port: KernelPort) {
+  constructor(private readonly port: KernelPort & Locator) {
     port.onEnvelope(E_MONITOR, (env) => this.addWatcher(env[1] as string, env[2] as string, env[3] as string));
     port.onEnvelope(E_DEMONITOR, (env) => {
       port.lookup(env[1] as string)?.extras?.watchers?.delete(env[3] as string);
@@ -41,7 +41,7 @@ export class Links implements EndHooks {
       this.down(rec.name, target, ref, 'noproc');
       return ref;
     }
-    const w = workerOf(pid);
+    const w = port.route(pid);
     if (w === port.id) this.addWatcher(pid, rec.name, ref);
     else port.push(w, encodeTrusted([E_MONITOR, pid, rec.name, ref]));
     return ref;
@@ -52,7 +52,7 @@ export class Links implements EndHooks {
     const target = rec.extras?.monitors?.get(ref);
     if (target === undefined) return;
     rec.extras!.monitors!.delete(ref);
-    const w = workerOf(target);
+    const w = this.port.route(target);
     if (w === this.port.id) this.port.lookup(target)?.extras?.watchers?.delete(ref);
     else this.port.push(w, encodeTrusted([E_DEMONITOR, target, rec.name, ref]));
   }
@@ -63,7 +63,7 @@ export class Links implements EndHooks {
     if (pid === undefined) return this.linkExit(rec.name, target, 'noproc', true);
     if (pid === rec.name) return;
     (extrasOf(rec).links ??= new Set()).add(pid);
-    const w = workerOf(pid);
+    const w = this.port.route(pid);
     if (w === this.port.id) this.addLink(pid, rec.name);
     else this.port.push(w, encodeTrusted([E_LINK, pid, rec.name]));
   }
@@ -72,7 +72,7 @@ export class Links implements EndHooks {
   unlink(rec: ProcRecord, target: string): void {
     const pid = this.port.resolve(target) ?? target;
     rec.extras?.links?.delete(pid);
-    const w = workerOf(pid);
+    const w = this.port.route(pid);
     if (w === this.port.id) this.port.lookup(pid)?.extras?.links?.delete(rec.name);
     else this.port.push(w, encodeTrusted([E_UNLINK, pid, rec.name]));
   }
@@ -93,10 +93,10 @@ export class Links implements EndHooks {
   peerLost(rec: ProcRecord, worker: string, reason: ExitReason): void {
     const extras = rec.extras;
     if (extras?.monitors) {
-      for (const [ref, target] of [...extras.monitors]) if (workerOf(target) === worker) this.down(rec.name, target, ref, copyReason(reason));
+      for (const [ref, target] of [...extras.monitors]) if (this.port.isOn(target, worker)) this.down(rec.name, target, ref, copyReason(reason));
     }
     if (extras?.links) {
-      for (const other of [...extras.links]) if (workerOf(other) === worker) this.linkExit(rec.name, other, copyReason(reason));
+      for (const other of [...extras.links]) if (this.port.isOn(other, worker)) this.linkExit(rec.name, other, copyReason(reason));
     }
   }
 
@@ -107,7 +107,7 @@ export class Links implements EndHooks {
   }
 
   private sendDown(watcher: string, target: string, ref: string, reason: ExitReason): void {
-    const w = workerOf(watcher);
+    const w = this.port.route(watcher);
     if (w === this.port.id) this.down(watcher, target, ref, copyReason(reason));
     else pushWithReason(this.port, w, (r) => [E_DOWN, watcher, target, ref, r], reason, target, watcher);
   }
@@ -125,7 +125,7 @@ export class Links implements EndHooks {
   }
 
   private sendLinkExit(to: string, from: string, reason: ExitReason): void {
-    const w = workerOf(to);
+    const w = this.port.route(to);
     if (w === this.port.id) this.linkExit(to, from, copyReason(reason));
     else pushWithReason(this.port, w, (r) => [E_LINK_EXIT, to, from, r], reason, from, to);
   }

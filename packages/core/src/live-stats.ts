@@ -74,6 +74,7 @@ export function newCounters(): WorkerCounters {
     exitsByKind: { normal: 0, shutdown: 0, killed: 0, crash: 0 },
     badFrames: 0,
     backlog: 0,
+    relocations: 0,
   };
 }
 

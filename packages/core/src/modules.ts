@@ -20,6 +20,8 @@ export interface ModuleEntry {
  */
 export class ClassCatalog {
   private readonly entries = new Map<string, { cls: ProcessClass; version: number; hash: string }>();
+  /** Every version added, by module then version: a relocated process keeps its version (design 031). */
+  private readonly history = new Map<string, Map<number, ProcessClass>>();
 
   /** Adds (or replaces, as a new version) the class for `name`; returns the version. */
   add(name: string, cls: ProcessClass): number {
@@ -27,7 +29,16 @@ export class ClassCatalog {
     if (prev && prev.cls === cls) return prev.version;
     const version = (prev?.version ?? 0) + 1;
     this.entries.set(name, { cls, version, hash: `class:${name}:${version}` });
+    let versions = this.history.get(name);
+    if (!versions) this.history.set(name, (versions = new Map()));
+    versions.set(version, cls);
     return version;
+  }
+
+  /** Version `version` of `name` as it was added, or undefined. */
+  getVersion(name: string, version: number): { cls: ProcessClass; version: number; hash: string } | undefined {
+    const cls = this.history.get(name)?.get(version);
+    return cls && { cls, version, hash: `class:${name}:${version}` };
   }
 
   get(name: string): { cls: ProcessClass; version: number; hash: string } | undefined {
@@ -135,6 +146,26 @@ export class ModuleTable {
     let pin = pins.get(key);
     if (!pin) pins.set(key, (pin = { entry: { ...from, superseded: false }, failed }));
     return pin.entry;
+  }
+
+  /**
+   * Exactly version `version` of `name`, whose code hashes to `hash` (a relocated process never changes version:
+   * design 031): from this worker's cache, the class catalog, or the registry. Undefined when that version is
+   * gone or its hash differs. `superseded` is set when a newer version has been announced here.
+   */
+  async fetchExact(name: string, version: number, hash: string): Promise<ModuleEntry | undefined> {
+    const current = this.cache.get(name) ?? (await this.fetch(name).catch(() => undefined));
+    if (current && current.version === version && current.hash === hash) return current;
+    const stale = version < this.announced(name) || (current !== undefined && current.version > version);
+    const local = this.catalog.get(name)?.hash.startsWith('class:') ? this.catalog.getVersion(name, version) : undefined;
+    if (local) return local.hash === hash ? { name, version, hash, cls: local.cls, superseded: stale } : undefined;
+    if (!this.registry || !this.evaluate) return undefined;
+    const record = await this.registry.getModuleVersion(name, version);
+    if (!record || record.hash !== hash) return undefined;
+    const v = this.verification;
+    verifyModuleRecord(record, v?.key, v?.logger ?? consoleLogger, v?.where ?? 'this worker');
+    const cls = pickClass(this.evaluate(record.code, record.origin ?? `${name}.js`), name);
+    return cls && { name, version, hash, cls, superseded: stale };
   }
 
   /** Names of every module this worker can spawn, for error messages. */

@@ -20,6 +20,8 @@ export declare const processTypes: unique symbol;
  *   throws is logged, not propagated.
  * - `processWillUpgrade(state, fromVersion, ctx)` runs once after a module reload, before the next message
  *   is handled under the new code.
+ * - `processWillMove(state, ctx)` runs before the process moves to another worker (it may refuse), and
+ *   `processDidMove(state, ctx)` on the new instance there, before its next message (design 031).
  *
  * `processWillRun`, `processDidReceiveMessage` and `processWillUpgrade` are reducers: they return the next
  * state; returning `undefined` keeps the current state (so a handler that mutates `state` in place and
@@ -45,6 +47,19 @@ export abstract class Process<State = any, Message = any, Reply = unknown> {
   processDidReceiveMessage?(state: State, message: Message, senderName: string, ctx: Context<State, Reply>): Lifecycle<State | void>;
   processWillExit?(state: State, err: ExitReason, ctx: Context<State, Reply>): Lifecycle<unknown>;
   processWillUpgrade?(state: State, fromVersion: number, ctx: Context<State, Reply>): Lifecycle<State | void>;
+  /**
+   * Runs on the process's worker, between two messages, before it moves to another worker (design 031).
+   * Return `false` (or throw) to refuse: the process stays, unchanged, and the move reports `'refused'`.
+   * Otherwise prepare: let go of what cannot move (close a socket, clear timers on `this`); the state (which
+   * must be data the codec carries) moves as it is now. May be async; the process takes no turn meanwhile.
+   */
+  processWillMove?(state: State, ctx: Context<State, Reply>): boolean | void | Promise<boolean | void>;
+  /**
+   * Runs on the target worker on a new instance (the old one's fields do not move), before the next message;
+   * `processWillRun` does not run again. A reducer like the others: returns the next state (undefined keeps it);
+   * throwing crashes the process there.
+   */
+  processDidMove?(state: State, ctx: Context<State, Reply>): Lifecycle<State | void>;
 }
 
 /** A class that extends {@link Process}. */

@@ -15,6 +15,7 @@
 // The worker runtime and its assembly.
 export { WorkerRuntime, workerLostEvent } from './worker';
 export type { WorkerOptions } from './worker';
+export type { MoveOutcome, MoveRefusal, EvacuateOutcome } from './relocation';
 export { createWorkerRuntime } from './create-runtime';
 export type { WorkerRuntimeSetup } from './create-runtime';
 export { ModuleTable, ClassCatalog } from './modules';

@@ -26,6 +26,13 @@ export const E_UNLINK = 8;
 export const E_LINK_EXIT = 9;
 export const E_REPLY = 10;
 export const E_EXIT_REQ = 11;
+// Relocation (relocation.ts, design 031): a host asks the process's home to move it; the home tells the host to
+// send it, and the target to expect it; the host sends its snapshot; the target acknowledges to the host.
+export const E_MOVE_ASK = 12;
+export const E_MOVE_OUT = 13;
+export const E_MOVE_EXPECT = 14;
+export const E_MOVE_IN = 15;
+export const E_MOVE_DONE = 16;
 
 /** The first element of a frame's header; frames with another are refused. */
 export const FRAME_MAGIC = 'hn2';
@@ -36,6 +43,8 @@ export const EV_UNNAME = 'unname';
 export const EV_MODULE = 'module';
 export const EV_WORKER_LOST = 'worker-lost';
 export const EV_REGISTRY_RESTORED = 'registry-restored';
+/** `[EV_LOCATED, process, worker | null]`: a process now runs on `worker` (away from its home), or no longer does. */
+export const EV_LOCATED = 'located';
 
 /** The encoded header of the frames `worker` sends. */
 export function frameHeader(worker: string): Uint8Array {

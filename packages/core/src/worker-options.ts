@@ -52,6 +52,11 @@ export interface WorkerOptions {
    * worker must not run them further (fencing, design 017). Without it, such an event is ignored.
    */
   onLostSelf?: (why: string) => void;
+  /**
+   * Whether worker `id` is a live member of the cluster, asked before a process is moved to it. Default: the
+   * registry's members (a member of role 'worker' with that id); without a registry, no worker is.
+   */
+  workerExists?: (id: string) => boolean | Promise<boolean>;
   /** A run of the loop that takes at least this long is logged as a stall naming its processes (default 1000 ms). */
   stallWarnMs?: number;
 }

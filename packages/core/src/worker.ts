@@ -19,11 +19,12 @@ import { Links } from './links';
 import type { EndHooks, WorkerCounters } from './kernel-port';
 import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
-import { mailboxSize } from './mailbox';
+import { clearMailbox, mailboxSize } from './mailbox';
 import { Names } from './names';
 import type { ExitReason, ProcessClass } from './process';
 import { ProcessContext, type ContextPort } from './process-context';
-import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
+import { ENDED, ENDING, extrasOf, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
+import { evacuate, Relocation, type CarriedTimer, type EvacuateOutcome, type MoveOutcome, type RelocationHost } from './relocation';
 import type { LoadReport } from './registry';
 import { Timers } from './timers';
 import { TopSampler, type WorkerTop } from './top-sampler';
@@ -79,12 +80,14 @@ export interface WorkerStats extends WorkerCounters {
  * other workers (one frame per destination per tick) and its share of the cluster protocol (spawns, exits,
  * monitors, links, calls, names).
  */
-export class WorkerRuntime extends Kernel implements ContextPort {
+export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost {
   private readonly calls: Calls;
   private readonly timers: Timers;
   private readonly names: Names;
   private readonly links: Links;
   private readonly exits: Exits;
+  private readonly relocation: Relocation;
+  private readonly workerExistsOption: WorkerOptions['workerExists'];
   /** Event-loop delay per load report, started on the first report. */
   private meter: LoadMeter | undefined;
   /** Rates for `top`, started on the first sample. */
@@ -97,7 +100,9 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     this.names = new Names(this);
     this.links = new Links(this);
     // The end-of-process hooks, in the order they run.
-    const hooks: EndHooks[] = [this.unborn, this.calls, this.timers, this.names, this.links];
+    this.relocation = new Relocation(this);
+    this.workerExistsOption = options.workerExists;
+    const hooks: EndHooks[] = [this.unborn, this.calls, this.timers, this.names, this.links, this.relocation];
     const { processEnded } = options;
     if (processEnded) hooks.push({ ended: () => processEnded(this.id) });
     this.exits = new Exits(this, hooks, {
@@ -150,6 +155,81 @@ export class WorkerRuntime extends Kernel implements ContextPort {
 
   context(rec: ProcRecord): ProcessContext {
     return new ProcessContext(this, rec);
+  }
+
+  // ---------------------------------------------------------------- relocation (relocation.ts, design 031)
+
+  route(name: string): string {
+    return this.relocation.route(name);
+  }
+
+  isOn(name: string, worker: string): boolean {
+    return this.relocation.isOn(name, worker);
+  }
+
+  /**
+   * Moves process `name` of this worker to worker `toWorker` between two of its messages, with its state, mailbox,
+   * monitors, links, names, timers, parent, children and module version; it keeps its name, and every sender's
+   * messages keep their order (design 031). Resolves once the target runs it, or with why it did not move (it
+   * then runs on here unchanged). Throws `INVALID_ARGUMENT` for a name or worker id that is not a string.
+   */
+  moveProcess(name: string, toWorker: string): Promise<MoveOutcome> {
+    return this.relocation.move(name, toWorker);
+  }
+
+  /**
+   * Moves every process of this worker (root processes aside: `skipped`) onto `targets`, spread by count; those
+   * that refuse or cannot move stay and are counted. Throws `INVALID_ARGUMENT` when `targets` names no other worker.
+   */
+  evacuate(targets: string[]): Promise<EvacuateOutcome> {
+    return evacuate(this, this.relocation, targets);
+  }
+
+  adopt(rec: ProcRecord): void {
+    this.procs.set(rec.name, rec);
+  }
+
+  raiseSeq(seq: number): number {
+    if (seq > this.seq) this.seq = seq;
+    return this.seq;
+  }
+
+  carryTimers(rec: ProcRecord): CarriedTimer[] {
+    return this.timers.carry(rec);
+  }
+
+  restoreTimers(rec: ProcRecord, timers: CarriedTimer[]): void {
+    this.timers.restore(rec, timers);
+  }
+
+  endQuietly(rec: ProcRecord): void {
+    extrasOf(rec);
+    rec.status = ENDING;
+    this.timers.ending(rec);
+    this.names.ending(rec);
+    this.counters.backlog -= mailboxSize(rec);
+    clearMailbox(rec);
+    rec.status = ENDED;
+    this.forget(rec);
+    this.checkIdle();
+  }
+
+  intercept(fn: ((envelope: unknown[]) => boolean) | null): void {
+    this.router.intercept = fn;
+  }
+
+  dispatch(envelope: unknown[]): void {
+    try {
+      this.router.dispatch(envelope);
+    } catch (err) {
+      this.logger.warn(`worker '${this.id}' dropped an envelope held for a moving process: ${(err as Error).message}`);
+    }
+  }
+
+  async workerExists(id: string): Promise<boolean> {
+    if (this.workerExistsOption) return this.workerExistsOption(id);
+    if (!this.registry) return false;
+    return (await this.registry.listMembers()).some((m) => m.id === id && m.role === 'worker');
   }
 
   // ---------------------------------------------------------------- a process's context (ContextPort)

@@ -279,7 +279,7 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     return this.admin('nodes-remove', { node }, Math.max(this.timeoutMs, 130_000));
   }
 
-  move(name: string, options: { to?: string } = {}): Promise<MoveOutcome> {
+  override move(name: string, options: { to?: string } = {}): Promise<MoveOutcome> {
     const args: { process: string; to?: string } = { process: name };
     if (options.to !== undefined) args.to = options.to;
     return this.admin('move', args, Math.max(this.timeoutMs, 40_000));

@@ -78,7 +78,8 @@ export class DaemonMetrics {
       registers: [r],
     });
     this.reconnects = new Counter({ name: 'hypernode_broker_reconnects_total', help: 'Times the connection to RabbitMQ was lost and made again.', registers: [r] });
-    new Counter({ name: 'hypernode_relocations_total', help: 'Processes moved to another worker. Always 0: hypernode does not relocate processes yet.', registers: [r] });
+    // A daemon without processes of its own (a node daemon) moves none: its series stays 0.
+    if (!sources.stats) new Counter({ name: 'hypernode_relocations_total', help: RELOCATIONS_HELP, registers: [r] });
     this.workerExits = new Counter({
       name: 'hypernode_node_worker_exits_total',
       help: 'Workers of this node that exited without being asked (each is replaced), by kind: signal, code, stalled (killed for a stuck event loop), fenced.',
@@ -156,6 +157,8 @@ function readGauge(r: Registry, name: string, help: string, read: () => number):
 }
 
 /** The series of a worker runtime's counters; `s` gives the scrape's snapshot of them. */
+const RELOCATIONS_HELP = 'Processes this worker moved to another worker (design 031: move, evacuation, rebalancing).';
+
 function workerSeries(r: Registry, s: () => ObservedStats): void {
   readCounter(r, 'hypernode_messages_delivered_total', 'Messages handed to processDidReceiveMessage of a process on this worker (messages in).', [], () => [[{}, s().delivered]]);
   // Only a runtime that counts sent messages has the series (no false 0 from one that does not): the shape of the
@@ -177,6 +180,7 @@ function workerSeries(r: Registry, s: () => ObservedStats): void {
     if (deadLettersByReason) return Object.entries(deadLettersByReason).map(([reason, n]) => [{ reason }, n]);
     return [[{ reason: 'unclassified' }, deadLetters]];
   });
+  readCounter(r, 'hypernode_relocations_total', RELOCATIONS_HELP, [], () => [[{}, s().relocations ?? 0]]);
   readCounter(r, 'hypernode_bad_frames_total', 'Frames from other workers that could not be read and were dropped.', [], () => [[{}, s().badFrames]]);
   readGauge(r, 'hypernode_mailbox_backlog', 'Messages waiting in the mailboxes of processes on this worker.', () => s().backlog);
   readGauge(r, 'hypernode_processes', 'Processes running on this worker.', () => s().processes);

@@ -38,6 +38,7 @@ const METHOD_ROLES: Readonly<Record<string, Role>> = {
   send: 'operate',
   call: 'operate',
   kill: 'operate',
+  // Moving one process is an operator's act; evacuating a whole worker is part of removing it (admin).
   move: 'operate',
 };
 

@@ -90,7 +90,7 @@ export interface WorkerDaemon {
  * Starts a worker: a core `WorkerRuntime` over RabbitMQ and Redis that hosts processes, places the children
  * they spawn with the load-aware scheduler (fed from the registry's member list every second), heartbeats
  * its load, and serves `worker.<id>` requests (`ps`, `inspect`, `stats`, `kill`, `module`, `drain`, `top`,
- * `dead-letters`, `exits`).
+ * `dead-letters`, `exits`, `move`, `evacuate`).
  *
  * Rejects with `TRANSPORT_DOWN`/`REGISTRY_DOWN` when the broker or Redis cannot be reached, and with
  * `INVALID_ARGUMENT` when another worker already uses the id.
@@ -241,6 +241,9 @@ class WorkerDaemonImpl implements WorkerDaemon {
         this.runtime.flushNow();
         return killed;
       },
+      // Relocation (design 031): one process of this worker to another worker; every process onto `targets`.
+      move: (args: { process: string; to: string }) => this.runtime.moveProcess(args?.process, args?.to),
+      evacuate: (args: { targets: string[] }) => this.runtime.evacuate(args?.targets),
       // A new module version: switch now rather than when the broadcast event arrives (read-your-writes for load).
       module: (args: { name: string; version: number }) => {
         this.runtime.modules.invalidate(args.name, args.version);
