@@ -87,8 +87,15 @@ describe('the cluster daemon with --rebalance', { timeout: 150_000 }, () => {
   it('moves processes from a loaded worker to an idle one as the reports come in, never more than its cap a minute', async () => {
     const lines: string[] = [];
     const logger: Logger = { debug() {}, info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) };
-    // The load the rebalancer plans on: one point per process, nothing else, so the test controls it by spawning.
-    const byProcesses = (ws: WorkerLoad[]) => ws.map((w) => ({ ...w, load: { ...w.load, eventLoopDelayMs: w.load.processes, backlog: 0, rssBytes: 0 } }));
+    // The load the rebalancer plans on: one point per process the worker hosts (as its ps lists them: a home's
+    // forwarding entries for processes that moved away are not processes), nothing else, so the test controls it by
+    // spawning. The reports' `at` stay the workers' own, so the rebalancer's wait for fresh reports is real.
+    const hosted = new Map<string, number>();
+    const byProcesses = (ws: WorkerLoad[]) =>
+      ws.map((w) => {
+        const n = hosted.get(w.id) ?? w.load.processes;
+        return { ...w, load: { ...w.load, processes: n, eventLoopDelayMs: n, backlog: 0, rssBytes: 0 } };
+      });
     daemon = await startCluster({ cluster, amqpUrl, redisUrl, logger, rebalance: { maxMovesPerMinute: 3, imbalanceThreshold: 1, cooldownMs: 0 }, rebalanceLoads: byProcesses });
     node = await startNodeProcess(cluster, 'n1', 2, ['--affinity-slack', '0']);
     client = await connectCluster({ cluster, amqp: amqpUrl, redis: redisUrl });
@@ -98,30 +105,38 @@ describe('the cluster daemon with --rebalance', { timeout: 150_000 }, () => {
       return s.workers.length === 2 && s.workers.every((w) => w.load !== null) ? s : undefined;
     }, 20_000, 'two workers with load reports');
     expect(status.rebalancer).toMatchObject({ on: true, maxMovesPerMinute: 3, movesLastMinute: 0 });
-    const [a, b] = status.workers.map((w) => w.id).sort();
+    const [a, b] = status.workers.map((w) => w.id).sort() as [string, string];
+    const count = async () => {
+      const ps = await c.ps();
+      for (const w of [a, b]) hosted.set(w, ps.filter((p) => p.worker === w).length);
+      return ps;
+    };
+    await count();
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        await count().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
 
-    await c.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
-    const names: string[] = [];
-    for (let i = 0; i < 11; i++) names.push(await c.spawn('Counter', { count: i }, { worker: a }));
-    // 11 against 0: planRelocations would move 5, the cap allows 3 this minute.
-    const onB = await eventually(async () => {
-      const moved = (await c.ps()).filter((p) => names.includes(p.name) && p.worker === b);
-      return moved.length >= 3 ? moved : undefined;
-    }, 30_000, 'three counters moved to the idle worker');
-    expect(onB).toHaveLength(3);
-    // The reports catch up (8 and 3), the plan still wants 2 more, but the cap holds for the minute.
-    await eventually(async () => {
-      const s = await c.status();
-      const load = (id: string) => s.workers.find((w) => w.id === id)?.load?.processes;
-      return load(a) === 8 && load(b) === 3 ? true : undefined;
-    }, 20_000, 'load reports showing 8 and 3 processes');
-    const seen = new Map((await c.status()).workers.map((w) => [w.id, w.load!.at]));
-    await eventually(async () => ((await c.status()).workers.every((w) => w.load!.at > seen.get(w.id)! + 2000) ? true : undefined), 20_000, 'two more rounds of reports');
-    const after = await c.status();
-    expect(after.rebalancer).toMatchObject({ movesLastMinute: 3, moved: 3, notMoved: 0 });
-    expect((await c.ps()).filter((p) => names.includes(p.name) && p.worker === b)).toHaveLength(3);
-    // Every counter still answers with its own state.
-    expect(await Promise.all(names.map((n) => incAndGet(c, n, 1)))).toEqual(names.map((_n, i) => i + 1));
-    expect(lines.some((l) => /^rebalancer: planned .*; moved \d+ process(es)?, 0 moves refused or failed; [1-3] of 3 moves used in the last minute$/.test(l))).toBe(true);
+    try {
+      await c.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+      const names: string[] = [];
+      for (let i = 0; i < 11; i++) names.push(await c.spawn('Counter', { count: i }, { worker: a }));
+      // 11 against 0: planRelocations would move 5, the cap allows 3 this minute.
+      await eventually(async () => (hosted.get(b) === 3 && hosted.get(a) === 8 ? true : undefined), 40_000, 'three counters moved to the idle worker');
+      // Rounds go on every second with fresh reports; the plan still wants 2 more, but the cap holds for the minute.
+      const seen = new Map((await c.status()).workers.map((w) => [w.id, w.load!.at]));
+      await eventually(async () => ((await c.status()).workers.every((w) => w.load!.at > seen.get(w.id)! + 3000) ? true : undefined), 20_000, 'three more rounds of reports');
+      expect((await c.status()).rebalancer).toMatchObject({ movesLastMinute: 3, moved: 3, notMoved: 0 });
+      expect((await count()).filter((p) => names.includes(p.name) && p.worker === b)).toHaveLength(3);
+      // Every counter still answers with its own state.
+      expect(await Promise.all(names.map((n) => incAndGet(c, n, 1)))).toEqual(names.map((_n, i) => i + 1));
+      expect(lines.filter((l) => l.startsWith('rebalancer: planned')).join('\n')).toMatch(/moved \d+ process(es)?, 0 moves refused or failed; [1-3] of 3 moves used in the last minute/);
+    } finally {
+      polling = false;
+      await poll;
+    }
   });
 });
