@@ -13,7 +13,7 @@ async function get(client: ClusterClient, to: string): Promise<unknown> {
   return client.call(to, { type: 'GET' }, 10_000);
 }
 
-describe('hypernode-cli move', { timeout: 120_000 }, () => {
+describe('hypernode-cli move', { timeout: 240_000 }, () => {
   it('moves a process by its registered name; the name keeps answering, with its state, from the other worker; bad moves fail with one line', async () => {
     const t = await start([{ id: 'n1', workers: 2 }]);
     const [a, b] = t.workers.get('n1')!;

@@ -44,9 +44,10 @@ export async function move(options: MoveOptions, io: CommandIo = terminalIo(opti
   checkMoveArguments(options);
   const outcome = await withCluster(options, timeoutMs(options, 40_000), async (client) => {
     io.progress(`moving '${options.name}' to ${options.to !== undefined ? `worker '${options.to}'` : 'the least-loaded other worker'}`);
-    return client.move(options.name, options.to !== undefined ? { to: options.to } : {});
+    const result = await client.move(options.name, options.to !== undefined ? { to: options.to } : {});
+    if (!result.moved) throw new CliError(`Process '${result.name}' did not move (${result.reason}): ${result.message.replace(/\.$/, '')}.`);
+    return result;
   });
-  if (!outcome.moved) throw new CliError(`Process '${outcome.name}' did not move (${outcome.reason}): ${outcome.message.replace(/\.$/, '')}.`);
   if (options.json) io.out(toJson(outcome));
   else io.out(`moved '${outcome.name}' from worker '${outcome.from}' to '${outcome.to}' (paused ${outcome.pauseMs} ms)`);
   return 0;
