@@ -17,6 +17,7 @@ import { rawOneWay } from './amqp-baseline';
 import { crossWorker, p50Us } from './cross-worker';
 import { adminRoundTripBoth, medianUs } from './admin-rpc';
 import { tracedPingPong } from './tracing';
+import { quantile, relocationPauses, relocationsPerSecond } from './relocation';
 import { createConnection } from 'node:net';
 import { describeHttp, httpBench, httpOptions, ratioRange, summarize } from './http';
 
@@ -102,6 +103,19 @@ const localGroups: Record<string, () => Promise<Row | Row[]>> = {
     const n = Math.round(1_000_000 * scale);
     const ours = await best(() => bytesPerProcess(n), false);
     return { name: `idle process (${fmt(n)})`, unit: 'heap bytes', ours, base: 0, baseName: '', target: '≤ 1024 B', ok: (o) => o <= 1024, higherIsBetter: false };
+  },
+  // Relocation (design 031): moves a second, all at once; and the pause of one busy process moved again and again.
+  relocation: async () => {
+    const rate = await best(() => relocationsPerSecond(Math.round(5_000 * scale)));
+    const pauses: number[] = [];
+    for (let i = 0; i < rounds; i++) pauses.push(...(await relocationPauses(Math.round(2_000 * scale))));
+    pauses.sort((a, b) => a - b);
+    const none = { base: 0, baseName: '', target: '', ok: () => true };
+    return [
+      { name: 'relocations, embedded (3 workers)', unit: 'moves/s', ours: rate, ...none, higherIsBetter: true },
+      { name: 'relocation pause p50, embedded (busy process)', unit: 'µs', ours: quantile(pauses, 0.5), ...none, higherIsBetter: false },
+      { name: 'relocation pause p99, embedded (busy process)', unit: 'µs', ours: quantile(pauses, 0.99), ...none, higherIsBetter: false },
+    ];
   },
   // This process is the load generator (autocannon); each server runs in a process of its own.
   http: async () => {

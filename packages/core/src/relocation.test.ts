@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterPerTest, has } from './test-support';
 import { HypernodeError, Process, type Context, type EmbeddedCluster, type ProcessClass } from './index';
+import type { WorkerRuntime } from './worker';
 
 // Relocation in the embedded cluster (relocation.ts, design 031): a live process moves between workers with
 // everything it holds, keeps its name, and every sender's messages keep their order.
@@ -209,6 +210,75 @@ describe('moving a process', () => {
   });
 });
 
+describe('evacuating a worker, and losing a worker after a move', () => {
+  it('evacuates every process of a worker onto the others, leaving those that refuse', async () => {
+    const c = await start([Idle, Stubborn]);
+    const runtime = (c as unknown as { workers: WorkerRuntime[] }).workers[0]!;
+    const names: string[] = [];
+    for (let i = 0; i < 12; i++) names.push(await c.spawn(i % 4 === 0 ? 'Stubborn' : 'Idle', { mode: 'false', n: i }));
+    const here = (await c.ps()).filter((p) => p.worker === runtime.id);
+    expect(here.length).toBeGreaterThan(0);
+    const stubborn = here.filter((p) => p.module === 'Stubborn').length;
+    // The root stays (skipped), the Stubborn ones refuse, the rest move.
+    const result = await runtime.evacuate(c.workerIds);
+    expect(result).toMatchObject({ moved: here.length - stubborn - 1, refused: stubborn, failed: 0, skipped: 1 });
+    expect(result.outcomes).toHaveLength(here.length);
+    const after = await c.ps();
+    expect(after.filter((p) => p.worker === runtime.id).map((p) => p.name).sort()).toEqual(here.filter((p) => p.module !== 'Idle').map((p) => p.name).sort());
+    for (const n of names) expect(after.filter((p) => p.name === n)).toHaveLength(1);
+    await expect(runtime.evacuate([runtime.id])).rejects.toThrow(/no other worker to move to/);
+  });
+
+  it('counts a moved process lost with the worker it moved to', async () => {
+    const c = await start([Boss, Mover, Idle, Watcher]);
+    const workers = (c as unknown as { workers: WorkerRuntime[] }).workers;
+    const inbox = c.inbox();
+    const peer = await c.spawn('Idle', {});
+    await c.spawn('Boss', { inbox: inbox.name, peer });
+    const mover = ((await inbox.receiveMatching(has('mover'))).message as any).mover as string;
+    await inbox.receiveMatching(has('moverReady'));
+    const home = mover.slice(0, mover.indexOf(':'));
+    const boss = (await c.ps()).find((p) => p.module === 'Boss')!.worker;
+    const to = c.workerIds.find((w) => w !== home && w !== boss)!;
+    expect((await c.move(mover, { to })).moved).toBe(true);
+    const watcher = await c.spawn('Watcher', { inbox: inbox.name });
+    c.send(watcher, { watch: mover });
+    await inbox.receiveMatching(has('watching'));
+    // Its host is lost: its parent and its monitor hear it ended with WORKER_LOST, though its name says its home.
+    workers.find((w) => w.id === home)!.announceWorkerLost(to, 'a test said so');
+    const heard = (await inbox.receiveMatching(has('bossHeard'))).message as any;
+    expect(heard.bossHeard).toBe(mover);
+    expect(heard.err).toContain(`Worker '${to}'`);
+    expect(((await inbox.receiveMatching(has('watcherHeard'))).message as any)).toEqual({ watcherHeard: 'DOWN', from: mover });
+    workers.find((w) => w.id === to)!.halt(); // fenced, as a lost worker is
+  });
+
+  it('ends a moved process quietly when its home is lost (its forwarding entry is gone with it)', async () => {
+    const c = await start([Idle, Watcher, Spawner]);
+    const workers = (c as unknown as { workers: WorkerRuntime[] }).workers;
+    const inbox = c.inbox();
+    // A process whose home is not w1 (which hosts the root and the inboxes): spawned by a process on w2.
+    const spawner = await c.spawn('Spawner', {});
+    if ((await workerOf(c, spawner)) !== 'w2') expect((await c.move(spawner, { to: 'w2' })).moved).toBe(true);
+    let x: string | undefined;
+    for (let i = 0; i < 12 && x === undefined; i++) {
+      const p = (await c.call(spawner, 'spawn')) as string;
+      if (!p.startsWith('w1:')) x = p;
+    }
+    expect(x).toBeDefined();
+    const home = x!.slice(0, x!.indexOf(':'));
+    const to = c.workerIds.find((w) => w !== home && w !== 'w1')!;
+    expect((await c.move(x!, { to })).moved).toBe(true);
+    const watcher = await c.spawn('Watcher', { inbox: inbox.name });
+    c.send(watcher, { watch: x });
+    await inbox.receiveMatching(has('watching'));
+    workers[0]!.announceWorkerLost(home, 'a test said so');
+    expect(((await inbox.receiveMatching(has('watcherHeard'))).message as any)).toEqual({ watcherHeard: 'DOWN', from: x });
+    workers.find((w) => w.id === home)!.halt();
+    expect(workers.find((w) => w.id === to)!.has(x!)).toBe(false);
+  });
+});
+
 /** Sends numbered messages to a process, a batch per turn. */
 class Producer extends Process {
   static override moduleName = 'Producer';
@@ -231,6 +301,13 @@ class Consumer extends Process {
     state.got++;
     if (state.got === message.total * 3) send(state.inbox, { done: true, errors: state.errors, got: state.got });
     return state;
+  }
+}
+
+class Spawner extends Process {
+  static override moduleName = 'Spawner';
+  override processDidReceiveMessage(_s: any, _m: unknown, _f: string, { reply, spawn }: Context) {
+    reply(spawn('Idle', {}));
   }
 }
 

@@ -471,7 +471,10 @@ export class Relocation implements EndHooks {
   workerLost(worker: string): void {
     const host = this.host;
     for (const [name, w] of [...this.away]) if (w === worker) this.dropAway(name);
-    for (const [name, w] of [...this.located]) if (w === worker) this.located.delete(name);
+    // Kept until the exit rules have walked this worker's processes (they ask isOn), then forgotten.
+    queueMicrotask(() => {
+      for (const [name, w] of [...this.located]) if (w === worker) this.located.delete(name);
+    });
     for (const [name, p] of [...this.pending]) {
       if (p.to === worker) this.settlePending(name, notMoved(name, 'target-unavailable', `Worker '${worker}' was lost while '${name}' moved to it; the process was lost with it.`));
     }

@@ -423,6 +423,7 @@ function stripStats(s: WorkerStats & { worker?: string; node?: string | null; lo
     badFrames: s.badFrames,
     forgedFrames: s.forgedFrames ?? 0,
     backlog: s.backlog,
+    relocations: s.relocations ?? 0,
   };
 }
 
