@@ -7,6 +7,7 @@ import { deadLetters, deadLettersOptions, type DeadLettersOptions } from './comm
 import { kill, killOptions, type KillOptions } from './commands/kill';
 import { load, loadOptions, type LoadOptions } from './commands/load';
 import { modules, modulesOptions, type ModulesOptions } from './commands/modules';
+import { move, moveOptions, type MoveOptions } from './commands/move';
 import { nodes, nodesOptions, type NodesOptions } from './commands/nodes';
 import { nodesRemove, nodesRemoveOptions, type NodesRemoveOptions } from './commands/nodes-remove';
 import { ps, psOptions, type PsOptions } from './commands/ps';
@@ -49,7 +50,7 @@ try {
       (y) =>
         nodesOptions(y).command<NodesRemoveOptions>(
           'remove <node>',
-          'Drain a node: its processes end cleanly (parents are told), then its workers and the node daemon exit',
+          'Drain a node: its processes move to the other nodes (those that refuse end cleanly, parents are told), then its workers and the node daemon exit',
           nodesRemoveOptions,
           async (argv) => {
             exitCode = await nodesRemove(argv);
@@ -64,7 +65,7 @@ try {
         .command<WorkersAddOptions>('add <node> [n]', 'Start n more workers (default 1) on a node; prints their ids once they are up', workersAddOptions, async (argv) => {
           exitCode = await workersAdd(argv);
         })
-        .command<WorkersRemoveOptions>('remove <worker>', 'Stop a worker for good: its processes end cleanly, its node does not replace it', workersRemoveOptions, async (argv) => {
+        .command<WorkersRemoveOptions>('remove <worker>', 'Stop a worker for good: its processes move to the other workers (those that refuse end cleanly), its node does not replace it', workersRemoveOptions, async (argv) => {
           exitCode = await workersRemove(argv);
         })
         .demandCommand(1, 'Give a workers command: add <node> [n], or remove <worker>.')
@@ -100,6 +101,9 @@ try {
     })
     .command<DeadLettersOptions>('dead-letters', 'Print the last messages the cluster dropped (time, worker, from, to, reason); --follow for new ones', deadLettersOptions, async (argv) => {
       exitCode = await deadLetters(argv);
+    })
+    .command<MoveOptions>('move <name>', 'Move a live process (state, mailbox, links, names, timers) to another worker: --to <worker>, or the least-loaded one', moveOptions, async (argv) => {
+      exitCode = await move(argv);
     })
     .command<KillOptions>('kill <name> [reason]', 'End a process (and its children) with a reason', killOptions, async (argv) => {
       exitCode = await kill(argv);

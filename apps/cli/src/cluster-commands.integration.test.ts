@@ -250,9 +250,9 @@ describe('hypernode-cli against a running cluster', () => {
 
     const remove = await cli('workers', 'remove', id, '--progress');
     expect(remove.code).toBe(0);
-    expect(remove.out).toEqual([`removed worker '${id}': 0 processes ended`]);
+    expect(remove.out).toEqual([`removed worker '${id}': 0 processes moved to other workers, 0 ended (0 refused, 0 could not move)`]);
     expect(remove.err).toEqual([
-      `stopping worker '${id}' of node 'n1': ending its 0 processes`,
+      `stopping worker '${id}' of node 'n1': moving its 0 processes to the other workers first`,
       `worker '${id}' has stopped`,
       `hypernode-cli: cluster '${cluster}' (from HYPERNODE_CLUSTER)`,
     ]);
@@ -353,15 +353,18 @@ describe('hypernode-cli against a running cluster', () => {
     expect(redis.err[0]).not.toContain('s3cret');
   });
 
-  it('nodes remove drains the last node: its processes end cleanly, progress is reported, the node daemon exits', async () => {
+  it('nodes remove drains the last node: with no other worker to move to, its processes end cleanly, progress is reported, the node daemon exits', async () => {
     const inbox = client.inbox();
     const guards = [(await ok('spawn', 'Guard', JSON.stringify({ notify: inbox.name })))[0]!, (await ok('spawn', 'Guard', JSON.stringify({ notify: inbox.name })))[0]!];
     const processes = (await json<ProcessInfo[]>('ps')).filter((p) => p.name !== 'root:1').length;
 
     const drain = await cli('nodes', 'remove', 'n1', '--progress');
     expect(drain.code).toBe(0);
-    expect(drain.out).toEqual([`removed node 'n1': 2 workers stopped, ${processes} processes ended`]);
-    expect(drain.err[0]).toBe(`draining node 'n1': 2 workers with ${processes} processes`);
+    expect(drain.out).toEqual([`removed node 'n1': 2 workers stopped, no other worker to move them to, ${processes} processes ended`]);
+    expect(drain.err.slice(0, 2)).toEqual([
+      `draining node 'n1': moving the ${processes} processes of its 2 workers to the other nodes first`,
+      `node 'n1': no other worker to move them to, ${processes} processes ended; its workers stop now`,
+    ]);
     expect(drain.err.slice(-2)).toEqual(["node 'n1' has left the cluster", `hypernode-cli: cluster '${cluster}' (from HYPERNODE_CLUSTER)`]);
 
     const exits = [(await inbox.receive(10_000)).message, (await inbox.receive(10_000)).message] as { name: string; err: unknown }[];

@@ -22,6 +22,7 @@ const commands = [
   ['ps'],
   ['tree'],
   ['kill'],
+  ['move'],
 ];
 
 /** Connecting here fails at once: a command that got this far did not check its arguments first. */
@@ -32,7 +33,7 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
     const { out, code } = await startCli(['--help']).finished();
     expect(code).toBe(0);
     const text = out.join('\n');
-    for (const c of ['status', 'nodes', 'workers', 'modules', 'load <files...>', 'reload <files...>', 'spawn <module> [state-json]', 'send <name> <message>', 'call <name> <message>', 'ps', 'tree', 'kill <name> [reason]']) {
+    for (const c of ['status', 'nodes', 'workers', 'modules', 'load <files...>', 'reload <files...>', 'spawn <module> [state-json]', 'send <name> <message>', 'call <name> <message>', 'ps', 'tree', 'kill <name> [reason]', 'move <name>']) {
       expect(text).toContain(`hypernode-cli ${c}`);
     }
   });
@@ -43,7 +44,7 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
       HYPERNODE_AMQP_URL: 'amqp://admin:hunter2-amqp@mq.example:5672',
       HYPERNODE_REDIS_URL: 'redis://:hunter2-redis@cache.example:6379',
     };
-    // Fourteen CLIs start at once: allow for a busy machine.
+    // Fifteen CLIs start at once: allow for a busy machine.
     const results = await Promise.all(commands.map((c) => startCli([...c, '--help'], env).finished()));
     for (const [i, { out, err, code }] of results.entries()) {
       const text = out.join('\n');
@@ -58,7 +59,7 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
       expect(text).toContain('redis://:***@cache.example:6379');
       expect(text).not.toContain('hunter2');
     }
-  }, 120_000);
+  }, 180_000);
 
   it('masks the default RabbitMQ password in --help too', async () => {
     const { out } = await startCli(['status', '--help'], { HYPERNODE_AMQP_URL: '', HYPERNODE_REDIS_URL: '' }).finished();
@@ -85,6 +86,21 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
     expect(timeout.code).toBe(1);
     expectOneLineError(timeout.err, /--timeout must be a positive number of milliseconds; got -5\./);
   });
+
+  it('rejects a bad move before connecting: no process name, an empty or non-worker --to, --to twice', async () => {
+    const cases: [string[], RegExp][] = [
+      [['move'], /Not enough non-option arguments: got 0, need at least 1; run with --help for usage\./],
+      [['move', '', ...closedBroker], /The <name> argument is empty; give a process's name or a name it registered/],
+      [['move', 'w1:1', '--to', '', ...closedBroker], /--to '' is not a worker id; give one from 'hypernode-cli status'/],
+      [['move', 'w1:1', '--to', 'w2:3', ...closedBroker], /--to 'w2:3' is not a worker id; .*\(a worker id has no ':'\)/],
+      [['move', 'w1:1', '--to', 'w2', '--to', 'w3', ...closedBroker], /--to was given 2 times \(w2, w3\); give it once\./],
+    ];
+    const results = await Promise.all(cases.map(([args]) => startCli(args).finished()));
+    for (const [i, r] of results.entries()) {
+      expect(r.code, cases[i]![0].join(' ')).toBe(1);
+      expectOneLineError(r.err, cases[i]![1]);
+    }
+  }, 60_000);
 
   it('gives up connecting after --connect-timeout when the RabbitMQ URL points at a server that never speaks AMQP, naming the URL (password masked) and the cluster', async () => {
     const sockets: Socket[] = [];

@@ -8,6 +8,8 @@ import type { ModuleUpload, ModuleUploads } from './module-uploads';
 import type { WorkerStallInfo } from './worker-daemon';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { LiveAdmin } from './live-admin';
+import type { RebalancerStatus } from './rebalancer';
+import { RelocationAdmin, type NodeRemoval, type WorkerRemoval } from './relocation-admin';
 import { callRpc, type RpcHandler } from './rpc';
 import type { RpcSigner } from './rpc-auth';
 
@@ -58,6 +60,8 @@ export interface ClusterStatus {
   nodes: NodeSummary[];
   /** Every live member as the registry lists it. */
   members: MemberInfo[];
+  /** The rebalancer (`hypernode-cluster --rebalance`) and its moves in the last minute; null when it is off (absent from daemons before it existed). */
+  rebalancer?: RebalancerStatus | null;
 }
 
 /** A process and its descendants, as `tree` answers. */
@@ -87,6 +91,8 @@ export interface AdminServiceSetup {
   signer: RpcSigner | null;
   /** The cluster's `modules` key when it has a secret: `spawn` checks a module's seal before asking a worker. */
   moduleKey: Uint8Array | null;
+  /** The rebalancer's state for `status`, when it runs. */
+  rebalancer?: () => RebalancerStatus;
 }
 
 /**
@@ -100,9 +106,12 @@ export interface AdminServiceSetup {
 export class AdminService {
   /** `top`, `dead-letters` and `exits` (live-admin.ts). */
   private readonly live: LiveAdmin;
+  /** `move`, and the evacuation of removed workers (relocation-admin.ts). */
+  private readonly relocation: RelocationAdmin;
 
   constructor(private readonly setup: AdminServiceSetup) {
     this.live = new LiveAdmin({ ...setup, stalled: stalledWorkers });
+    this.relocation = new RelocationAdmin(setup);
   }
 
   /** The operations, by name, for `serveRpc`. */
@@ -127,7 +136,8 @@ export class AdminService {
       tree: () => this.tree(),
       'workers-add': (args: { node: string; n: number }) => this.forwardToNode(args.node, 'addWorkers', { n: args.n }, 60_000),
       'workers-remove': (args: { id: string }) => this.removeWorker(args.id),
-      'nodes-remove': (args: { node: string }) => this.forwardToNode(args.node, 'drain', null, FANOUT_TIMEOUT_MS),
+      'nodes-remove': (args: { node: string }) => this.removeNode(args.node),
+      move: (args: { process: string; to?: string }) => this.relocation.move(args?.process, args?.to),
       top: () => this.live.top(),
       'dead-letters': (args: unknown) => this.live.deadLetters(args),
       exits: (args: unknown) => this.live.exits(args),
@@ -161,6 +171,7 @@ export class AdminService {
       })),
       nodes: nodeSummaries(members),
       members,
+      rebalancer: this.setup.rebalancer?.() ?? null,
     };
   }
 
@@ -365,7 +376,8 @@ export class AdminService {
     return callRpc(this.setup.adapters.transport, `node.${node}`, op, args, timeoutMs, this.setup.signer);
   }
 
-  private async removeWorker(id: string): Promise<boolean> {
+  /** Moves a worker's processes to the other workers (relocation-admin.ts), then stops it for good; answers the counts. */
+  private async removeWorker(id: string): Promise<WorkerRemoval> {
     const { transport } = this.setup.adapters;
     const members = await this.registry.listMembers();
     const member = members.find((m) => m.role === 'worker' && m.id === id);
@@ -373,12 +385,27 @@ export class AdminService {
       const ids = members.filter((m) => m.role === 'worker').map((m) => m.id);
       throw new HypernodeError('INVALID_ARGUMENT', `Worker '${id}' is not a live worker of cluster '${this.setup.cluster}'; live workers: ${ids.join(', ') || '(none)'}.`);
     }
+    const evacuation = await this.relocation.evacuate([id], `worker '${id}' is being removed`);
+    const report = { worker: id, node: member.node ?? null, ...evacuation };
     if (member.node !== undefined && members.some((m) => m.role === 'node' && m.id === member.node)) {
-      return callRpc<boolean>(transport, `node.${member.node}`, 'removeWorker', { id }, 30_000, this.setup.signer);
+      return { ...report, removed: await callRpc<boolean>(transport, `node.${member.node}`, 'removeWorker', { id }, 30_000, this.setup.signer) };
     }
     // A worker started on its own (no node daemon): ask it to drain itself.
     await callRpc(transport, `worker.${id}`, 'drain', null, FANOUT_TIMEOUT_MS, this.setup.signer);
-    return true;
+    return { ...report, removed: true };
+  }
+
+  /** Moves the node's workers' processes to the other nodes' workers, then asks the node to drain; answers the counts. */
+  private async removeNode(node: string): Promise<NodeRemoval> {
+    const members = await this.registry.listMembers();
+    if (!members.some((m) => m.role === 'node' && m.id === node)) {
+      const nodes = members.filter((m) => m.role === 'node').map((m) => m.id);
+      throw new HypernodeError('INVALID_ARGUMENT', `Node '${node}' is not a live node of cluster '${this.setup.cluster}'; live nodes: ${nodes.join(', ') || '(none)'}.`);
+    }
+    const workers = members.filter((m) => m.role === 'worker' && m.node === node).map((m) => m.id);
+    const evacuation = await this.relocation.evacuate(workers, `node '${node}' is being removed`);
+    await this.forwardToNode(node, 'drain', null, FANOUT_TIMEOUT_MS);
+    return { node, workers, ...evacuation };
   }
 }
 

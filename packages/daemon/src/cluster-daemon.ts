@@ -1,5 +1,5 @@
 import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
-import { ClassCatalog, createWorkerRuntime, moduleSealKey, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { ClassCatalog, createWorkerRuntime, moduleSealKey, type Subscription, type WorkerLoad, type WorkerRuntime } from '@hypernode/core/runtime';
 import { AdminService } from './admin-service';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { ChildExits, rootRecording } from './child-exits';
@@ -19,6 +19,8 @@ import { serveRpc } from './rpc';
 import { credentialOf, RpcGuard, RpcSigner } from './rpc-auth';
 import { enforceSafeDefault } from './safe-default';
 import { plural } from './plural';
+import { rebalanceOptions, type RebalanceOptions } from './rebalancer';
+import { startRebalancing, type Rebalancing } from './rebalance-loop';
 
 export { ROOT_NAME } from './root-process';
 export type { ClusterStatus, NodeSummary, ProcessTree, WorkerStatus } from './admin-service';
@@ -48,6 +50,13 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
    * `~/.hypernode/state/<cluster>`.
    */
   stateDir?: string;
+   * Run the rebalancer (design 032): on fresh load reports it moves processes from overloaded workers to idle ones
+   * (the scheduler's `planRelocations`), at most `maxMovesPerMinute` (default 60) moves a minute. Off unless given;
+   * `true` takes the defaults.
+   */
+  rebalance?: boolean | RebalanceOptions;
+  /** Turns the worker loads the rebalancer reads from the registry into the ones it plans on (a test seam, or a custom load signal). Default: unchanged. */
+  rebalanceLoads?: (reported: WorkerLoad[]) => WorkerLoad[];
 }
 
 /** A running cluster daemon. */
@@ -81,8 +90,10 @@ export async function startCluster(options: ClusterDaemonOptions = {}): Promise<
   const adapters = options.adapters ?? (await connectAdapters(conn, logger));
   const moduleKey = conn.secret ? moduleSealKey(conn.secret, conn.cluster) : null;
   const validator = options.moduleValidator ?? {};
+  const rebalance = options.rebalance === true ? {} : options.rebalance || undefined;
+  const rebalancing = rebalance && { options: rebalanceOptions(rebalance, 'startCluster() option rebalance'), loads: options.rebalanceLoads };
   const cache = new ModuleCache(options.stateDir ?? defaultStateDir(conn.cluster), logger, moduleKey);
-  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator), options.http, options.metrics, cache);
+  const daemon = new ClusterDaemonImpl(conn.cluster, logger, adapters, options.clock ?? systemClock, conn.maxMessageBytes, conn.secret, moduleKey, (modules) => validateInChild(modules, validator), options.http, options.metrics, cache, rebalancing);
   await daemon.start().catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
@@ -106,6 +117,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   private stopping: Promise<void> | null = null;
   private rootStarted = false;
   private observability: DaemonObservability | null = null;
+  private rebalancing: Rebalancing | null = null;
 
   constructor(
     readonly cluster: string,
@@ -119,6 +131,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     private readonly http: HttpAddress | undefined,
     private readonly metricsAt: MetricsAddress | undefined,
     private readonly cache: ModuleCache,
+    private readonly rebalance: { options: RebalanceOptions; loads: ((reported: WorkerLoad[]) => WorkerLoad[]) | undefined } | undefined,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.startedAt = clock.now();
@@ -174,6 +187,13 @@ class ClusterDaemonImpl implements ClusterDaemon {
     await this.membership.heartbeat.beat();
     await this.membership.check();
     await this.membership.writeRecord();
+    // Requests to the node and worker daemons are signed with the admin role's key (design 024).
+    const signer = this.secret === null ? null : new RpcSigner(this.cluster, credentialOf(this.secret, this.cluster), this.clock, `cluster daemon pid ${process.pid}`);
+    if (this.rebalance) {
+      const { adapters, membership, logger, clock } = this;
+      this.rebalancing = startRebalancing({ adapters, membership, signer, logger, clock, options: this.rebalance.options, ...(this.rebalance.loads ? { loads: this.rebalance.loads } : {}) });
+    }
+    const rebalancing = this.rebalancing;
     const admin = new AdminService({
       cluster: this.cluster,
       runtime: this.runtime,
@@ -185,9 +205,9 @@ class ClusterDaemonImpl implements ClusterDaemon {
       clock: this.clock,
       startedAt: this.startedAt,
       childExits: this.childExits,
-      // Requests to the node and worker daemons are signed with the admin role's key (design 024).
-      signer: this.secret === null ? null : new RpcSigner(this.cluster, credentialOf(this.secret, this.cluster), this.clock, `cluster daemon pid ${process.pid}`),
+      signer,
       moduleKey: this.moduleKey,
+      ...(rebalancing ? { rebalancer: () => rebalancing.status() } : {}),
     });
     this.observability = await startMetrics(
       this.metricsAt,
@@ -232,6 +252,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
   }
 
   private async shutdown(): Promise<void> {
+    this.rebalancing?.stop();
     await this.dashboard?.close().catch(() => undefined);
     this.membership.heartbeat.stop();
     await this.server?.close().catch(() => undefined);

@@ -199,6 +199,35 @@ describe('daemon configuration', () => {
   });
 });
 
+describe('--rebalance', () => {
+  it('is off unless --rebalance or HYPERNODE_REBALANCE=1 is given, and reads its limits from flags over the environment', () => {
+    expect(config(parseClusterArgs([], {})).rebalance).toBeUndefined();
+    expect(config(parseClusterArgs([], { HYPERNODE_REBALANCE: '0' })).rebalance).toBeUndefined();
+    expect(config(parseClusterArgs(['--rebalance'], {})).rebalance).toEqual({});
+    expect(config(parseClusterArgs([], { HYPERNODE_REBALANCE: '1', HYPERNODE_REBALANCE_MAX_MOVES: '12' })).rebalance).toEqual({ maxMovesPerMinute: 12 });
+    expect(config(parseClusterArgs(['--rebalance', '--rebalance-max-moves', '5', '--rebalance-threshold', '2.5'], { HYPERNODE_REBALANCE_MAX_MOVES: '12' })).rebalance).toEqual({
+      maxMovesPerMinute: 5,
+      imbalanceThreshold: 2.5,
+    });
+  });
+
+  it('refuses a bad cap, a bad HYPERNODE_REBALANCE, and a limit without --rebalance, naming the flag or variable', () => {
+    expect(rejects(() => parseClusterArgs(['--rebalance', '--rebalance-max-moves', '0'], {})).message).toBe(
+      "hypernode-cluster: --rebalance-max-moves '0' is not valid; give a whole number from 1 to 10000.",
+    );
+    expect(rejects(() => parseClusterArgs(['--rebalance'], { HYPERNODE_REBALANCE_MAX_MOVES: 'lots' })).message).toContain(
+      "--rebalance-max-moves (from HYPERNODE_REBALANCE_MAX_MOVES) 'lots' is not valid",
+    );
+    expect(rejects(() => parseClusterArgs([], { HYPERNODE_REBALANCE: 'maybe' })).message).toBe(
+      "hypernode-cluster: HYPERNODE_REBALANCE 'maybe' is not valid; set it to 1 (on) or 0 (off), or unset it.",
+    );
+    expect(rejects(() => parseClusterArgs(['--rebalance-max-moves', '5'], {})).message).toBe(
+      'hypernode-cluster: --rebalance-max-moves has no effect without --rebalance; add --rebalance (or HYPERNODE_REBALANCE=1), or leave it out.',
+    );
+    expect(clusterHelp({})).toContain('--rebalance-max-moves <n>');
+  });
+});
+
 describe('--max-message-bytes', () => {
   it('is read from the flag, else from HYPERNODE_MAX_MESSAGE_BYTES, by every daemon; absent, the core default applies', () => {
     const flag = parseWorkerArgs(['--id', 'w1', '--max-message-bytes', '1048576'], {});

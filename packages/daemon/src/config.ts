@@ -1,3 +1,4 @@
+import type { RebalanceOptions } from './rebalancer';
 import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HypernodeError } from '@hypernode/core';
@@ -82,6 +83,8 @@ export interface ClusterConfig extends Connection, Observability {
   http?: HttpAddress;
   /** `--state-dir`, else `HYPERNODE_STATE_DIR`; absent: the default `~/.hypernode/state/<cluster>` (design 029). */
   stateDir?: string;
+  /** The rebalancer's options (`--rebalance`, env `HYPERNODE_REBALANCE`); off when absent. */
+  rebalance?: RebalanceOptions;
 }
 
 /** The result of parsing a daemon's command line: settings, or a request for help. */
@@ -195,6 +198,12 @@ export function clusterHelp(env: Env = process.env): string {
     '                           (with a cluster secret, the dashboard asks for it or a role secret)',
     '  --state-dir <dir>        where the daemon keeps the code of every loaded module version, to store it again',
     `                           if Redis loses its data; env HYPERNODE_STATE_DIR (now: ${env.HYPERNODE_STATE_DIR ?? '~/.hypernode/state/<cluster>'})`,
+    '  --rebalance              move processes from overloaded workers to idle ones as load reports come in',
+    `                           (off unless given); env HYPERNODE_REBALANCE=1 (now: ${env.HYPERNODE_REBALANCE ?? 'not set'})`,
+    '  --rebalance-max-moves <n>  with --rebalance: at most n moves in any minute (default 60);',
+    `                           env HYPERNODE_REBALANCE_MAX_MOVES${now(env.HYPERNODE_REBALANCE_MAX_MOVES)}`,
+    '  --rebalance-threshold <points>  with --rebalance: move only off a worker whose load score exceeds',
+    `                           the mean by more than this (default 10, about 10 ms of loop delay); env HYPERNODE_REBALANCE_THRESHOLD${now(env.HYPERNODE_REBALANCE_THRESHOLD)}`,
     commonHelp(env),
   ].join('\n');
 }
@@ -340,10 +349,35 @@ export function parseNodeArgs(argv: string[], env: Env = process.env, cores = 1)
   return { help: false, config };
 }
 
+/** `--rebalance` and its limits (flags over `HYPERNODE_REBALANCE*`); undefined when it is off. */
+function rebalanceConfig(cmd: string, v: Record<string, string | boolean | undefined>, env: Env): RebalanceOptions | undefined {
+  const fromEnv = env.HYPERNODE_REBALANCE;
+  if (fromEnv !== undefined && !/^(1|0|true|false|yes|no|)$/i.test(fromEnv.trim())) {
+    throw new HypernodeError('INVALID_OPTIONS', `${cmd}: HYPERNODE_REBALANCE '${fromEnv}' is not valid; set it to 1 (on) or 0 (off), or unset it.`);
+  }
+  const on = v.rebalance === true || (fromEnv !== undefined && /^(1|true|yes)$/i.test(fromEnv.trim()));
+  const movesRaw = v['rebalance-max-moves'] ?? env.HYPERNODE_REBALANCE_MAX_MOVES;
+  const movesFlag = v['rebalance-max-moves'] !== undefined ? 'rebalance-max-moves' : 'rebalance-max-moves (from HYPERNODE_REBALANCE_MAX_MOVES)';
+  const thresholdRaw = v['rebalance-threshold'] ?? env.HYPERNODE_REBALANCE_THRESHOLD;
+  const thresholdFlag = v['rebalance-threshold'] !== undefined ? 'rebalance-threshold' : 'rebalance-threshold (from HYPERNODE_REBALANCE_THRESHOLD)';
+  const maxMovesPerMinute = number(cmd, movesFlag, movesRaw, { min: 1, integer: true, max: 10_000 });
+  const imbalanceThreshold = number(cmd, thresholdFlag, thresholdRaw, { min: 0, max: 1e6 });
+  if (!on) {
+    if (v['rebalance-max-moves'] !== undefined || v['rebalance-threshold'] !== undefined) {
+      throw new HypernodeError('INVALID_OPTIONS', `${cmd}: --${v['rebalance-max-moves'] !== undefined ? 'rebalance-max-moves' : 'rebalance-threshold'} has no effect without --rebalance; add --rebalance (or HYPERNODE_REBALANCE=1), or leave it out.`);
+    }
+    return undefined;
+  }
+  const out: RebalanceOptions = {};
+  if (maxMovesPerMinute !== undefined) out.maxMovesPerMinute = maxMovesPerMinute;
+  if (imbalanceThreshold !== undefined) out.imbalanceThreshold = imbalanceThreshold;
+  return out;
+}
+
 /** Parses `hypernode-cluster`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
 export function parseClusterArgs(argv: string[], env: Env = process.env): Parsed<ClusterConfig> {
   const cmd = 'hypernode-cluster';
-  const v = parse(cmd, argv, { ...COMMON, http: { type: 'string' }, 'state-dir': { type: 'string' } });
+  const v = parse(cmd, argv, { ...COMMON, http: { type: 'string' }, 'state-dir': { type: 'string' }, rebalance: { type: 'boolean' }, 'rebalance-max-moves': { type: 'string' }, 'rebalance-threshold': { type: 'string' } });
   if (v.help) return { help: true, text: clusterHelp(env) };
   const config: ClusterConfig = connection(cmd, v, env);
   const stateDir = v['state-dir'];
@@ -351,6 +385,8 @@ export function parseClusterArgs(argv: string[], env: Env = process.env): Parsed
     if (stateDir.trim() === '') throw new HypernodeError('INVALID_OPTIONS', `${cmd}: --state-dir is empty; give a directory the cluster daemon may write, or leave it out to use HYPERNODE_STATE_DIR or ~/.hypernode/state/<cluster>.`);
     config.stateDir = stateDir;
   }
+  const rebalance = rebalanceConfig(cmd, v, env);
+  if (rebalance) config.rebalance = rebalance;
   if (v.http !== undefined) {
     const http = parseHttpAddress(String(v.http), '--http', config.insecure === true);
     checkHttpExposure(http, config.secret !== null, `${cmd}: `);

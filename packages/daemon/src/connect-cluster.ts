@@ -26,6 +26,8 @@ import type { Connection } from './config';
 import { resolveConnection, type SettingLabels } from './settings';
 import type { ClusterStatus, ModuleUpload, NodeSummary, ProcessTree } from './cluster-daemon';
 import { ROOT_NAME } from './cluster-daemon';
+import type { MoveOutcome } from './move-outcome';
+import type { NodeRemoval, WorkerRemoval } from './relocation-admin';
 import { RemoteError, callRpc } from './rpc';
 import { credentialOf, RpcSigner } from './rpc-auth';
 
@@ -89,10 +91,25 @@ export interface ClusterClient extends Cluster {
   nodes(): Promise<NodeSummary[]>;
   /** Asks node daemon `node` to fork `n` more workers; resolves with their ids once they are up. */
   addWorkers(node: string, n: number): Promise<string[]>;
-  /** Stops a worker gracefully for good (its node daemon does not replace it). */
-  removeWorker(id: string): Promise<boolean>;
-  /** Drains a node daemon: its workers stop gracefully, then it exits. */
-  removeNode(node: string): Promise<void>;
+  /**
+   * Stops a worker for good (its node daemon does not replace it): first its processes move to the other workers
+   * that are not draining; those that refuse or cannot move end with `'shutdown'`. Resolves with the counts once it
+   * has stopped (`removed: false` when its node daemon no longer knew it).
+   */
+  removeWorker(id: string): Promise<WorkerRemoval>;
+  /**
+   * Drains a node daemon: its workers' processes move to the other nodes' workers (those that refuse or cannot move
+   * end with `'shutdown'`), then its workers stop and it exits. Resolves with the counts once the node was asked to
+   * drain, not once it has left.
+   */
+  removeNode(node: string): Promise<NodeRemoval>;
+  /**
+   * Moves a live process (its name or a registered name) to worker `options.to`, or to the least-loaded other
+   * worker: its state, mailbox, links, monitors, names and timers go with it and its name keeps working. Resolves with
+   * the outcome (`moved: false` with a reason and a message when it refused, cannot move, or does not exist); rejects
+   * with `INVALID_ARGUMENT` for an unknown, draining or same target worker.
+   */
+  move(name: string, options?: { to?: string }): Promise<MoveOutcome>;
   /** The process tree under the root. */
   tree(): Promise<ProcessTree>;
 }
@@ -253,12 +270,19 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
     return this.admin('workers-add', { node, n }, Math.max(this.timeoutMs, 60_000));
   }
 
-  removeWorker(id: string): Promise<boolean> {
-    return this.admin('workers-remove', { id }, Math.max(this.timeoutMs, 30_000));
+  removeWorker(id: string): Promise<WorkerRemoval> {
+    // Its evacuation may take up to two minutes, then its stop up to 30 s.
+    return this.admin('workers-remove', { id }, Math.max(this.timeoutMs, 160_000));
   }
 
-  async removeNode(node: string): Promise<void> {
-    await this.admin('nodes-remove', { node });
+  removeNode(node: string): Promise<NodeRemoval> {
+    return this.admin('nodes-remove', { node }, Math.max(this.timeoutMs, 130_000));
+  }
+
+  override move(name: string, options: { to?: string } = {}): Promise<MoveOutcome> {
+    const args: { process: string; to?: string } = { process: name };
+    if (options.to !== undefined) args.to = options.to;
+    return this.admin('move', args, Math.max(this.timeoutMs, 40_000));
   }
 
   tree(): Promise<ProcessTree> {

@@ -48,3 +48,7 @@ export type { DeadLetterRecord, ExitRecord, ExitKind, RecentOptions, TopProcess,
 export { LIVE_TIMEOUT_MS } from './live-admin';
 export { destroyCluster } from './destroy-cluster';
 export type { DestroyClusterOptions, DestroyPlan, DestroyReport } from './destroy-cluster';
+export { Rebalancer, REBALANCE_DEFAULTS, rebalanceOptions } from './rebalancer';
+export type { RebalanceOptions, RebalancerPorts, RebalanceRound, RebalancerStatus } from './rebalancer';
+export type { Evacuation, NodeRemoval, WorkerRemoval } from './relocation-admin';
+export type { MoveOutcome } from './move-outcome';

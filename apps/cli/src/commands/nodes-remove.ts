@@ -5,6 +5,7 @@ import { CliError } from '../cli-error';
 import { clusterOptions, timeoutMs, withCluster, type ClusterOptions } from '../cluster-options';
 import { terminalIo, type CommandIo } from '../command-io';
 import { toJson } from '../json';
+import { evacuationText } from './workers-remove';
 
 /** The options of `hypernode-cli nodes remove`, as parsed. */
 export interface NodesRemoveOptions extends ClusterOptions {
@@ -17,7 +18,7 @@ const POLL_MS = 250;
 /** Declares the `nodes remove` command's positional argument and options. */
 export function nodesRemoveOptions(yargs: Argv): Argv<NodesRemoveOptions> {
   return clusterOptions(yargs.positional('node', { type: 'string', demandOption: true, describe: "The node daemon's id (see 'hypernode-cli nodes')" }), 'How long to wait for the node to leave, in ms (default 60000)')
-    .example('$0 nodes remove web-3', "Drain node web-3 and wait until it has left")
+    .example('$0 nodes remove web-3', "Move node web-3's processes to the other nodes, drain it and wait until it has left")
     .example('$0 nodes remove web-3 --progress 2> drain.log', 'The same, reporting each step on stderr even when it is not a terminal')
     .strict() as unknown as Argv<NodesRemoveOptions>;
 }
@@ -28,9 +29,10 @@ interface Drain {
 }
 
 /**
- * `hypernode-cli nodes remove <node>`: drains a node daemon. Each of its workers ends its processes with
- * `'shutdown'` (each runs `processWillExit`; parents get `CHILD_PROCESS_EXIT`), then exits; then the node
- * daemon exits. Reports progress while the node's workers and processes go, and resolves once the node is no
+ * `hypernode-cli nodes remove <node>`: drains a node daemon. Its workers' processes first move to the other nodes'
+ * workers (evacuation); those that refuse or cannot move (all of them when no other worker is left) end with
+ * `'shutdown'` (each runs `processWillExit`; parents get `CHILD_PROCESS_EXIT`); then its workers exit, then the node
+ * daemon exits. Prints both counts. Reports progress while the node's workers and processes go, and resolves once the node is no
  * longer a member of the cluster. Rejects when the node is unknown or has not left within `--timeout`.
  */
 export async function nodesRemove(options: NodesRemoveOptions, io: CommandIo = terminalIo(options)): Promise<number> {
@@ -44,8 +46,9 @@ export async function nodesRemove(options: NodesRemoveOptions, io: CommandIo = t
       );
     }
     const start = drainOf(before, node);
-    io.progress(`draining node '${node}': ${plural(start.workers.length, 'worker')} with ${processCount(start.processes)}`);
-    await client.removeNode(node);
+    io.progress(`draining node '${node}': moving the ${processCount(start.processes)} of its ${plural(start.workers.length, 'worker')} to the other nodes first`);
+    const evacuation = await client.removeNode(node);
+    io.progress(`node '${node}': ${evacuationText(evacuation)}; its workers stop now`);
     const deadline = Date.now() + waitMs;
     let last = '';
     for (;;) {
@@ -63,10 +66,10 @@ export async function nodesRemove(options: NodesRemoveOptions, io: CommandIo = t
       await delay(POLL_MS);
     }
     io.progress(`node '${node}' has left the cluster`);
-    return { node, workers: start.workers, processes: start.processes };
+    return { node, workers: start.workers, processes: start.processes, moved: evacuation.moved, ended: evacuation.ended, refused: evacuation.refused, failed: evacuation.failed, targets: evacuation.targets };
   });
   if (options.json) io.out(toJson(result));
-  else io.out(`removed node '${node}': ${plural(result.workers.length, 'worker')} stopped, ${processCount(result.processes)} ended`);
+  else io.out(`removed node '${node}': ${plural(result.workers.length, 'worker')} stopped, ${evacuationText(result)}`);
   return 0;
 }
 

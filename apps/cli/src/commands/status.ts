@@ -36,6 +36,7 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
     `cluster '${s.cluster}': root process '${s.root}', cluster daemon pid ${s.daemon.pid} on ${s.daemon.host}, up ${formatDuration(now - s.daemon.startedAt)}`,
     `${plural(s.nodes.length, 'node')}, ${plural(s.workers.length, 'worker')}, ${plural(processes, 'process', 'processes')} on workers`,
   ];
+  if (s.rebalancer) lines.push(`rebalancer on: ${plural(s.rebalancer.movesLastMinute, 'move')} in the last minute (at most ${s.rebalancer.maxMovesPerMinute}); ${s.rebalancer.moved} moved, ${s.rebalancer.notMoved} refused or failed since the daemon started`);
   if (s.workers.length === 0) {
     lines.push('', `no worker is running; start a node daemon with 'hypernode-node --cluster ${s.cluster}'`);
     return lines;
