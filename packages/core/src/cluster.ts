@@ -12,6 +12,7 @@ import { MemoryNetwork } from './memory-transport';
 import { MemoryRegistry } from './memory-registry';
 import { maxMessageBytesOf } from './message-size';
 import { moduleApi } from './module-api';
+import { checkModuleMaxMailbox } from './mailbox-bound';
 import { bundleModuleFile, moduleNameOf } from './module-loader';
 import { ClassCatalog } from './modules';
 import { LoadPlacer } from './placement';
@@ -146,6 +147,7 @@ export class EmbeddedCluster extends ClusterBase {
         throw new HypernodeError('MODULE_INVALID', `cluster.load() got the function '${(source as { name: string }).name}', which does not extend Process; pass a class declared as 'class X extends Process'.`);
       }
       const name = moduleNameOf(undefined, source);
+      checkModuleMaxMailbox(source);
       if (await this.registry.getModuleVersion(name)) {
         throw new HypernodeError(
           'MODULE_INVALID',

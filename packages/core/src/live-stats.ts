@@ -19,12 +19,14 @@ export const RECENT = 200;
  * - `sender-ended`: an ended process's leftover callback (a timer, a socket) sent it;
  * - `too-large`: a system envelope (an exit notice) too large for one frame;
  * - `timer-failed`: a `sendAfter` timer could not send its message (too large for a frame);
- * - `worker-lost`: it waited for a process whose spawning worker was lost before the spawn arrived.
+ * - `worker-lost`: it waited for a process whose spawning worker was lost before the spawn arrived;
+ * - `mailbox-full`: its target's mailbox held its bound (`maxMailbox`, mailbox-bound.ts);
+ * - `heap-full`: its target's mailbox was one of the largest while its worker's heap was nearly full (memory-guard.ts).
  */
-export type DeadLetterReason = 'no-process' | 'ended-unread' | 'sender-ended' | 'too-large' | 'timer-failed' | 'worker-lost';
+export type DeadLetterReason = 'no-process' | 'ended-unread' | 'sender-ended' | 'too-large' | 'timer-failed' | 'worker-lost' | 'mailbox-full' | 'heap-full';
 
 /** Every {@link DeadLetterReason}, in the order they are listed. */
-export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ['no-process', 'ended-unread', 'sender-ended', 'too-large', 'timer-failed', 'worker-lost'];
+export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ['no-process', 'ended-unread', 'sender-ended', 'too-large', 'timer-failed', 'worker-lost', 'mailbox-full', 'heap-full'];
 
 /** One dropped message, as a worker remembers it. */
 export interface DeadLetterRecord {

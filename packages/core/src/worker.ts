@@ -19,7 +19,8 @@ import { Links } from './links';
 import type { EndHooks, WorkerCounters } from './kernel-port';
 import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
-import { mailboxSize } from './mailbox';
+import { MailboxBounds, NO_BOUND, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
+import { largestMailboxes, MemoryGuard, type LargeMailbox, type MemoryStatus } from './memory-guard';
 import { Names } from './names';
 import type { ExitReason, ProcessClass } from './process';
 import { ProcessContext, type ContextPort } from './process-context';
@@ -43,6 +44,10 @@ export interface ProcessInfo {
   parent: string | null;
   worker: string;
   mailboxSize: number;
+  /** Its mailbox bound (`maxMailbox`), or null for none. */
+  maxMailbox?: number | null;
+  /** Its mailbox holds at least its worker's warning size (`WorkerStats.mailboxes.warnAt`). */
+  mailboxOver?: boolean;
   status: 'starting' | 'running' | 'waiting' | 'exiting';
   children: number;
   names: string[];
@@ -71,6 +76,10 @@ export interface WorkerStats extends WorkerCounters {
    * tampered with, replayed, or from a member without the secret); always 0 without a secret.
    */
   forgedFrames: number;
+  /** Mailboxes of its processes against the worker's warning size: how many hold at least `warnAt`, and the largest. */
+  mailboxes?: { warnAt: number; over: number; largest: LargeMailbox | null };
+  /** Its heap against its limit, as its memory guard last saw it (memory-guard.ts). */
+  memory?: MemoryStatus;
 }
 
 /**
@@ -89,9 +98,18 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   private meter: LoadMeter | undefined;
   /** Rates for `top`, started on the first sample. */
   private sampler: TopSampler | undefined;
+  /** Mailbox bounds and the warning size (mailbox-bound.ts). */
+  readonly bounds: MailboxBounds;
+  /** The memory guard (memory-guard.ts): checking on a timer when `options.memoryGuard` is given. */
+  readonly memoryGuard: MemoryGuard;
+  private readonly guardOn: boolean;
 
   constructor(options: WorkerOptions) {
     super(options);
+    const failCall = (token: string, reason: ExitReason) => this.failCall(token, reason);
+    this.bounds = new MailboxBounds({ id: this.id, clock: this.clock, logger: this.logger, live: this.live, failCall }, options.mailboxWarn);
+    this.memoryGuard = new MemoryGuard({ id: this.id, clock: this.clock, logger: this.logger, bounds: this.bounds, records: () => this.procs.values() }, options.memoryGuard || {});
+    this.guardOn = options.memoryGuard !== undefined && options.memoryGuard !== false;
     this.calls = new Calls(this);
     this.timers = new Timers(this);
     this.names = new Names(this);
@@ -116,6 +134,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   override async start(): Promise<void> {
     await super.start();
     await this.names.load();
+    if (this.guardOn) this.memoryGuard.start();
   }
 
   // ---------------------------------------------------------------- what the kernel needs of the features
@@ -150,6 +169,10 @@ export class WorkerRuntime extends Kernel implements ContextPort {
 
   context(rec: ProcRecord): ProcessContext {
     return new ProcessContext(this, rec);
+  }
+
+  protected admitOver(rec: ProcRecord, from: string, message: unknown, token: string | null, trace: unknown): void {
+    if (this.bounds.admit(rec, from, token)) this.enqueue(rec, from, message, token, trace);
   }
 
   // ---------------------------------------------------------------- a process's context (ContextPort)
@@ -253,9 +276,9 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   /**
    * Spawns a child of the process `parentName` of this worker (the embedded cluster's root, the cluster
    * daemon's) and returns its name at once. The child lives on worker `target` when given, else where this
-   * worker's `place` says.
+   * worker's `place` says. `options.maxMailbox` bounds its mailbox (checked: `INVALID_ARGUMENT` when bad).
    */
-  spawnAsChild(parentName: string, moduleName: string | ProcessClass, initialState: unknown, target?: string): string {
+  spawnAsChild(parentName: string, moduleName: string | ProcessClass, initialState: unknown, target?: string, options?: ProcessSpawnOptions): string {
     const parent = this.lookup(parentName);
     const label = typeof moduleName === 'string' ? moduleName : describeArg(moduleName);
     if (!parent || parent.status >= ENDING) {
@@ -264,7 +287,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     if (target !== undefined && (typeof target !== 'string' || target.length === 0 || target.includes(':'))) {
       throw new HypernodeError('INVALID_ARGUMENT', `Cannot spawn '${label}' on ${describeArg(target)}; give a worker id (non-empty, without ':').`);
     }
-    const name = this.spawnChild(parent, moduleName, initialState, target);
+    const name = this.spawnChild(parent, moduleName, initialState, target, spawnBound(options, label));
     this.flushSoon();
     return name;
   }
@@ -323,6 +346,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
     const rec = new ProcRecord(this, name, null, '$inbox', undefined, null);
     rec.status = WAITING;
     rec.inbox = handler;
+    rec.mailboxCheck = NO_BOUND;
     this.procs.set(name, rec);
     return name;
   }
@@ -367,7 +391,9 @@ export class WorkerRuntime extends Kernel implements ContextPort {
         version: rec.module?.version ?? 0,
         parent: rec.parent,
         worker: this.id,
-        mailboxSize: mailboxSize(rec),
+        mailboxSize: rec.mailboxCount,
+        maxMailbox: rec.extras?.maxMailbox ?? null,
+        mailboxOver: rec.mailboxCount >= this.bounds.warnAt,
         status: rec.status === WAITING ? 'waiting' : rec.status === RUNNING ? 'running' : rec.status === STARTING ? 'starting' : 'exiting',
         children: rec.children?.size ?? 0,
         names: rec.extras?.names ? [...rec.extras.names] : [],
@@ -443,8 +469,15 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   /** This worker's counters since it started, and how many processes it hosts now. */
   stats(): WorkerStats {
     let processes = 0;
-    for (const rec of this.procs.values()) if (!rec.inbox) processes++;
-    return { processes, ...copyCounters(this.counters), forgedFrames: this.transportStats().forgedFrames ?? 0 };
+    let over = 0;
+    const warnAt = this.bounds.warnAt;
+    for (const rec of this.procs.values()) {
+      if (rec.inbox) continue;
+      processes++;
+      if (rec.mailboxCount >= warnAt) over++;
+    }
+    const mailboxes = { warnAt, over, largest: largestMailboxes(this.procs.values(), 1)[0] ?? null };
+    return { processes, ...copyCounters(this.counters), forgedFrames: this.transport.stats().forgedFrames ?? 0, mailboxes, memory: this.memoryGuard.status() };
   }
 
   /**
@@ -481,6 +514,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   /** Sends what is pending, then stops sending; calls still waiting never settle (their timers are stopped). */
   async close(): Promise<void> {
     this.stopSending();
+    this.memoryGuard.stop();
     this.meter?.stop();
     this.sampler?.stop();
     this.calls.close();
