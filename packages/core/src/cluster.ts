@@ -12,7 +12,8 @@ import { MemoryNetwork } from './memory-transport';
 import { MemoryRegistry } from './memory-registry';
 import { maxMessageBytesOf } from './message-size';
 import { moduleApi } from './module-api';
-import { checkModuleMaxMailbox } from './mailbox-bound';
+import { checkModuleMaxMailbox, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
+import type { MemoryGuardOptions } from './memory-guard';
 import { bundleModuleFile, moduleNameOf } from './module-loader';
 import { ClassCatalog } from './modules';
 import { LoadPlacer } from './placement';
@@ -53,6 +54,10 @@ export interface ClusterOptions {
   maxMessageBytes?: number;
   /** How long `stop()` waits for every `processWillExit` before closing anyway (with a warning). Default 10000. */
   stopTimeoutMs?: number;
+  /** Each worker's mailbox warning size (default 10 000): see `WorkerOptions.mailboxWarn`. */
+  mailboxWarn?: number;
+  /** Each worker's memory guard (off unless given): see `WorkerOptions.memoryGuard`. */
+  memoryGuard?: MemoryGuardOptions | false;
 }
 
 const OUTSIDE = '$outside';
@@ -116,6 +121,8 @@ export class EmbeddedCluster extends ClusterBase {
           processEnded: (worker) => this.placer.ended(worker),
           loadHint: EMBEDDED_LOAD_HINT,
           maxMessageBytes,
+          mailboxWarn: options.mailboxWarn,
+          memoryGuard: options.memoryGuard,
         }),
       );
     }
@@ -185,10 +192,14 @@ export class EmbeddedCluster extends ClusterBase {
     return loaded;
   }
 
-  async spawn<M extends ModuleRef>(module: M, ...args: SpawnArgs<M>): Promise<SpawnedName<M>> {
+  spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
+  spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: ProcessSpawnOptions): Promise<SpawnedName<M>>;
+  async spawn<M extends ModuleRef>(module: M, ...args: unknown[]): Promise<SpawnedName<M>> {
     this.live();
     const moduleName = this.spawnedModuleName(module);
     const initialState: unknown = args[0];
+    const options = args[1] as ProcessSpawnOptions | undefined;
+    spawnBound(options, moduleName);
     // Snapshot now: the caller may change its object while the module is looked up.
     const state = copyData(initialState === undefined ? {} : initialState, 'initialState');
     const worker = this.runtime;
@@ -197,7 +208,7 @@ export class EmbeddedCluster extends ClusterBase {
       const known = await worker.modules.known();
       throw new HypernodeError('MODULE_NOT_FOUND', moduleNotLoadedMessage(moduleName, this.name, known, EMBEDDED_LOAD_HINT));
     }
-    return worker.spawnAsChild(this.root, moduleName, state) as SpawnedName<M>;
+    return worker.spawnAsChild(this.root, moduleName, state, undefined, options) as SpawnedName<M>;
   }
 
   async ps(): Promise<ProcessInfo[]> {
