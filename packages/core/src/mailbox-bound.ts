@@ -10,6 +10,9 @@
  */
 import type { Clock } from './clock';
 import { describeArg } from './describe-arg';
+
+/** A bad option's value as a sentence shows it: a number as is, anything else as `describeArg` says. */
+const shown = (value: unknown): string => (typeof value === 'number' ? String(value) : describeArg(value));
 import { HypernodeError } from './errors';
 import { hypernodeReason } from './exit-reason';
 import type { DeadLetterReason, LiveLog } from './live-stats';
@@ -32,10 +35,10 @@ export const MAILBOX_LOG_MS = 10_000;
  */
 export function checkMaxMailbox(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value >= NO_BOUND) {
+  if (!isBound(value)) {
     throw new HypernodeError(
       'INVALID_ARGUMENT',
-      `${what} is ${describeArg(value)}, which is not a mailbox bound; give a whole number of messages from 1 to ${NO_BOUND - 1}, or leave it out for no bound.`,
+      `${what} is ${shown(value)}, which is not a mailbox bound; give a whole number of messages from 1 to ${NO_BOUND - 1}, or leave it out for no bound.`,
     );
   }
   return value;
@@ -74,6 +77,18 @@ export function spawnBound(options: unknown, moduleName: string): number | undef
   return checkMaxMailbox((options as ProcessSpawnOptions).maxMailbox, `The spawn option maxMailbox of '${moduleName}'`);
 }
 
+/** The bound of `rec`'s mailbox: its spawn option, else its module's `static maxMailbox` (once known), else null. */
+export function boundOf(rec: ProcRecord): number | null {
+  const own = rec.extras?.maxMailbox;
+  if (own !== undefined) return own;
+  const fromModule = rec.module === null ? undefined : (rec.module.cls as { maxMailbox?: unknown }).maxMailbox;
+  return isBound(fromModule) ? fromModule : null;
+}
+
+function isBound(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value < NO_BOUND;
+}
+
 /** What the mailbox bounds need of their worker. */
 export interface BoundsPort {
   readonly id: string;
@@ -97,7 +112,7 @@ export class MailboxBounds {
     readonly warnAt: number = DEFAULT_MAILBOX_WARN,
   ) {
     if (!Number.isInteger(warnAt) || warnAt < 1 || warnAt >= NO_BOUND) {
-      throw new HypernodeError('INVALID_OPTIONS', `The mailbox warning size of worker '${port.id}' is ${describeArg(warnAt)}; give a whole number of messages from 1 to ${NO_BOUND - 1}.`);
+      throw new HypernodeError('INVALID_OPTIONS', `The mailbox warning size of worker '${port.id}' is ${shown(warnAt)}; give a whole number of messages from 1 to ${NO_BOUND - 1}.`);
     }
   }
 
@@ -135,7 +150,7 @@ export class MailboxBounds {
     if (rec.extras?.maxMailbox === undefined) {
       if (rec.module === null) return false; // fetched still: decided on a later message
       const fromModule = (rec.module.cls as { maxMailbox?: unknown }).maxMailbox;
-      if (typeof fromModule === 'number' && Number.isInteger(fromModule) && fromModule >= 1 && fromModule < NO_BOUND) extrasOf(rec).maxMailbox = fromModule;
+      if (isBound(fromModule)) extrasOf(rec).maxMailbox = fromModule;
     }
     this.recheck(rec);
     return true;

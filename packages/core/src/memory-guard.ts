@@ -9,6 +9,8 @@
 import { getHeapStatistics } from 'node:v8';
 import type { Clock, TimerHandle } from './clock';
 import { describeArg } from './describe-arg';
+
+const shown = (value: unknown): string => (typeof value === 'number' ? String(value) : describeArg(value));
 import { HypernodeError } from './errors';
 import type { Logger } from './logger';
 import type { MailboxBounds } from './mailbox-bound';
@@ -94,7 +96,7 @@ function largestRecords(records: Iterable<ProcRecord>, n: number): ProcRecord[] 
 
 function ratioOption(value: unknown, what: string, worker: string): number {
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    throw new HypernodeError('INVALID_OPTIONS', `The memory guard's ${what} of worker '${worker}' is ${describeArg(value)}; give a fraction of the heap limit above 0 and at most 1, such as 0.7.`);
+    throw new HypernodeError('INVALID_OPTIONS', `The memory guard's ${what} of worker '${worker}' is ${shown(value)}; give a fraction of the heap limit above 0 and at most 1, such as 0.7.`);
   }
   return value;
 }
@@ -126,12 +128,12 @@ export class MemoryGuard {
     }
     const count = options.shedCount ?? 3;
     if (!Number.isInteger(count) || count < 1) {
-      throw new HypernodeError('INVALID_OPTIONS', `The memory guard's shedCount of worker '${port.id}' is ${describeArg(count)}; give a whole number of processes, at least 1.`);
+      throw new HypernodeError('INVALID_OPTIONS', `The memory guard's shedCount of worker '${port.id}' is ${shown(count)}; give a whole number of processes, at least 1.`);
     }
     this.shedCount = count;
     const every = options.intervalMs ?? 1000;
     if (typeof every !== 'number' || !Number.isFinite(every) || every < 10) {
-      throw new HypernodeError('INVALID_OPTIONS', `The memory guard's intervalMs of worker '${port.id}' is ${describeArg(every)}; give milliseconds, at least 10.`);
+      throw new HypernodeError('INVALID_OPTIONS', `The memory guard's intervalMs of worker '${port.id}' is ${shown(every)}; give milliseconds, at least 10.`);
     }
     this.intervalMs = every;
     this.heap = options.heap ?? v8Heap;

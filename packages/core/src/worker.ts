@@ -19,7 +19,7 @@ import { Links } from './links';
 import type { EndHooks, WorkerCounters } from './kernel-port';
 import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
-import { MailboxBounds, NO_BOUND, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
+import { boundOf, MailboxBounds, NO_BOUND, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
 import { largestMailboxes, MemoryGuard, type LargeMailbox, type MemoryStatus } from './memory-guard';
 import { Names } from './names';
 import type { ExitReason, ProcessClass } from './process';
@@ -392,7 +392,7 @@ export class WorkerRuntime extends Kernel implements ContextPort {
         parent: rec.parent,
         worker: this.id,
         mailboxSize: rec.mailboxCount,
-        maxMailbox: rec.extras?.maxMailbox ?? null,
+        maxMailbox: boundOf(rec),
         mailboxOver: rec.mailboxCount >= this.bounds.warnAt,
         status: rec.status === WAITING ? 'waiting' : rec.status === RUNNING ? 'running' : rec.status === STARTING ? 'starting' : 'exiting',
         children: rec.children?.size ?? 0,
