@@ -26,7 +26,6 @@ export type { RecentOptions } from './cluster-base';
 export type { LoadOptions } from './loaded-modules';
 export type { ProcessDetail, ProcessInfo, WorkerStats } from './worker';
 export type { DeadLetterRecord, ExitRecord, ExitKind, DeadLetterReason } from './live-stats';
-export { DEFAULT_MAILBOX_WARN } from './mailbox-bound';
 export type { ProcessSpawnOptions } from './mailbox-bound';
 export type { HeapReading, LargeMailbox, MemoryGuardOptions, MemoryLevel, MemoryStatus } from './memory-guard';
 export type { TopSnapshot, TopWorker, TopProcess } from './top-sampler';

@@ -26,7 +26,7 @@ export const NO_BOUND = 0x3fffffff;
 /** A worker's mailbox warning size unless set (`WorkerOptions.mailboxWarn`). */
 export const DEFAULT_MAILBOX_WARN = 10_000;
 
-/** At most one log line about mailboxes (crossing the warning size, refusals) per this many ms per worker. */
+/** At most one log line of each kind about mailboxes (crossing the warning size; refusals) per this many ms per worker. */
 export const MAILBOX_LOG_MS = 10_000;
 
 /**
@@ -103,8 +103,9 @@ export interface BoundsPort {
 export class MailboxBounds {
   /** Processes whose mailbox crossed the warning size, until it drains below half of it ({@link MailboxBounds.sweep}). */
   readonly warned = new Set<ProcRecord>();
-  private lastLog = Number.NEGATIVE_INFINITY;
-  private quiet = 0;
+  /** When the last line of each kind was logged (a crossing of the warning size, a refusal), and how many were left out since. */
+  private readonly lastLog = { warn: Number.NEGATIVE_INFINITY, refuse: Number.NEGATIVE_INFINITY };
+  private readonly quiet = { warn: 0, refuse: 0 };
 
   constructor(
     private readonly port: BoundsPort,
@@ -162,26 +163,28 @@ export class MailboxBounds {
     if (token !== null) {
       this.port.failCall(token, hypernodeReason('MAILBOX_FULL', `${sentence}; call it again later, or make it handle its messages faster (or spawn it with a larger maxMailbox).`));
     }
-    this.log(`${sentence} (a dead letter '${reason}'); slow its senders down or make it handle messages faster`, rec);
+    this.log('refuse', `${sentence} (a dead letter '${reason}'); slow its senders down or make it handle messages faster`, rec);
     return false;
   }
 
   private warn(rec: ProcRecord): void {
     extrasOf(rec).mailboxWarned = true;
     this.warned.add(rec);
-    this.log(`Process '${rec.name}' (${rec.moduleName}) has ${rec.mailboxCount} messages waiting, over the mailbox warning size of ${this.warnAt}: it receives faster than it handles; see 'hypernode-cli ps'`, rec);
+    this.log('warn', `Process '${rec.name}' (${rec.moduleName}) has ${rec.mailboxCount} messages waiting, over the mailbox warning size of ${this.warnAt}: it receives faster than it handles; see 'hypernode-cli ps'`, rec);
   }
 
-  /** One line per {@link MAILBOX_LOG_MS} at most; the lines left out meanwhile are counted in the next. */
-  private log(line: string, rec: ProcRecord): void {
+  /** One line of each kind per {@link MAILBOX_LOG_MS} at most; the lines left out meanwhile are counted in the next. */
+  private log(kind: 'warn' | 'refuse', line: string, rec: ProcRecord): void {
     const now = this.port.clock.now();
-    if (now - this.lastLog < MAILBOX_LOG_MS) {
-      this.quiet++;
+    const last = this.lastLog[kind];
+    if (now - last < MAILBOX_LOG_MS) {
+      this.quiet[kind]++;
       return;
     }
-    const more = this.quiet > 0 ? ` (${this.quiet} more such events in the last ${Math.round((now - this.lastLog) / 1000)} s were not logged)` : '';
-    this.lastLog = now;
-    this.quiet = 0;
+    const quiet = this.quiet[kind];
+    const more = quiet > 0 ? ` (${quiet} more such events in the last ${Math.round((now - last) / 1000)} s were not logged)` : '';
+    this.lastLog[kind] = now;
+    this.quiet[kind] = 0;
     this.port.logger.warn(`${line}.${more}`, about(rec));
   }
 
