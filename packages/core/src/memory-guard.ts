@@ -174,9 +174,9 @@ export class MemoryGuard {
     return this.status();
   }
 
-  /** What the guard last saw (the heap as of the last check; read once if it never checked). */
+  /** What the guard last saw: the heap as of its last check while it checks on its timer, else read now. */
   status(): MemoryStatus {
-    if (this.last.used === 0) this.last = this.heap();
+    if (this.timer === undefined || this.last.used === 0) this.last = this.heap();
     return {
       heapUsed: this.last.used,
       heapLimit: this.last.limit,

@@ -20,7 +20,7 @@ import type { EndHooks, WorkerCounters } from './kernel-port';
 import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
 import { boundOf, MailboxBounds, NO_BOUND, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
-import { largestMailboxes, MemoryGuard, type LargeMailbox, type MemoryStatus } from './memory-guard';
+import { MemoryGuard, type LargeMailbox, type MemoryStatus } from './memory-guard';
 import { Names } from './names';
 import type { ExitReason, ProcessClass } from './process';
 import { ProcessContext, type ContextPort } from './process-context';
@@ -470,13 +470,16 @@ export class WorkerRuntime extends Kernel implements ContextPort {
   stats(): WorkerStats {
     let processes = 0;
     let over = 0;
+    let largest: ProcRecord | undefined;
     const warnAt = this.bounds.warnAt;
     for (const rec of this.procs.values()) {
       if (rec.inbox) continue;
       processes++;
       if (rec.mailboxCount >= warnAt) over++;
+      if (rec.mailboxCount > (largest?.mailboxCount ?? 0) && rec.status < ENDING) largest = rec;
     }
-    const mailboxes = { warnAt, over, largest: largestMailboxes(this.procs.values(), 1)[0] ?? null };
+    const top = largest && { name: largest.name, module: largest.moduleName, size: largest.mailboxCount };
+    const mailboxes = { warnAt, over, largest: top ?? null };
     return { processes, ...copyCounters(this.counters), forgedFrames: this.transport.stats().forgedFrames ?? 0, mailboxes, memory: this.memoryGuard.status() };
   }
 
