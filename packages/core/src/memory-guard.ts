@@ -182,7 +182,7 @@ export class MemoryGuard {
       heapLimit: this.last.limit,
       ratio: this.last.used / this.last.limit,
       level: this.level,
-      shedding: [...this.shed].map((rec) => rec.name),
+      shedding: [...this.shed].filter((rec) => rec.status < ENDING).map((rec) => rec.name),
     };
   }
 
