@@ -63,12 +63,14 @@ export async function pingPong(roundTrips: number): Promise<number> {
   return roundTrips / s;
 }
 
-export async function oneWay(count: number, burst = count): Promise<number> {
+/** One-way messages per second from one process to another on one worker; `maxMailbox` bounds the receiver's mailbox (design 030). */
+export async function oneWay(count: number, burst = count, maxMailbox?: number): Promise<number> {
   const cluster = await createCluster({ workers: 1, logger: silentLogger });
   await cluster.load(Sink);
   await cluster.load(Blaster);
   const inbox = cluster.inbox();
-  const sink = await cluster.spawn('BenchSink', { left: count, notify: inbox.name });
+  const state = { left: count, notify: inbox.name };
+  const sink = maxMailbox === undefined ? await cluster.spawn('BenchSink', state) : await cluster.spawn('BenchSink', state, { maxMailbox });
   const blaster = await cluster.spawn('BenchBlaster', { to: sink, count, burst, sent: 0 });
   const t = performance.now();
   cluster.send(blaster, { type: 'GO', n: 0 });

@@ -89,6 +89,12 @@ const localGroups: Record<string, () => Promise<Row | Row[]>> = {
     const [ours, base] = await interleaved(() => oneWay(n), () => arrayMailbox(n));
     return { name: 'local one-way', unit: 'msgs/s', ours, base, baseName: 'plain array mailbox', target: '≥ 0.50×', ok: (o, b) => o >= 0.5 * b, higherIsBetter: true };
   },
+  // A bounded mailbox (never full here) beside an unbounded one: what the bound's check costs per message (design 030).
+  'mailbox-bound': async () => {
+    const n = Math.round(2_000_000 * scale);
+    const [ours, base] = await interleaved(() => oneWay(n, n, n + 1), () => oneWay(n));
+    return { name: 'local one-way, bounded receiver', unit: 'msgs/s', ours, base, baseName: 'the same, unbounded', target: '', ok: () => true, higherIsBetter: true };
+  },
   // Tracing on (an OpenTelemetry SDK registered, every message in a trace, a span per handled message) beside off.
   tracing: async () => {
     const n = Math.round(300_000 * scale);

@@ -4,6 +4,7 @@ import { describeArg } from './describe-arg';
 import { HypernodeError } from './errors';
 import { Inbox } from './inbox';
 import type { LoadedModule, LoadOptions } from './loaded-modules';
+import type { ProcessSpawnOptions } from './mailbox-bound';
 import { moduleNameOf } from './module-loader';
 import { isProcessClass, type ProcessClass } from './process';
 import type { MessageTo, ModuleRef, ReplyFrom, SpawnArgs, SpawnedName } from './typed-names';
@@ -36,6 +37,11 @@ export interface Cluster {
    * `ModuleMap`, the initial state is checked and the returned name is typed, as for `ctx.spawn`.
    */
   spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
+  /**
+   * Spawns a child of the root process as above, with `options`: `maxMailbox` bounds its mailbox (see
+   * `ProcessSpawnOptions`; a bad value rejects with `INVALID_ARGUMENT` and spawns nothing).
+   */
+  spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: ProcessSpawnOptions): Promise<SpawnedName<M>>;
   /**
    * Sends a message from outside (the sender name is `from`, default the cluster's own outside name). To a
    * typed name (from `spawn`) the message is checked against the module's message type.
@@ -124,6 +130,7 @@ export abstract class ClusterBase implements Cluster {
 
   abstract load(source: string | ProcessClass, options?: LoadOptions): Promise<LoadedModule[]>;
   abstract spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
+  abstract spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: ProcessSpawnOptions): Promise<SpawnedName<M>>;
   abstract ps(): Promise<ProcessInfo[]>;
   abstract kill(name: string, reason?: unknown): Promise<boolean>;
 

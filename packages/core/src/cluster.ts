@@ -13,6 +13,8 @@ import { DELIVERY_TRAILER_MAX } from './reliable-delivery';
 import { MemoryRegistry } from './memory-registry';
 import { maxMessageBytesOf } from './message-size';
 import { moduleApi } from './module-api';
+import { checkModuleMaxMailbox, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
+import type { MemoryGuardOptions } from './memory-guard';
 import { bundleModuleFile, moduleNameOf } from './module-loader';
 import { ClassCatalog } from './modules';
 import { LoadPlacer } from './placement';
@@ -56,6 +58,10 @@ export interface ClusterOptions {
   maxMessageBytes?: number;
   /** How long `stop()` waits for every `processWillExit` before closing anyway (with a warning). Default 10000. */
   stopTimeoutMs?: number;
+  /** Each worker's mailbox warning size (default 10 000): see `WorkerOptions.mailboxWarn`. */
+  mailboxWarn?: number;
+  /** Each worker's memory guard (off unless given): see `WorkerOptions.memoryGuard`. */
+  memoryGuard?: MemoryGuardOptions | false;
 }
 
 const OUTSIDE = '$outside';
@@ -121,6 +127,8 @@ export class EmbeddedCluster extends ClusterBase {
           loadHint: EMBEDDED_LOAD_HINT,
           workerExists: (id) => this.workers.some((w) => w.id === id),
           maxMessageBytes,
+          mailboxWarn: options.mailboxWarn,
+          memoryGuard: options.memoryGuard,
         }),
       );
     }
@@ -152,6 +160,7 @@ export class EmbeddedCluster extends ClusterBase {
         throw new HypernodeError('MODULE_INVALID', `cluster.load() got the function '${(source as { name: string }).name}', which does not extend Process; pass a class declared as 'class X extends Process'.`);
       }
       const name = moduleNameOf(undefined, source);
+      checkModuleMaxMailbox(source);
       if (await this.registry.getModuleVersion(name)) {
         throw new HypernodeError(
           'MODULE_INVALID',
@@ -189,10 +198,14 @@ export class EmbeddedCluster extends ClusterBase {
     return loaded;
   }
 
-  async spawn<M extends ModuleRef>(module: M, ...args: SpawnArgs<M>): Promise<SpawnedName<M>> {
+  spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
+  spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: ProcessSpawnOptions): Promise<SpawnedName<M>>;
+  async spawn<M extends ModuleRef>(module: M, ...args: unknown[]): Promise<SpawnedName<M>> {
     this.live();
     const moduleName = this.spawnedModuleName(module);
     const initialState: unknown = args[0];
+    const options = args[1] as ProcessSpawnOptions | undefined;
+    spawnBound(options, moduleName);
     // Snapshot now: the caller may change its object while the module is looked up.
     const state = copyData(initialState === undefined ? {} : initialState, 'initialState');
     const worker = this.runtime;
@@ -201,7 +214,7 @@ export class EmbeddedCluster extends ClusterBase {
       const known = await worker.modules.known();
       throw new HypernodeError('MODULE_NOT_FOUND', moduleNotLoadedMessage(moduleName, this.name, known, EMBEDDED_LOAD_HINT));
     }
-    return worker.spawnAsChild(this.root, moduleName, state) as SpawnedName<M>;
+    return worker.spawnAsChild(this.root, moduleName, state, undefined, options) as SpawnedName<M>;
   }
 
   async ps(): Promise<ProcessInfo[]> {

@@ -1,3 +1,4 @@
+import type { ProcessSpawnOptions } from './mailbox-bound';
 import type { MessageTo, ModuleRef, ProcessName, ReplyFrom, SpawnArgs, SpawnedName } from './typed-names';
 
 /**
@@ -30,6 +31,11 @@ export interface Context<State = any, Reply = unknown> {
    * and the name returned is typed with its `Message` and `Reply`; any other name gives an untyped name.
    */
   spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): SpawnedName<M>;
+  /**
+   * Spawns a child as above with `options`: `maxMailbox` bounds its mailbox (overriding its module's `static
+   * maxMailbox`; see {@link ProcessSpawnOptions}). A bad option throws `INVALID_ARGUMENT` and spawns nothing.
+   */
+  spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: ProcessSpawnOptions): SpawnedName<M>;
   /** Ends this process with `err` as the reason (`'normal'` when omitted), after the current handler returns. */
   exit(err?: unknown): void;
   getState(): State;

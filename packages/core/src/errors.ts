@@ -25,7 +25,8 @@ export type HypernodeErrorCode =
   | 'BAD_SECRET'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
-  | 'MODULE_TAMPERED';
+  | 'MODULE_TAMPERED'
+  | 'MAILBOX_FULL';
 
 /** Plain-data form of a {@link HypernodeError}, as it crosses the wire. */
 export interface HypernodeErrorJSON {

@@ -27,6 +27,8 @@ export type { MoveOutcome, MoveRefusal, EvacuateOutcome } from './relocation';
 export type { LoadOptions } from './loaded-modules';
 export type { ProcessDetail, ProcessInfo, WorkerStats } from './worker';
 export type { DeadLetterRecord, ExitRecord, ExitKind, DeadLetterReason } from './live-stats';
+export type { ProcessSpawnOptions } from './mailbox-bound';
+export type { HeapReading, LargeMailbox, MemoryGuardOptions, MemoryLevel, MemoryStatus } from './memory-guard';
 export type { TopSnapshot, TopWorker, TopProcess } from './top-sampler';
 export { consoleLogger, silentLogger } from './logger';
 export type { Logger, LogFields } from './logger';

@@ -23,7 +23,7 @@ import type { ProcessContext } from './process-context';
 import { ENDED, ENDING, extrasOf, isLive, onSettled, ProcRecord, RUNNING, STARTING, WAITING, type RecordOwner } from './process-record';
 import { outsideProcesses, processScope } from './process-scope';
 import type { Registry } from './registry';
-import type { Transport, TransportStats } from './transport';
+import type { Transport } from './transport';
 import { activeTrace, endTurnSpan, refreshTracing, runTraced, tracing } from './tracing';
 import { TurnWatch } from './turn-watch';
 import { Unborn } from './unborn';
@@ -60,7 +60,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   /** The local process `sendFrom` found last (by its full name), until it ends: `sendFrom`'s fast path. */
   private lastPid = '';
   private lastRec: ProcRecord | null = null;
-  private readonly transport: Transport;
+  protected readonly transport: Transport;
   private readonly place: (parentWorker: string) => string;
   /** `<id>:`, the start of every name of a process here. */
   protected readonly prefix: string;
@@ -108,7 +108,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     this.onEnvelope(E_MSG, (env) => this.receiveMessage(env[1] as string, env[2] as string, env[3], (env[4] as string | undefined) ?? null, env[5]));
     this.onEnvelope(E_SPAWN, (env) => {
       if (this.procs.has(env[1] as string)) return this.refuseSpawn(env[1] as string, env[2] as string, env[3] as string | null);
-      this.createLocal(env[1] as string, env[2] as string, env[3] as string | null, env[4], true, env[5]);
+      this.createLocal(env[1] as string, env[2] as string, env[3] as string | null, env[4], true, env[5], env[6] as number | undefined);
     });
     this.onEvent(EV_MODULE, (ev) => this.modules.invalidate(ev[1] as string, ev[2] as number));
   }
@@ -126,6 +126,8 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   /** The process registered under `name`, as this worker last heard. */
   abstract whereis(name: string): string | undefined;
   abstract context(rec: ProcRecord): ProcessContext;
+  /** A user message for `rec`, whose mailbox reached its `mailboxCheck`: queued, or refused (mailbox-bound.ts). */
+  protected abstract admitOver(rec: ProcRecord, from: string, message: unknown, token: string | null, trace: unknown): void;
 
   /** Starts listening to the worker queue (this worker's queue on the broker, `Transport.listen`) and to cluster events. */
   async start(): Promise<void> {
@@ -181,9 +183,9 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   /**
    * Spawns a child of `parent` (a process of this worker) and returns its name at once. `module` is a module's
    * name or a module's class (its module name is used). The child lives on `target` when given, else where
-   * `place` says.
+   * `place` says. `bound` is its mailbox bound (spawn option `maxMailbox`, checked by the caller).
    */
-  spawnChild(parent: ProcRecord, module: string | ProcessClass, initialState: unknown, target?: string): string {
+  spawnChild(parent: ProcRecord, module: string | ProcessClass, initialState: unknown, target?: string, bound?: number): string {
     const moduleName = spawnedModule(parent, module);
     const state = initialState === undefined ? {} : initialState;
     const worker = target ?? this.place(this.id);
@@ -192,21 +194,22 @@ export abstract class Kernel implements KernelPort, RecordOwner {
       const copy = copyData(state, 'initialState');
       const name = this.nextName(worker);
       (parent.children ??= new Map()).set(name, moduleName);
-      this.createLocal(name, moduleName, parent.name, copy, false, trace);
+      this.createLocal(name, moduleName, parent.name, copy, false, trace, bound);
       return name;
     }
     const maps = checkData(state, 'initialState');
     const name = this.nextName(worker);
     const env = [E_SPAWN, name, moduleName, parent.name, state];
-    this.push(worker, encodeTrusted(trace === undefined ? env : [...env, trace], maps), 'initial state', parent.name, name);
+    this.push(worker, encodeTrusted(trace === undefined && bound === undefined ? env : [...env, trace, bound], maps), 'initial state', parent.name, name);
     (parent.children ??= new Map()).set(name, moduleName);
     return name;
   }
 
-  protected createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean, trace?: unknown): ProcRecord {
+  protected createLocal(name: string, moduleName: string, parent: string | null, state: unknown, remote: boolean, trace?: unknown, bound?: number): ProcRecord {
     const rec = new ProcRecord(this, name, this.modules.resolveNow(moduleName) ?? null, moduleName, state, parent);
     rec.startedAt = this.clock.now() - this.startedAt;
     if (trace !== undefined) extrasOf(rec).startTrace = trace;
+    if (bound !== undefined) extrasOf(rec).maxMailbox = bound;
     this.procs.set(name, rec);
     this.counters.spawned++;
     const parked = remote ? this.unborn.spawned(name) : undefined;
@@ -435,6 +438,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
     }
     const copy = copyData(message, 'message');
     if (target === null || target.status >= ENDING) return this.noProcess(from, pid, token);
+    if (target.mailboxCount >= target.mailboxCheck) return this.admitOver(target, from, copy, token, trace);
     this.lastPid = pid;
     this.lastRec = target;
     this.enqueue(target, from, copy, token, trace);
@@ -469,11 +473,6 @@ export abstract class Kernel implements KernelPort, RecordOwner {
   }
 
   /** Sends what is queued (drops it when `drop`), then nothing more. */
-  /** The counters of this worker's transport (forged frames are counted there). */
-  protected transportStats(): TransportStats {
-    return this.transport.stats();
-  }
-
   protected stopSending(drop = false): void {
     if (!drop) this.outgoing.flush();
     this.outgoing.closed = true;
@@ -493,7 +492,7 @@ export abstract class Kernel implements KernelPort, RecordOwner {
 
   private receiveMessage(to: string, from: string, message: unknown, token: string | null, trace: unknown): void {
     const rec = this.procs.get(to);
-    if (rec !== undefined && rec.status < ENDING) return this.enqueue(rec, from, message, token, trace);
+    if (rec !== undefined && rec.status < ENDING) return rec.mailboxCount < rec.mailboxCheck ? this.enqueue(rec, from, message, token, trace) : this.admitOver(rec, from, message, token, trace);
     if (rec === undefined && this.unborn.isUnborn(to)) return this.unborn.park(to, senderOf(from, token, trace), message);
     this.noProcess(from, to, token);
   }

@@ -21,11 +21,13 @@ export const RECENT = 200;
  * - `timer-failed`: a `sendAfter` timer could not send its message (too large for a frame);
  * - `worker-lost`: its target's worker was lost: it waited for a process whose spawning worker was lost before the
  *   spawn arrived, or the delivery layer held it unacknowledged for that worker, or it was sent there afterwards.
+ * - `mailbox-full`: its target's mailbox held its bound (`maxMailbox`, mailbox-bound.ts);
+ * - `heap-full`: its target's mailbox was one of the largest while its worker's heap was nearly full (memory-guard.ts).
  */
-export type DeadLetterReason = 'no-process' | 'ended-unread' | 'sender-ended' | 'too-large' | 'timer-failed' | 'worker-lost';
+export type DeadLetterReason = 'no-process' | 'ended-unread' | 'sender-ended' | 'too-large' | 'timer-failed' | 'worker-lost' | 'mailbox-full' | 'heap-full';
 
 /** Every {@link DeadLetterReason}, in the order they are listed. */
-export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ['no-process', 'ended-unread', 'sender-ended', 'too-large', 'timer-failed', 'worker-lost'];
+export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ['no-process', 'ended-unread', 'sender-ended', 'too-large', 'timer-failed', 'worker-lost', 'mailbox-full', 'heap-full'];
 
 /** One dropped message, as a worker remembers it. */
 export interface DeadLetterRecord {

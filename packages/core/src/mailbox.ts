@@ -47,11 +47,14 @@ export interface Mailbox {
   mailboxTail: unknown[] | null;
   /** Where the oldest pair starts in `mailboxHead`. */
   mailboxIndex: number;
+  /** How many messages wait (kept by these functions, so reading it costs nothing: mailbox-bound.ts). */
+  mailboxCount: number;
 }
 
 /** Appends a message. */
 export function pushMessage(box: Mailbox, sender: Sender, message: unknown): void {
   const t = box.mailboxTail;
+  box.mailboxCount++;
   if (t === null) box.mailboxHead = box.mailboxTail = [sender, message];
   else if (t.length < CHUNK) t.push(sender, message);
   else t.push((box.mailboxTail = [sender, message]));
@@ -63,6 +66,7 @@ export function pushMessage(box: Mailbox, sender: Sender, message: unknown): voi
  */
 export function shiftMessage(box: Mailbox, chunk: unknown[], index: number): void {
   chunk[index] = chunk[index + 1] = undefined;
+  box.mailboxCount--;
   const next = index + 2;
   if (next === chunk.length) {
     box.mailboxHead = box.mailboxTail = null;
@@ -82,15 +86,17 @@ export function shiftMessage(box: Mailbox, chunk: unknown[], index: number): voi
 export function adoptMessages(box: Mailbox, pairs: unknown[]): void {
   box.mailboxHead = box.mailboxTail = pairs;
   box.mailboxIndex = 0;
+  box.mailboxCount = pairs.length >> 1;
 }
 
 /** Empties the mailbox. */
 export function clearMailbox(box: Mailbox): void {
   box.mailboxHead = box.mailboxTail = null;
   box.mailboxIndex = 0;
+  box.mailboxCount = 0;
 }
 
-/** Messages waiting, counted chunk by chunk (not message by message). */
+/** Messages waiting, counted chunk by chunk (not message by message); equals `box.mailboxCount`, which is cheaper. */
 export function mailboxSize(box: Mailbox): number {
   let n = 0;
   // A chunk of odd length ends with the next chunk; the pairs before it are (sender, message).

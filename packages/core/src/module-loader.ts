@@ -5,6 +5,7 @@ import { dirname, isAbsolute, relative, resolve as resolvePath } from 'node:path
 import vm from 'node:vm';
 import type { BuildFailure, BuildOptions, Message } from 'esbuild';
 import { HypernodeError } from './errors';
+import { checkModuleMaxMailbox } from './mailbox-bound';
 
 /**
  * One module found in a source file, ready to be stored in the Registry and sent to workers.
@@ -380,7 +381,10 @@ function processExports(exports: unknown, core: CoreObject): Array<[string, Modu
     typeof value === 'function' && value.prototype instanceof Process;
   const found: Array<[string, ModuleClass]> = [];
   const add = (key: string, value: unknown): void => {
-    if (isProcessClass(value) && !found.some(([, cls]) => cls === value)) found.push([key, value]);
+    if (isProcessClass(value) && !found.some(([, cls]) => cls === value)) {
+      checkModuleMaxMailbox(value);
+      found.push([key, value]);
+    }
   };
   if (typeof exports === 'function') {
     add('default', exports);

@@ -1,4 +1,5 @@
 import type { Context } from './context';
+import { spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
 import type { ProcessClass } from './process';
 import type { ProcRecord } from './process-record';
 
@@ -9,7 +10,7 @@ import type { ProcRecord } from './process-record';
 export interface ContextPort {
   send(rec: ProcRecord, to: string, message: unknown): void;
   /** Spawns a child of `rec`; `module` is a module's name or a loaded module's class. */
-  spawnChild(rec: ProcRecord, module: string | ProcessClass, initialState: unknown): string;
+  spawnChild(rec: ProcRecord, module: string | ProcessClass, initialState: unknown, target?: string, bound?: number): string;
   /** Ends `rec` after its running handler returns. */
   requestEnd(rec: ProcRecord, err: unknown): void;
   call(from: string, to: string, message: unknown, timeoutMs?: number): Promise<unknown>;
@@ -50,7 +51,8 @@ export class ProcessContext implements Context {
   }
   get spawn(): Context['spawn'] {
     const { w, rec } = this;
-    return ((module: string | ProcessClass, initialState?: unknown) => w.spawnChild(rec, module, initialState)) as Context['spawn'];
+    return ((module: string | ProcessClass, initialState?: unknown, options?: ProcessSpawnOptions) =>
+      w.spawnChild(rec, module, initialState, undefined, options === undefined ? undefined : spawnBound(options, typeof module === 'string' ? module : module.name))) as Context['spawn'];
   }
   get exit(): Context['exit'] {
     const { w, rec } = this;

@@ -50,6 +50,12 @@ export interface ProcessExtras {
   span?: unknown;
   /** The trace context its spawner sent along, for `processWillRun` (tracing.ts). */
   startTrace?: unknown;
+  /** Its mailbox bound (the spawn option `maxMailbox`, else its module's `static maxMailbox`): mailbox-bound.ts. */
+  maxMailbox?: number;
+  /** Its mailbox is one of the largest while the worker's heap is nearly full: new messages are refused (memory-guard.ts). */
+  mailboxShed?: boolean;
+  /** Its mailbox crossed the worker's warning size (and was logged): mailbox-bound.ts. */
+  mailboxWarned?: boolean;
 }
 
 /**
@@ -65,6 +71,12 @@ export class ProcRecord implements Mailbox {
   mailboxHead: unknown[] | null = null;
   mailboxTail: unknown[] | null = null;
   mailboxIndex = 0;
+  mailboxCount = 0;
+  /**
+   * The mailbox size at which a user message takes the slow path of mailbox-bound.ts before it is queued (its
+   * bound, its warning size, or the memory guard): 0 until that path has looked at the process once.
+   */
+  mailboxCheck = 0;
   /** Living children: name -> module name. */
   children: Map<string, string> | null = null;
   /** The token of the call being handled, until it is answered. */

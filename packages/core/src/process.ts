@@ -40,6 +40,14 @@ export abstract class Process<State = any, Message = any, Reply = unknown> {
   /** Overrides the module name (otherwise the `@hypernode-module` comment or the class name). */
   static moduleName?: string;
 
+  /**
+   * The mailbox bound of its processes unless their spawn gives `maxMailbox`: a user message that finds a
+   * mailbox holding this many is refused (a dead letter `mailbox-full`; a call fails with `MAILBOX_FULL`).
+   * System messages are never refused. A whole number from 1; a bad value fails the module's load
+   * (`MODULE_INVALID`). Unset: no bound (design 030).
+   */
+  static maxMailbox?: number;
+
   /** Never present at run time: carries the type parameters to typed names. */
   declare readonly [processTypes]?: { state: State; message: Message; reply: Reply };
 

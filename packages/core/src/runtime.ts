@@ -29,6 +29,8 @@ export { LoadPlacer } from './placement';
 export type { LoadPlacerOptions, WorkerLoadInfo } from './placement';
 export { LoadMeter } from './load-meter';
 export { DEAD_LETTER_REASONS, newestRecords, RECENT, recentArgs } from './live-stats';
+export { checkMaxMailbox, DEFAULT_MAILBOX_WARN, MAILBOX_LOG_MS, NO_BOUND } from './mailbox-bound';
+export { largestMailboxes, MemoryGuard, v8Heap } from './memory-guard';
 export { byBusiest, TOP_PROCESSES } from './top-sampler';
 export type { WorkerTop } from './top-sampler';
 export { isolateProcessCrashes } from './crash-isolation';

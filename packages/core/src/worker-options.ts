@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import type { Logger } from './logger';
+import type { MemoryGuardOptions } from './memory-guard';
 import type { ModuleTable } from './modules';
 import type { Registry } from './registry';
 import type { Transport } from './transport';
@@ -69,4 +70,14 @@ export interface WorkerOptions {
    * receiver acknowledges. `false` turns it off (at-most-once, as a plain transport gives: for measurements only).
    */
   delivery?: false | { windowFrames?: number; windowBytes?: number };
+   * A process whose mailbox holds at least this many messages is marked in `ps`, counted in `stats().mailboxes` and
+   * logged once (at most one such line per 10 s) (default 10 000, `DEFAULT_MAILBOX_WARN`).
+   */
+  mailboxWarn?: number;
+  /**
+   * Checks the worker's heap against its limit on a timer (memory-guard.ts): warns at 70%, and at 90% makes the
+   * largest mailboxes refuse new messages. Off unless given (`{}` for the defaults; the worker daemons turn it
+   * on); `stats().memory` reads the heap either way.
+   */
+  memoryGuard?: MemoryGuardOptions | false;
 }

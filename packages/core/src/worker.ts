@@ -20,6 +20,8 @@ import type { EndHooks, WorkerCounters } from './kernel-port';
 import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
 import { clearMailbox, mailboxSize } from './mailbox';
+import { boundOf, MailboxBounds, NO_BOUND, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
+import { MemoryGuard, type LargeMailbox, type MemoryStatus } from './memory-guard';
 import { Names } from './names';
 import { Reconciler } from './reconciler';
 import type { ExitReason, ProcessClass } from './process';
@@ -46,6 +48,10 @@ export interface ProcessInfo {
   parent: string | null;
   worker: string;
   mailboxSize: number;
+  /** Its mailbox bound (`maxMailbox`), or null for none. */
+  maxMailbox?: number | null;
+  /** Its mailbox holds at least its worker's warning size (`WorkerStats.mailboxes.warnAt`). */
+  mailboxOver?: boolean;
   status: 'starting' | 'running' | 'waiting' | 'exiting';
   children: number;
   names: string[];
@@ -78,6 +84,10 @@ export interface WorkerStats extends WorkerCounters {
   framesResent?: number;
   /** Frames to other workers sent and not yet acknowledged by their receiver, now. */
   framesUnacked?: number;
+  /** Mailboxes of its processes against the worker's warning size: how many hold at least `warnAt`, and the largest. */
+  mailboxes?: { warnAt: number; over: number; largest: LargeMailbox | null };
+  /** Its heap against its limit, as its memory guard last saw it (memory-guard.ts). */
+  memory?: MemoryStatus;
 }
 
 /**
@@ -103,18 +113,28 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
   /** Applies losses recorded in the registry that no event brought (design 029); none without a registry. */
   private readonly reconciler: Reconciler | undefined;
 
+  /** Mailbox bounds and the warning size (mailbox-bound.ts). */
+  readonly bounds: MailboxBounds;
+  /** The memory guard (memory-guard.ts): checking on a timer when `options.memoryGuard` is given. */
+  readonly memoryGuard: MemoryGuard;
+  private readonly guardOn: boolean;
+
   constructor(options: WorkerOptions) {
     const delivery = workerDelivery(options);
     super(delivery === undefined ? options : { ...options, transport: delivery.transport });
     delivery?.attach(this.live);
     this.delivery = delivery;
+    const failCall = (token: string, reason: ExitReason) => this.failCall(token, reason);
+    this.bounds = new MailboxBounds({ id: this.id, clock: this.clock, logger: this.logger, live: this.live, failCall }, options.mailboxWarn);
+    this.memoryGuard = new MemoryGuard({ id: this.id, clock: this.clock, logger: this.logger, bounds: this.bounds, records: () => this.procs.values() }, options.memoryGuard || {});
+    this.guardOn = options.memoryGuard !== undefined && options.memoryGuard !== false;
     this.calls = new Calls(this);
     this.timers = new Timers(this);
     this.names = new Names(this);
     this.links = new Links(this);
-    // The end-of-process hooks, in the order they run.
     this.relocation = new Relocation(this);
     this.workerExistsOption = options.workerExists;
+    // The end-of-process hooks, in the order they run.
     const hooks: EndHooks[] = [this.unborn, this.calls, this.timers, this.names, this.links, this.relocation];
     if (delivery) hooks.push(delivery);
     const { processEnded } = options;
@@ -138,6 +158,7 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
     await super.start();
     await this.names.load();
     this.reconciler?.start();
+    if (this.guardOn) this.memoryGuard.start();
   }
 
   /** Reads the registry's lost-worker record now and applies the losses not applied yet; resolves with how many (design 029). */
@@ -254,6 +275,10 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
     return (await this.registry.listMembers()).some((m) => m.id === id && m.role === 'worker');
   }
 
+  protected admitOver(rec: ProcRecord, from: string, message: unknown, token: string | null, trace: unknown): void {
+    if (this.bounds.admit(rec, from, token)) this.enqueue(rec, from, message, token, trace);
+  }
+
   // ---------------------------------------------------------------- a process's context (ContextPort)
 
   requestEnd(rec: ProcRecord, err: unknown): void {
@@ -356,9 +381,9 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
   /**
    * Spawns a child of the process `parentName` of this worker (the embedded cluster's root, the cluster
    * daemon's) and returns its name at once. The child lives on worker `target` when given, else where this
-   * worker's `place` says.
+   * worker's `place` says. `options.maxMailbox` bounds its mailbox (checked: `INVALID_ARGUMENT` when bad).
    */
-  spawnAsChild(parentName: string, moduleName: string | ProcessClass, initialState: unknown, target?: string): string {
+  spawnAsChild(parentName: string, moduleName: string | ProcessClass, initialState: unknown, target?: string, options?: ProcessSpawnOptions): string {
     const parent = this.lookup(parentName);
     const label = typeof moduleName === 'string' ? moduleName : describeArg(moduleName);
     if (!parent || parent.status >= ENDING) {
@@ -367,7 +392,7 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
     if (target !== undefined && (typeof target !== 'string' || target.length === 0 || target.includes(':'))) {
       throw new HypernodeError('INVALID_ARGUMENT', `Cannot spawn '${label}' on ${describeArg(target)}; give a worker id (non-empty, without ':').`);
     }
-    const name = this.spawnChild(parent, moduleName, initialState, target);
+    const name = this.spawnChild(parent, moduleName, initialState, target, spawnBound(options, label));
     this.flushSoon();
     return name;
   }
@@ -426,6 +451,7 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
     const rec = new ProcRecord(this, name, null, '$inbox', undefined, null);
     rec.status = WAITING;
     rec.inbox = handler;
+    rec.mailboxCheck = NO_BOUND;
     this.procs.set(name, rec);
     return name;
   }
@@ -475,7 +501,9 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
         version: rec.module?.version ?? 0,
         parent: rec.parent,
         worker: this.id,
-        mailboxSize: mailboxSize(rec),
+        mailboxSize: rec.mailboxCount,
+        maxMailbox: boundOf(rec),
+        mailboxOver: rec.mailboxCount >= this.bounds.warnAt,
         status: rec.status === WAITING ? 'waiting' : rec.status === RUNNING ? 'running' : rec.status === STARTING ? 'starting' : 'exiting',
         children: rec.children?.size ?? 0,
         names: rec.extras?.names ? [...rec.extras.names] : [],
@@ -551,9 +579,19 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
   /** This worker's counters since it started, and how many processes it hosts now. */
   stats(): WorkerStats {
     let processes = 0;
-    for (const rec of this.procs.values()) if (!rec.inbox) processes++;
+    let over = 0;
+    let largest: ProcRecord | undefined;
+    const warnAt = this.bounds.warnAt;
+    for (const rec of this.procs.values()) {
+      if (rec.inbox) continue;
+      processes++;
+      if (rec.mailboxCount >= warnAt) over++;
+      if (rec.mailboxCount > (largest?.mailboxCount ?? 0) && rec.status < ENDING) largest = rec;
+    }
     const t = this.transportStats();
-    return { processes, ...copyCounters(this.counters), forgedFrames: t.forgedFrames ?? 0, framesResent: t.delivery?.resent ?? 0, framesUnacked: t.delivery?.unacked ?? 0 };
+    const top = largest && { name: largest.name, module: largest.moduleName, size: largest.mailboxCount };
+    const mailboxes = { warnAt, over, largest: top ?? null };
+    return { processes, ...copyCounters(this.counters), forgedFrames: t.forgedFrames ?? 0, framesResent: t.delivery?.resent ?? 0, framesUnacked: t.delivery?.unacked ?? 0, mailboxes, memory: this.memoryGuard.status() };
   }
 
   /**
@@ -592,6 +630,7 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
     this.reconciler?.close();
     this.stopSending();
     this.delivery?.transport.stop();
+    this.memoryGuard.stop();
     this.meter?.stop();
     this.sampler?.stop();
     this.calls.close();

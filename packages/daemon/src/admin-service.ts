@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { HypernodeError, Inbox, type Clock, type ExitReason, type LoadedModule, type Logger, type ProcessDetail, type ProcessInfo, type WorkerStats } from '@hypernode/core';
-import { checkSameOrigin, describeReason, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, verifyModuleRecord, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
+import { checkMaxMailbox, checkSameOrigin, describeReason, DISTRIBUTED_LOAD_HINT, listLoadedModules, moduleNotLoadedMessage, verifyModuleRecord, type ClassCatalog, type MemberInfo, type WorkerRuntime } from '@hypernode/core/runtime';
 import type { Adapters } from './adapters';
 import type { ChildExits } from './child-exits';
 import type { ClusterMembership } from './cluster-membership';
@@ -122,7 +122,7 @@ export class AdminService {
       nodes: () => this.nodes(),
       modules: () => this.modules(),
       load: (args: { modules: ModuleUpload[]; replace?: boolean }) => this.load(args.modules, args.replace === true),
-      spawn: (args: { module: string; state?: unknown; worker?: string }) => this.spawn(args.module, args.state, args.worker),
+      spawn: (args: { module: string; state?: unknown; worker?: string; maxMailbox?: number }) => this.spawn(args.module, args.state, args.worker, START_WAIT_MS, args.maxMailbox),
       send: (args: { to: string; message: unknown; from?: string }) => {
         runtime.sendFrom(args.from ?? `${ROOT_WORKER}:admin`, args.to, args.message, null);
         runtime.flushNow();
@@ -207,11 +207,12 @@ export class AdminService {
     return loaded;
   }
 
-  private async spawn(moduleName: string, state: unknown, worker?: string, startWaitMs = START_WAIT_MS): Promise<string> {
+  private async spawn(moduleName: string, state: unknown, worker?: string, startWaitMs = START_WAIT_MS, maxMailbox?: number): Promise<string> {
     const { runtime, membership, cluster } = this.setup;
     if (typeof moduleName !== 'string' || moduleName === '') {
       throw new HypernodeError('INVALID_ARGUMENT', `spawn needs a module name; got ${typeof moduleName}.`);
     }
+    const bound = checkMaxMailbox(maxMailbox ?? undefined, `The spawn option maxMailbox of '${moduleName}'`);
     // The module's record is checked, never its code run: loaded code does not run in the cluster daemon.
     let exists = this.setup.catalog.get(moduleName) !== undefined;
     if (!exists) {
@@ -240,7 +241,7 @@ export class AdminService {
     }
     let name: string;
     try {
-      name = runtime.spawnAsChild(ROOT_NAME, moduleName, state, worker);
+      name = runtime.spawnAsChild(ROOT_NAME, moduleName, state, worker, bound === undefined ? undefined : { maxMailbox: bound });
     } catch (err) {
       if (HypernodeError.is(err, 'INVALID_ARGUMENT') && worker === undefined) {
         throw new HypernodeError('INVALID_ARGUMENT', `No worker of cluster '${cluster}' can take '${moduleName}' now: ${err.message}`, { cause: err });
@@ -425,6 +426,8 @@ function stripStats(s: WorkerStats & { worker?: string; node?: string | null; lo
     backlog: s.backlog,
     ...(s.framesResent !== undefined ? { framesResent: s.framesResent, framesUnacked: s.framesUnacked ?? 0 } : {}),
     relocations: s.relocations ?? 0,
+    ...(s.mailboxes ? { mailboxes: s.mailboxes } : {}),
+    ...(s.memory ? { memory: s.memory } : {}),
   };
 }
 

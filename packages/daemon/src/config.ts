@@ -65,6 +65,8 @@ export interface WorkerConfig extends Connection, Observability {
   node?: string;
   affinitySlack?: number;
   placementCost?: number;
+  /** `--mailbox-warn` or `HYPERNODE_MAILBOX_WARN`: the mailbox warning size (messages; default 10 000). */
+  mailboxWarn?: number;
 }
 
 /** Settings of a `hypernode-node`. */
@@ -162,6 +164,8 @@ export function workerHelp(env: Env = process.env): string {
     '',
     '  --id <id>                worker id, unique in the cluster, without \':\' (required)',
     '  --node <id>              the node daemon that owns it (informational)',
+    '  --mailbox-warn <n>       mark, count and log (once) a process whose mailbox holds this many messages;',
+    `                           env HYPERNODE_MAILBOX_WARN (now: ${env.HYPERNODE_MAILBOX_WARN ?? '10000'})`,
     placementHelp,
     commonHelp(env),
   ].join('\n');
@@ -180,6 +184,8 @@ export function nodeHelp(env: Env = process.env): string {
     '  --workers <n>            workers to fork (default: the number of cores)',
     `  --stall-limit <ms>       kill (SIGKILL) and replace a worker whose event loop has been stuck this long;`,
     `                           env HYPERNODE_STALL_LIMIT_MS (now: ${env.HYPERNODE_STALL_LIMIT_MS ?? '30000'}; at least 1000)`,
+    '  (each worker\'s mailbox warning size: env HYPERNODE_MAILBOX_WARN, which its workers inherit;',
+    `   now: ${env.HYPERNODE_MAILBOX_WARN ?? '10000'} messages)`,
     placementHelp,
     commonHelp(env),
   ].join('\n');
@@ -316,7 +322,7 @@ export function defaultNodeId(): string {
 /** Parses `hypernode-worker`'s flags and environment. Throws `INVALID_OPTIONS` naming the flag. */
 export function parseWorkerArgs(argv: string[], env: Env = process.env): Parsed<WorkerConfig> {
   const cmd = 'hypernode-worker';
-  const v = parse(cmd, argv, { ...COMMON, ...PLACEMENT, id: { type: 'string' }, node: { type: 'string' } });
+  const v = parse(cmd, argv, { ...COMMON, ...PLACEMENT, id: { type: 'string' }, node: { type: 'string' }, 'mailbox-warn': { type: 'string' } });
   if (v.help) return { help: true, text: workerHelp(env) };
   if (typeof v.id !== 'string') throw new HypernodeError('INVALID_OPTIONS', `${cmd}: --id is required; pass a worker id unique in the cluster, e.g. --id $(hostname)-w1.`);
   const config: WorkerConfig = { ...connection(cmd, v, env), id: id(cmd, 'id', v.id) };
@@ -325,6 +331,9 @@ export function parseWorkerArgs(argv: string[], env: Env = process.env): Parsed<
   if (slack !== undefined) config.affinitySlack = slack;
   const cost = number(cmd, 'placement-cost', v['placement-cost'], { min: 0 });
   if (cost !== undefined) config.placementCost = cost;
+  const warnFlag = v['mailbox-warn'] !== undefined ? 'mailbox-warn' : 'mailbox-warn (from HYPERNODE_MAILBOX_WARN)';
+  const mailboxWarn = number(cmd, warnFlag, v['mailbox-warn'] ?? env.HYPERNODE_MAILBOX_WARN, { min: 1, integer: true, max: 1_073_741_822 });
+  if (mailboxWarn !== undefined) config.mailboxWarn = mailboxWarn;
   return { help: false, config };
 }
 

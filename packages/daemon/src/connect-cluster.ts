@@ -19,8 +19,9 @@ import {
   type SpawnedName,
   type TopSnapshot,
   type WorkerStats,
+  type ProcessSpawnOptions,
 } from '@hypernode/core';
-import { bundleModuleFile, ClusterBase, createWorkerRuntime, formatBytes, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
+import { bundleModuleFile, checkMaxMailbox, ClusterBase, createWorkerRuntime, formatBytes, maxMessageBytesOf, moduleApi, type WorkerRuntime } from '@hypernode/core/runtime';
 import { connectAdapters, type Adapters } from './adapters';
 import type { Connection } from './config';
 import { resolveConnection, type SettingLabels } from './settings';
@@ -68,8 +69,8 @@ export interface ConnectClusterOptions {
   tlsKey?: string;
 }
 
-/** Where a spawned process should run. */
-export interface SpawnOptions {
+/** Where a spawned process should run, and its mailbox bound (`maxMailbox`, see core's `ProcessSpawnOptions`). */
+export interface SpawnOptions extends ProcessSpawnOptions {
   /** A live worker's id: the process starts there instead of where the scheduler would put it. */
   worker?: string;
 }
@@ -236,9 +237,10 @@ class RemoteCluster extends ClusterBase implements ClusterClient {
   spawn<M extends ModuleRef>(module: M, ...initialState: SpawnArgs<M>): Promise<SpawnedName<M>>;
   spawn<M extends ModuleRef>(module: M, initialState: SpawnArgs<M>[0], options: SpawnOptions): Promise<SpawnedName<M>>;
   async spawn(module: ModuleRef, initialState?: unknown, options: SpawnOptions = {}): Promise<string> {
-    const args: { module: string; state?: unknown; worker?: string } = { module: this.spawnedModuleName(module) };
+    const args: { module: string; state?: unknown; worker?: string; maxMailbox?: number } = { module: this.spawnedModuleName(module) };
     if (initialState !== undefined) args.state = initialState;
     if (options.worker !== undefined) args.worker = options.worker;
+    if (options.maxMailbox !== undefined) args.maxMailbox = checkMaxMailbox(options.maxMailbox, `The spawn option maxMailbox of '${args.module}'`);
     return this.admin<string>('spawn', args);
   }
 

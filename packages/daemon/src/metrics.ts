@@ -14,7 +14,9 @@ import { EventLoopDelayHistogram } from './event-loop-histogram';
  * optional field is exported when present (`sent`, dead letters by reason, exits by kind), so a core that
  * has them shows them with no change here.
  */
-export type ObservedStats = Omit<WorkerStats, 'sent' | 'deadLettersByReason' | 'exitsByKind' | 'forgedFrames'> & {
+export type ObservedStats = Omit<WorkerStats, 'sent' | 'deadLettersByReason' | 'exitsByKind' | 'forgedFrames' | 'mailboxes' | 'memory'> & {
+  mailboxes?: WorkerStats['mailboxes'];
+  memory?: WorkerStats['memory'];
   sent?: number;
   deadLettersByReason?: Record<string, number>;
   exitsByKind?: Record<string, number>;
@@ -184,6 +186,18 @@ function workerSeries(r: Registry, s: () => ObservedStats): void {
   readCounter(r, 'hypernode_bad_frames_total', 'Frames from other workers that could not be read and were dropped.', [], () => [[{}, s().badFrames]]);
   readGauge(r, 'hypernode_mailbox_backlog', 'Messages waiting in the mailboxes of processes on this worker.', () => s().backlog);
   readGauge(r, 'hypernode_processes', 'Processes running on this worker.', () => s().processes);
+  // A runtime with mailbox warnings and a memory guard (design 030) has these series; an older one does not.
+  if (s().mailboxes !== undefined) {
+    readGauge(r, 'hypernode_mailboxes_over_warning', "Processes of this worker whose mailbox holds at least the worker's mailbox warning size.", () => s().mailboxes?.over ?? 0);
+    readGauge(r, 'hypernode_mailbox_largest', 'Messages waiting in the largest mailbox of this worker.', () => s().mailboxes?.largest?.size ?? 0);
+  }
+  if (s().memory !== undefined) {
+    readGauge(r, 'hypernode_heap_used_ratio', "This worker's V8 heap in use over its limit (heap_size_limit), as its memory guard last read it.", () => s().memory?.ratio ?? 0);
+    readGauge(r, 'hypernode_memory_guard_level', "This worker's memory guard: 0 under its warning ratio, 1 warning, 2 refusing messages to its largest mailboxes.", () => {
+      const level = s().memory?.level;
+      return level === 'shed' ? 2 : level === 'warn' ? 1 : 0;
+    });
+  }
 }
 
 function transportSeries(r: Registry, stats: () => TransportStats): void {

@@ -1,4 +1,4 @@
-import { HypernodeError, systemClock, type Clock, type Logger } from '@hypernode/core';
+import { HypernodeError, systemClock, type Clock, type Logger, type MemoryGuardOptions } from '@hypernode/core';
 import { createWorkerRuntime, isolateProcessCrashes, moduleSealKey, recentArgs, workerLostEvent, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, within, type Adapters } from './adapters';
@@ -42,6 +42,10 @@ export interface WorkerDaemonOptions extends Partial<Connection> {
   adapters?: Adapters;
   /** A run of the loop (or any block of the event loop) this long is logged as a stall. Default 1000 ms. */
   stallWarnMs?: number;
+  /** The mailbox warning size (messages, default 10 000): see core's `WorkerOptions.mailboxWarn`. */
+  mailboxWarn?: number;
+  /** The memory guard (default on, with core's defaults: warn at 70% of the heap limit, refuse at 90%); `false`: off. */
+  memoryGuard?: MemoryGuardOptions | false;
   /**
    * When the event loop was blocked this long, the member record has expired and the worker fences itself
    * (see {@link WorkerDaemon.fenced}). Default {@link MEMBER_TTL_MS}, the record's TTL.
@@ -143,7 +147,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
     private readonly stopTimeoutMs: number,
     placement: { affinitySlack?: number; placementCost?: number },
     private readonly clock: Clock,
-    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes' | 'secret' | 'metrics'>,
+    health: Pick<WorkerDaemonOptions, 'stallWarnMs' | 'leaseMs' | 'onAlive' | 'maxMessageBytes' | 'secret' | 'metrics' | 'mailboxWarn' | 'memoryGuard'>,
     private readonly secret: string | null,
   ) {
     this.metricsAt = health.metrics;
@@ -168,6 +172,8 @@ class WorkerDaemonImpl implements WorkerDaemon {
       onLostSelf: (why) => this.fence(`the cluster announced it lost (${why})`),
       stallWarnMs: health.stallWarnMs,
       reconcileEveryMs: RECONCILE_MS,
+      mailboxWarn: health.mailboxWarn,
+      memoryGuard: health.memoryGuard ?? {},
     });
     this.leaseMs = health.leaseMs ?? MEMBER_TTL_MS;
     const { onAlive } = health;

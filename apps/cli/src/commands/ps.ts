@@ -41,10 +41,22 @@ export function stalledWorkerLines(status: Pick<ClusterStatus, 'workers'>): stri
     .map((w) => `worker '${w.id}' is stalled (silent for ${formatDuration(w.stalledForMs!)}, its event loop blocked): its processes are not listed; see 'hypernode-cli status'`);
 }
 
-/** The human form of the process list; a process's registered names follow its name in brackets. */
+/**
+ * The human form of the process list; a process's registered names follow its name in brackets. MAILBOX is the
+ * messages waiting, `/bound` after it for a bounded mailbox, and `!` when it holds at least its worker's warning
+ * size (a line under the table says so).
+ */
 export function psLines(list: ProcessInfo[]): string[] {
-  return table(
+  const lines = table(
     ['NAME', 'MODULE', 'VERSION', 'WORKER', 'PARENT', 'MAILBOX', 'STATUS'],
-    list.map((p) => [p.names.length ? `${p.name} [${p.names.join(', ')}]` : p.name, p.module, p.version, p.worker, p.parent, p.mailboxSize, p.status]),
+    list.map((p) => [p.names.length ? `${p.name} [${p.names.join(', ')}]` : p.name, p.module, p.version, p.worker, p.parent, mailboxCell(p), p.status]),
   );
+  const over = list.filter((p) => p.mailboxOver === true).length;
+  if (over > 0) lines.push('', `! ${over === 1 ? '1 mailbox holds' : `${over} mailboxes hold`} at least its worker's mailbox warning size: those processes receive faster than they handle`);
+  return lines;
+}
+
+function mailboxCell(p: ProcessInfo): string | number {
+  if (p.maxMailbox == null && p.mailboxOver !== true) return p.mailboxSize;
+  return `${p.mailboxSize}${p.maxMailbox != null ? `/${p.maxMailbox}` : ''}${p.mailboxOver === true ? ' !' : ''}`;
 }

@@ -44,7 +44,7 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
   lines.push(
     '',
     ...table(
-      ['WORKER', 'NODE', 'PID', 'STATE', 'PROCESSES', 'BACKLOG', 'DELIVERED', 'CRASHED', 'DEAD LETTERS', 'LOOP DELAY', 'RSS', 'UP'],
+      ['WORKER', 'NODE', 'PID', 'STATE', 'PROCESSES', 'BACKLOG', 'DELIVERED', 'CRASHED', 'DEAD LETTERS', 'LOOP DELAY', 'RSS', 'HEAP', 'UP'],
       s.workers.map((w) => [
         w.id,
         w.node,
@@ -57,11 +57,38 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
         w.stats?.deadLetters,
         w.load ? `${w.load.eventLoopDelayMs.toFixed(1)} ms` : null,
         w.load ? formatBytes(w.load.rssBytes) : null,
+        w.stats?.memory ? `${Math.round(w.stats.memory.ratio * 100)}%` : null,
         formatDuration(now - w.startedAt),
       ]),
     ),
   );
-  return [...lines, ...stallLines(s, now), ...forgedLines(s)];
+  return [...lines, ...mailboxLines(s), ...stallLines(s, now), ...forgedLines(s)];
+}
+
+/**
+ * A line per worker with mailboxes at or over its warning size (how many, and the largest), and per worker whose
+ * memory guard warns (its heap over 70% of its limit) or refuses messages to its largest mailboxes.
+ */
+export function mailboxLines(s: Pick<ClusterStatus, 'workers'>): string[] {
+  const out: string[] = [];
+  for (const w of s.workers) {
+    const m = w.stats?.mailboxes;
+    if (m && m.over > 0 && m.largest) {
+      out.push(
+        `worker '${w.id}': ${plural(m.over, 'process', 'processes')} with ${m.warnAt} or more messages waiting (its mailbox warning size); the largest, '${m.largest.name}' (${m.largest.module}), holds ${m.largest.size}; see 'hypernode-cli ps'`,
+      );
+    }
+    const mem = w.stats?.memory;
+    if (mem && mem.level !== 'ok') {
+      const heap = `${Math.round(mem.ratio * 100)}% of its heap limit (${formatBytes(mem.heapUsed)} of ${formatBytes(mem.heapLimit)})`;
+      out.push(
+        mem.level === 'shed'
+          ? `worker '${w.id}' uses ${heap}: messages to ${mem.shedding.map((n) => `'${n}'`).join(', ') || 'its largest mailboxes'} are refused (dead letters 'heap-full') until it is back under its warning ratio`
+          : `worker '${w.id}' uses ${heap}, over its memory guard's warning ratio; find what grows with 'hypernode-cli ps'`,
+      );
+    }
+  }
+  return out.length ? ['', ...out] : out;
 }
 
 /** A line per worker that dropped frames or events failing the cluster secret's check. */

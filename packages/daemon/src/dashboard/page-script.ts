@@ -219,7 +219,7 @@ export const APP_JS = String.raw`'use strict';
     var d = msg.detail;
     if (!d) return fill('detail', el('p', { class: 'muted' }, msg.error ? 'Cannot inspect ' + msg.name + ': ' + msg.error : msg.name + ' is not running any more.'));
     var pairs = [['name', d.name], ['module', d.module + ' v' + d.version], ['worker', d.worker], ['parent', d.parent || '–'], ['status', d.status],
-      ['state size', d.stateBytes === null ? 'not encodable' : bytes(d.stateBytes)], ['mailbox', d.mailboxSize], ['children', list(d.childNames)],
+      ['state size', d.stateBytes === null ? 'not encodable' : bytes(d.stateBytes)], ['mailbox', d.mailboxSize + (d.maxMailbox != null ? ' of at most ' + d.maxMailbox : '') + (d.mailboxOver ? ' (over its worker\'s warning size)' : '')], ['children', list(d.childNames)],
       ['links', list(d.links)], ['monitors', list(d.monitors)], ['monitored by', list(d.monitoredBy)], ['registered names', list(d.names)], ['traps exits', d.trapExits ? 'yes' : 'no']];
     fill('detail', el('dl', { 'data-name': d.name }, pairs.map(function (kv) { return [el('dt', null, kv[0]), el('dd', { 'data-field': kv[0] }, String(kv[1]))]; })));
   }
