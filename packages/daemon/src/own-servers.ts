@@ -280,6 +280,11 @@ export interface OwnRabbit {
   startApp(): Promise<void>;
   /** stopApp then startApp, as a broker restart. */
   restart(): Promise<void>;
+  /**
+   * A full restart: the node's process group is stopped (SIGTERM, SIGKILL after 30 s) and the node started again
+   * on the same ports and data directory, resolving once it answers AMQP (non-durable queues are gone).
+   */
+  restartNode(): Promise<void>;
   /** Closes, from the broker's side, every connection whose client properties contain `match`; resolves with how many. */
   closeConnections(match: string, reason?: string): Promise<number>;
   /** Kills the node and removes its directory. */
@@ -335,7 +340,7 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
     RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
     RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
   };
-  const proc = new ServerProcess(server, [], env, dir, dir);
+  let proc = new ServerProcess(server, [], env, dir, dir);
   const output = () => proc.output;
   const waitForAmqp = (what: string) =>
     until(what, startTimeoutMs, async () => {
@@ -386,6 +391,13 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
     async restart() {
       await stopApp();
       await startApp();
+    },
+    async restartNode() {
+      const old = proc;
+      await old.stop('SIGTERM', 30_000);
+      old.dismissWatchdog();
+      proc = new ServerProcess(server, [], env, dir, dir);
+      await waitForAmqp(`the private RabbitMQ node ${nodeName} did not answer AMQP again after a full restart`);
     },
     async closeConnections(match, reason = 'hypernode test: simulated broker outage') {
       const stdout = await run(['list_connections', 'pid', 'client_properties', '-q']);
