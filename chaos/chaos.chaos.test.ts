@@ -38,16 +38,33 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
   }, 5 * 60_000);
 
   afterAll(async () => {
+    // The daemons the faults restarted are not among those startTestCluster started: stop them first.
+    if (t) for (const d of [...t.nodes.values(), t.clusterDaemon]) await d.stop().catch(() => undefined);
     await t?.stop().catch((err: unknown) => log(`stopping the cluster: ${(err as Error).message}`));
     await Promise.all([rabbit?.stop(), redis?.stop()]);
   }, 5 * 60_000);
 
-  /** Resolves once the cluster has every node and `total` workers (none of `gone`) that place on each other. */
-  async function fullSize(gone: string[]): Promise<string[]> {
+  /**
+   * Resolves once the cluster has every node and `total` workers (none of `gone`) that place on each other. `seen`
+   * collects each distinct state it saw on the way (with the time since `from`), to say what a slow recovery waited on.
+   */
+  async function fullSize(gone: string[], seen: string[] = [], from = Date.now()): Promise<string[]> {
+    let last = '';
+    const note = (state: string) => {
+      if (state !== last) seen.push(`${Date.now() - from} ms: ${(last = state)}`);
+    };
     return until(`the cluster back at ${settings.nodes} nodes and ${total} workers`, settings.waitMs, async () => {
-      const s = await env.t.client.status();
+      let s: Awaited<ReturnType<typeof env.t.client.status>>;
+      try {
+        s = await env.t.client.status();
+      } catch (err) {
+        note(`status failed: ${(err as { code?: string }).code ?? (err as Error).message}`);
+        throw err;
+      }
       const ids = s.workers.map((w) => w.id);
-      const ok = s.nodes.length === settings.nodes && ids.length === total && !ids.some((id) => gone.includes(id)) && s.workers.every((w) => w.placesOn?.length === total);
+      const placing = s.workers.filter((w) => w.placesOn?.length === total).length;
+      note(`${s.nodes.length} nodes, ${ids.length} workers${ids.some((id) => gone.includes(id)) ? ' (some lost ones still listed)' : ''}, ${placing} placing on all`);
+      const ok = s.nodes.length === settings.nodes && ids.length === total && !ids.some((id) => gone.includes(id)) && placing === total;
       return ok ? ids.sort() : undefined;
     });
   }
@@ -77,13 +94,15 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
     const liveLinks = w.links.filter((l) => !ended.has(l.from) && !ended.has(l.to));
 
     let workersAfter: string[] = [];
+    const seen: string[] = [];
     try {
-      workersAfter = await fullSize(effect.lostWorkers);
+      workersAfter = await fullSize(effect.lostWorkers, seen, t0);
       result.fullMs = Date.now() - t0;
     } catch (err) {
-      fail((err as Error).message);
+      fail(`${(err as Error).message}; states seen: ${seen.join('; ')}`);
       result.fullMs = NaN;
     }
+    if (result.fullMs > 10_000) log(`#${fault.index + 1} ${fault.kind}: back at full size after ${result.fullMs} ms; states seen: ${seen.join('; ')}`);
     if (effect.lostWorkers.length === 0 && workersAfter.length && workersAfter.join() !== workersBefore.join()) {
       fail(`the workers changed though the fault killed none: before ${workersBefore.join(', ')}, after ${workersAfter.join(', ')}`);
     }

@@ -60,12 +60,15 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
 }
 
 /**
- * Spawns one keeper on each of `workers` and wires their peers: the peers, interleaved by worker, are split in
- * two halves; the first half makes pairs (both directions), the second rings of up to 4 (each to the next).
+ * Spawns one keeper on each of `workers` and wires each keeper's peers (which the scheduler spreads over the
+ * workers): the first two make a pair (both directions), the rest a ring (each to the next). Links stay within
+ * one keeper's children, so a fault that takes some workers down leaves the groups whose keeper and peers all
+ * survive fully alive, with traffic to judge.
  */
 export async function startWorkload(client: ClusterClient, workers: string[], settings: ChaosSettings, round: number): Promise<Workload> {
   const keepers: Workload['keepers'] = [];
-  const byWorker = new Map<string, Peer[]>();
+  const peers: Peer[] = [];
+  const links: Link[] = [];
   let k = 0;
   for (const worker of workers) {
     const name = await until(`spawning a ChaosKeeper on worker '${worker}'`, settings.waitMs, () =>
@@ -73,27 +76,11 @@ export async function startWorkload(client: ClusterClient, workers: string[], se
     );
     keepers.push({ name, worker });
     const children = await until(`the children of keeper '${name}'`, settings.waitMs, () => client.call<string[]>(name, { type: 'CHILDREN' }, 5000));
-    for (const child of children) {
-      const peer: Peer = { id: `p${round}.${k++}`, name: child, keeper: name, worker: workerOf(child) };
-      const list = byWorker.get(peer.worker) ?? [];
-      list.push(peer);
-      byWorker.set(peer.worker, list);
-    }
-  }
-  // Interleave by worker, so neighbours in the list are on different workers where the placement allows.
-  const lists = [...byWorker.values()];
-  const peers: Peer[] = [];
-  for (let i = 0; peers.length < k; i++) for (const l of lists) if (l[i]) peers.push(l[i]!);
-  const links: Link[] = [];
-  const half = Math.floor(peers.length / 2) & ~1;
-  for (let i = 0; i + 1 < half; i += 2) {
-    links.push({ from: peers[i]!, to: peers[i + 1]!, kind: 'pair' }, { from: peers[i + 1]!, to: peers[i]!, kind: 'pair' });
-  }
-  const rest = peers.slice(half);
-  for (let i = 0; i < rest.length; i += 4) {
-    const ring = rest.slice(i, i + 4);
-    if (ring.length < 2) continue;
-    for (let j = 0; j < ring.length; j++) links.push({ from: ring[j]!, to: ring[(j + 1) % ring.length]!, kind: 'ring' });
+    const group = children.map((child): Peer => ({ id: `p${round}.${k++}`, name: child, keeper: name, worker: workerOf(child) }));
+    peers.push(...group);
+    const [a, b, ...ring] = group;
+    if (a && b) links.push({ from: a, to: b, kind: 'pair' }, { from: b, to: a, kind: 'pair' });
+    if (ring.length >= 2) for (let j = 0; j < ring.length; j++) links.push({ from: ring[j]!, to: ring[(j + 1) % ring.length]!, kind: 'ring' });
   }
   for (const p of peers) {
     const targets = links.filter((l) => l.from === p).map((l) => l.to.name);
