@@ -149,9 +149,10 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
       if (track && track.end !== null && track.end !== sent) fail(`${what}: END says ${track.end} sent, the sender says ${sent}`);
     }
 
-    // Parents: every ended peer whose keeper lives was reported to it exactly once; nothing else was reported.
+    // Parents: every ended peer whose keeper lives (the placed peers' parent is the root, not checked here) was reported to it exactly once; nothing else was reported.
     const liveKeepers = w.keepers.filter((k) => !deadKeepers.has(k.name));
-    const expectTold = [...ended].filter((p) => !deadKeepers.has(p.keeper));
+    const keeperNames = new Set(w.keepers.map((k) => k.name));
+    const expectTold = [...ended].filter((p) => keeperNames.has(p.keeper) && !deadKeepers.has(p.keeper));
     result.ended = ended.size;
     const told = new Map<string, { child: string; err: unknown; at: number }[]>();
     const readTold = async () => {
@@ -198,6 +199,7 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
 
     // Clean up: ending the live keepers ends their peers.
     for (const k of liveKeepers) await env.t.client.kill(k.name, 'shutdown').catch(() => false);
+    for (const p of live.filter((p) => !keeperNames.has(p.keeper))) await env.t.client.kill(p.name, 'shutdown').catch(() => false);
     await until('the workload of the round ended', settings.waitMs, async () => {
       const ps = await env.t.client.ps();
       return ps.some((p) => p.module === 'ChaosPeer' || p.module === 'ChaosKeeper') ? undefined : true;

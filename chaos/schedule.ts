@@ -74,7 +74,7 @@ export function readSettings(): ChaosSettings {
     kinds,
     nodes: intFrom('HYPERNODE_CHAOS_NODES', 2, 2),
     workersPerNode: intFrom('HYPERNODE_CHAOS_WORKERS_PER_NODE', 2, 1),
-    peersPerKeeper: intFrom('HYPERNODE_CHAOS_PEERS', 5, 2),
+    peersPerKeeper: intFrom('HYPERNODE_CHAOS_PEERS', 3, 2),
     batch: intFrom('HYPERNODE_CHAOS_BATCH', 2, 1),
     tickMs: intFrom('HYPERNODE_CHAOS_TICK_MS', 20, 1),
     linkMessages: intFrom('HYPERNODE_CHAOS_LINK_MESSAGES', 100, 1),

@@ -11,6 +11,7 @@ import type { ChaosSettings } from './schedule';
 export interface Peer {
   id: string;
   name: string;
+  /** Its parent: a ChaosKeeper, or the root process. */
   keeper: string;
   /** The worker its name says it was spawned on. */
   worker: string;
@@ -60,12 +61,12 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
 }
 
 /**
- * Spawns one keeper on each of `workers` and wires each keeper's peers (which the scheduler spreads over the
- * workers): the first two make a pair (both directions), the rest a ring (each to the next). Links stay within
- * one keeper's children, so a fault that takes some workers down leaves the groups whose keeper and peers all
- * survive fully alive, with traffic to judge.
+ * Spawns one keeper on each of `workers`, whose peers (spread by the scheduler) make a ring, and, as children of
+ * the root (`root`), a pair of peers for every two workers and a ring over all workers. The keepers' rings are
+ * what the parent checks watch; the placed pairs are what keeps traffic between survivors under any fault.
  */
 export async function startWorkload(client: ClusterClient, workers: string[], settings: ChaosSettings, round: number): Promise<Workload> {
+  const root = client.root;
   const keepers: Workload['keepers'] = [];
   const peers: Peer[] = [];
   const links: Link[] = [];
@@ -78,9 +79,27 @@ export async function startWorkload(client: ClusterClient, workers: string[], se
     const children = await until(`the children of keeper '${name}'`, settings.waitMs, () => client.call<string[]>(name, { type: 'CHILDREN' }, 5000));
     const group = children.map((child): Peer => ({ id: `p${round}.${k++}`, name: child, keeper: name, worker: workerOf(child) }));
     peers.push(...group);
-    const [a, b, ...ring] = group;
-    if (a && b) links.push({ from: a, to: b, kind: 'pair' }, { from: b, to: a, kind: 'pair' });
-    if (ring.length >= 2) for (let j = 0; j < ring.length; j++) links.push({ from: ring[j]!, to: ring[(j + 1) % ring.length]!, kind: 'ring' });
+    for (let j = 0; j < group.length; j++) links.push({ from: group[j]!, to: group[(j + 1) % group.length]!, kind: 'ring' });
+  }
+  // Peers spawned on chosen workers (children of the root): a pair for every two workers, and a ring over all of
+  // them, so that whichever workers a fault takes down, pairs across the surviving workers keep carrying traffic.
+  const placed = async (worker: string, keeper: string): Promise<Peer> => {
+    const name = await until(`spawning a ChaosPeer on worker '${worker}'`, settings.waitMs, () => client.spawn('ChaosPeer', {}, { worker }));
+    const peer = { id: `p${round}.${k++}`, name, keeper, worker };
+    peers.push(peer);
+    return peer;
+  };
+  for (let i = 0; i < workers.length; i++) {
+    for (let j = i + 1; j < workers.length; j++) {
+      const a = await placed(workers[i]!, root);
+      const b = await placed(workers[j]!, root);
+      links.push({ from: a, to: b, kind: 'pair' }, { from: b, to: a, kind: 'pair' });
+    }
+  }
+  if (workers.length >= 3) {
+    const ring = [];
+    for (const w of workers) ring.push(await placed(w, root));
+    for (let j = 0; j < ring.length; j++) links.push({ from: ring[j]!, to: ring[(j + 1) % ring.length]!, kind: 'ring' });
   }
   for (const p of peers) {
     const targets = links.filter((l) => l.from === p).map((l) => l.to.name);
