@@ -18,6 +18,9 @@ import { awaitTraffic, distinct, reports, startWorkload, until, type Link, type 
 const settings = readSettings();
 const faults = schedule(settings);
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+// Stopped from outside (a CI timeout, Ctrl-C on the fork): exit, so that the exit handlers of test-support.ts and
+// own-servers.ts kill the daemons and the private servers instead of leaving them running.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(130));
 
 describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 * 60_000 }, () => {
   let rabbit: OwnRabbit;
@@ -85,7 +88,8 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
 
     const t0 = Date.now();
     const effect = await inject(env, fault, w);
-    result.note = effect.note;
+    const t1 = Date.now();
+    result.note = `${effect.note} [${t1 - t0} ms]`;
     if (effect.error) fail(effect.error);
     const lost = new Set(effect.lostWorkers);
     const deadKeepers = new Set(w.keepers.filter((k) => lost.has(k.worker)).map((k) => k.name));
@@ -96,8 +100,8 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
     let workersAfter: string[] = [];
     const seen: string[] = [];
     try {
-      workersAfter = await fullSize(effect.lostWorkers, seen, t0);
-      result.fullMs = Date.now() - t0;
+      workersAfter = await fullSize(effect.lostWorkers, seen, t1);
+      result.fullMs = Date.now() - t1;
     } catch (err) {
       fail(`${(err as Error).message}; states seen: ${seen.join('; ')}`);
       result.fullMs = NaN;
@@ -116,9 +120,22 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
     }
 
     // Stop the senders (each sends END with its last number), wait for the ENDs, then judge each live link.
-    for (const p of live) {
-      await until(`STOP of peer '${p.name}'`, settings.waitMs, () => env.t.client.call(p.name, { type: 'STOP' }, 5000)).catch((err: unknown) => fail((err as Error).message));
+    // Senders first; a relay stops once the END of each live link into it arrived (so it forwarded everything).
+    const stop = async (peers: Peer[]) => {
+      for (const p of peers) {
+        await until(`STOP of peer '${p.name}'`, settings.waitMs, () => env.t.client.call(p.name, { type: 'STOP' }, 5000)).catch((err: unknown) => fail((err as Error).message));
+      }
+    };
+    await stop(live.filter((p) => !p.relay));
+    const relays = live.filter((p) => p.relay);
+    const intoRelays = liveLinks.filter((l) => l.to.relay);
+    if (intoRelays.length) {
+      await until('the END of every live link into a relay', settings.waitMs, async () => {
+        const r = await reports(env.t.client, relays);
+        return intoRelays.every((l) => r.get(l.to.id)?.recv[l.from.id]?.end != null) ? true : undefined;
+      }).catch((err: unknown) => fail((err as Error).message));
     }
+    await stop(relays);
     let final = await reports(env.t.client, live);
     try {
       final = await until('the END of every live link', settings.waitMs, async () => {
@@ -197,14 +214,20 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
     if (sentToEnded && result.deadLetters === 0) fail('live peers kept sending to ended peers, yet no worker counted a dead letter');
     if (fault.kind === 'garbage-frames' && result.badFrames === 0) fail('the workers counted no bad frame after garbage was published into their queues');
 
-    // Clean up: ending the live keepers ends their peers.
-    for (const k of liveKeepers) await env.t.client.kill(k.name, 'shutdown').catch(() => false);
-    for (const p of live.filter((p) => !keeperNames.has(p.keeper))) await env.t.client.kill(p.name, 'shutdown').catch(() => false);
-    await until('the workload of the round ended', settings.waitMs, async () => {
-      const ps = await env.t.client.ps();
-      return ps.some((p) => p.module === 'ChaosPeer' || p.module === 'ChaosKeeper') ? undefined : true;
-    }).catch((err: unknown) => fail((err as Error).message));
+    await endWorkload().catch((err: unknown) => fail((err as Error).message));
     return result;
+  }
+
+  /** Ends every ChaosKeeper (their peers end with them), then every ChaosPeer left, and waits until `ps` lists none. */
+  async function endWorkload(): Promise<void> {
+    const isChaos = (m: string) => m === 'ChaosPeer' || m === 'ChaosKeeper';
+    await until('the workload of the round ended', settings.waitMs, async () => {
+      const ps = (await env.t.client.ps()).filter((p) => isChaos(p.module));
+      if (ps.length === 0) return true;
+      const keepers = ps.filter((p) => p.module === 'ChaosKeeper');
+      for (const p of keepers.length ? keepers : ps) await env.t.client.kill(p.name, 'shutdown');
+      return undefined;
+    });
   }
 
   it('loses, duplicates and reorders nothing between live processes, tells every parent, and comes back to full size under every fault', async () => {
@@ -216,6 +239,7 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
         r = await round(fault);
       } catch (err) {
         // A round that could not run to its end (no workload, no cluster) is a failure of the round, reported in the table.
+        await endWorkload().catch((e: unknown) => log(`ending the aborted round's workload: ${(e as Error).message}`));
         r = { fault, note: 'round aborted', links: 0, sent: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0, ended: 0, told: 0, toldTwice: 0, notTold: 0, toldMs: [], fullMs: NaN, deadLetters: 0, badFrames: 0, failures: [`#${fault.index + 1} ${fault.kind}: round aborted: ${(err as Error).message}`] };
       }
       results.push(r);

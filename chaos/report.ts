@@ -21,7 +21,7 @@ export interface RoundResult {
   notTold: number;
   /** Milliseconds from the fault to each parent's CHILD_PROCESS_EXIT. */
   toldMs: number[];
-  /** Milliseconds from the fault until the cluster was back at full size (NaN: it was not). */
+  /** Milliseconds from the end of the fault (what it stopped started again) until the cluster was back at full size (NaN: it was not). */
   fullMs: number;
   /** Dead letters and bad frames the workers counted during the round. */
   deadLetters: number;

@@ -15,13 +15,15 @@ export interface Peer {
   keeper: string;
   /** The worker its name says it was spawned on. */
   worker: string;
+  /** A pipeline stage that forwards what it receives (see ChaosPeer's `relay`). */
+  relay?: boolean;
 }
 
 /** One direction of traffic: `from` sends numbered messages to `to`. */
 export interface Link {
   from: Peer;
   to: Peer;
-  kind: 'pair' | 'ring';
+  kind: 'pair' | 'ring' | 'pipeline';
 }
 
 export interface Workload {
@@ -61,8 +63,8 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
 }
 
 /**
- * Spawns one keeper on each of `workers`, whose peers (spread by the scheduler) make a ring, and, as children of
- * the root (`root`), a pair of peers for every two workers and a ring over all workers. The keepers' rings are
+ * Spawns one keeper on each of `workers`, whose peers (spread by the scheduler) make a pipeline, and, as children of
+ * the root (`root`), a pair of peers for every two workers and a ring over all workers. The keepers' pipelines are
  * what the parent checks watch; the placed pairs are what keeps traffic between survivors under any fault.
  */
 export async function startWorkload(client: ClusterClient, workers: string[], settings: ChaosSettings, round: number): Promise<Workload> {
@@ -79,7 +81,9 @@ export async function startWorkload(client: ClusterClient, workers: string[], se
     const children = await until(`the children of keeper '${name}'`, settings.waitMs, () => client.call<string[]>(name, { type: 'CHILDREN' }, 5000));
     const group = children.map((child): Peer => ({ id: `p${round}.${k++}`, name: child, keeper: name, worker: workerOf(child) }));
     peers.push(...group);
-    for (let j = 0; j < group.length; j++) links.push({ from: group[j]!, to: group[(j + 1) % group.length]!, kind: 'ring' });
+    // A pipeline: the first child sends, the middle ones relay what they receive, the last one only counts.
+    for (let j = 1; j < group.length - 1; j++) group[j]!.relay = true;
+    for (let j = 0; j + 1 < group.length; j++) links.push({ from: group[j]!, to: group[j + 1]!, kind: 'pipeline' });
   }
   // Peers spawned on chosen workers (children of the root): a pair for every two workers, and a ring over all of
   // them, so that whichever workers a fault takes down, pairs across the surviving workers keep carrying traffic.
@@ -104,7 +108,7 @@ export async function startWorkload(client: ClusterClient, workers: string[], se
   for (const p of peers) {
     const targets = links.filter((l) => l.from === p).map((l) => l.to.name);
     await until(`starting peer '${p.name}'`, settings.waitMs, () =>
-      client.call(p.name, { type: 'START', id: p.id, targets, batch: settings.batch, tickMs: settings.tickMs }, 5000),
+      client.call(p.name, { type: 'START', id: p.id, targets, batch: settings.batch, tickMs: settings.tickMs, relay: p.relay === true }, 5000),
     );
   }
   return { keepers, peers, links };

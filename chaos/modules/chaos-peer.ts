@@ -26,6 +26,8 @@ export interface PeerState {
   /** Process names this peer sends to, with the id each receiver knows it by. */
   targets: string[];
   running: boolean;
+  /** A relay sends nothing on its own: it sends one numbered message to each target per message it receives. */
+  relay: boolean;
   /** Messages per target per tick, and the tick's period. */
   batch: number;
   tickMs: number;
@@ -38,7 +40,7 @@ export interface PeerState {
 }
 
 type Incoming =
-  | { type: 'START'; id: string; targets: string[]; batch: number; tickMs: number }
+  | { type: 'START'; id: string; targets: string[]; batch: number; tickMs: number; relay?: boolean }
   | { type: 'TICK' }
   | { type: 'SEQ'; from: string; n: number }
   | { type: 'END'; from: string; n: number }
@@ -76,20 +78,20 @@ export function arrive(t: Track, n: number): void {
 
 /**
  * The chaos suite's counting peer: once told its targets (START), it sends `batch` numbered messages to each of
- * them every `tickMs`, and checks the numbers it receives per sender. STOP ends its sending with an END message
+ * them every `tickMs` (a relay instead sends one to each per message it receives: a pipeline stage), and checks the numbers it receives per sender. STOP ends its sending with an END message
  * (carrying the last number) to each target; REPORT (a call) answers with its counts.
  */
 export default class ChaosPeer extends Process<PeerState, Incoming> {
   override processWillRun(state: Partial<PeerState>) {
-    return { id: '', targets: [], running: false, batch: 1, tickMs: 20, sent: {}, recv: {}, unknown: 0, ...state } as PeerState;
+    return { id: '', targets: [], running: false, relay: false, batch: 1, tickMs: 20, sent: {}, recv: {}, unknown: 0, ...state } as PeerState;
   }
 
   override processDidReceiveMessage(state: PeerState, message: Incoming, _from: string, ctx: Context<PeerState>) {
     switch (message.type) {
       case 'START': {
-        const next = { ...state, id: message.id, targets: message.targets, batch: message.batch, tickMs: message.tickMs, running: true };
+        const next = { ...state, id: message.id, targets: message.targets, batch: message.batch, tickMs: message.tickMs, running: true, relay: message.relay === true };
         for (const t of message.targets) next.sent[t] ??= 0;
-        ctx.sendAfter(ctx.getProcessName(), { type: 'TICK' }, next.tickMs);
+        if (!next.relay) ctx.sendAfter(ctx.getProcessName(), { type: 'TICK' }, next.tickMs);
         ctx.reply(true);
         return next;
       }
@@ -109,6 +111,13 @@ export default class ChaosPeer extends Process<PeerState, Incoming> {
           return state;
         }
         arrive(track(state, message.from), message.n);
+        if (state.relay && state.running) {
+          for (const to of state.targets) {
+            const n = (state.sent[to] ?? 0) + 1;
+            ctx.send(to, { type: 'SEQ', from: state.id, n });
+            state.sent[to] = n;
+          }
+        }
         return state;
       }
       case 'END':
