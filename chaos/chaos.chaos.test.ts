@@ -7,6 +7,9 @@
  * duplicate or reorder between live peers, any ended process whose living parent was not told once, or a cluster
  * that did not come back to its size.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithOwnServers, startOwnRabbit, startOwnRedis, type OwnRabbit, type OwnRedis } from '../packages/daemon/src/own-servers';
 import { repoPath, startTestCluster, type TestCluster, type TestClusterOptions } from '../packages/daemon/src/test-support';
@@ -27,10 +30,15 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
   let redis: OwnRedis;
   let t: TestCluster | undefined;
   let env: ChaosEnv;
+  let stateDir: string | undefined;
   const total = settings.nodes * settings.workersPerNode;
 
   beforeAll(async () => {
     log(describeSchedule(settings, faults));
+    // Whatever a daemon keeps on disk for its cluster (e.g. a cluster daemon's state directory) goes to a temporary
+    // directory of the run's own, the same for every restart of the daemon, removed after.
+    stateDir = mkdtempSync(join(tmpdir(), 'hn-chaos-state-'));
+    process.env.HYPERNODE_STATE_DIR = stateDir;
     [rabbit, redis] = await Promise.all([startOwnRabbit(), startOwnRedis()]);
     const servers: TestClusterOptions = { amqpUrl: rabbit.url, redisUrl: redis.url, rabbitmqctl: rabbit.rabbitmqctl, nodeArgs: ['--placement-cost', '100000'] };
     const nodes = Array.from({ length: settings.nodes }, (_, i) => ({ id: `n${i + 1}`, workers: settings.workersPerNode }));
@@ -45,6 +53,7 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
     if (t) for (const d of [...t.nodes.values(), t.clusterDaemon]) await d.stop().catch(() => undefined);
     await t?.stop().catch((err: unknown) => log(`stopping the cluster: ${(err as Error).message}`));
     await Promise.all([rabbit?.stop(), redis?.stop()]);
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   }, 5 * 60_000);
 
   /**
