@@ -280,8 +280,11 @@ export interface OwnRabbit {
   startApp(): Promise<void>;
   /** stopApp then startApp, as a broker restart. */
   restart(): Promise<void>;
-  /** Stops the whole node (its Erlang VM ends) and starts it again on the same ports, resolving once it answers AMQP. */
-  fullRestart(): Promise<void>;
+  /**
+   * A full restart: the node's process group is stopped (SIGTERM, SIGKILL after 30 s) and the node started again
+   * on the same ports and data directory, resolving once it answers AMQP (non-durable queues are gone).
+   */
+  restartNode(): Promise<void>;
   /** Closes, from the broker's side, every connection whose client properties contain `match`; resolves with how many. */
   closeConnections(match: string, reason?: string): Promise<number>;
   /** Kills the node and removes its directory. */
@@ -389,11 +392,9 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
       await stopApp();
       await startApp();
     },
-    async fullRestart() {
-      // SIGTERM: the node shuts down as `rabbitmqctl stop` does; it comes back on the same ports, without the
-      // transient queues and exchanges of before.
+    async restartNode() {
       const old = proc;
-      await old.stop('SIGTERM');
+      await old.stop('SIGTERM', 30_000);
       old.dismissWatchdog();
       proc = new ServerProcess(server, [], env, dir, dir);
       await waitForAmqp(`the private RabbitMQ node ${nodeName} did not answer AMQP again after a full restart`);
