@@ -58,6 +58,7 @@ export interface WorkerOptions {
    * read as well whenever the transport comes back and when the registry is restored. Default: only then.
    */
   reconcileEveryMs?: number;
+  /**
    * Whether worker `id` is a live member of the cluster, asked before a process is moved to it. Default: the
    * registry's members (a member of role 'worker' with that id); without a registry, no worker is.
    */
@@ -70,6 +71,7 @@ export interface WorkerOptions {
    * receiver acknowledges. `false` turns it off (at-most-once, as a plain transport gives: for measurements only).
    */
   delivery?: false | { windowFrames?: number; windowBytes?: number };
+  /**
    * A process whose mailbox holds at least this many messages is marked in `ps`, counted in `stats().mailboxes` and
    * logged once (at most one such line per 10 s) (default 10 000, `DEFAULT_MAILBOX_WARN`).
    */

@@ -50,6 +50,7 @@ export interface ClusterDaemonOptions extends Partial<Connection> {
    * `~/.hypernode/state/<cluster>`.
    */
   stateDir?: string;
+  /**
    * Run the rebalancer (design 032): on fresh load reports it moves processes from overloaded workers to idle ones
    * (the scheduler's `planRelocations`), at most `maxMovesPerMinute` (default 60) moves a minute. Off unless given;
    * `true` takes the defaults.
