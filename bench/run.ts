@@ -17,7 +17,7 @@ import { rawOneWay } from './amqp-baseline';
 import { crossWorker, p50Us } from './cross-worker';
 import { adminRoundTripBoth, medianUs } from './admin-rpc';
 import { tracedPingPong } from './tracing';
-import { quantile, relocationPauses, relocationsPerSecond } from './relocation';
+import { relocationPauses, relocationsPerSecond } from './relocation';
 import { createConnection } from 'node:net';
 import { describeHttp, httpBench, httpOptions, ratioRange, summarize } from './http';
 import { quantile, workerLostLatency } from './worker-lost';

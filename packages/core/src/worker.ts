@@ -32,6 +32,7 @@ import type { LoadReport } from './registry';
 import { Timers } from './timers';
 import { TopSampler, type WorkerTop } from './top-sampler';
 import type { StallReport, TurnInfo } from './turn-watch';
+import type { TransportStats } from './transport';
 import type { WorkerOptions } from './worker-options';
 import { workerDelivery, type WorkerDelivery } from './worker-delivery';
 import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST, workerOf } from './wire';
@@ -574,6 +575,11 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
   /** Renews the lease of {@link WorkerRuntime.holdLease}. */
   renewLease(): void {
     this.watch.renew();
+  }
+
+  /** The counters of this worker's transport: forged frames and the delivery layer's resent and unacknowledged frames are counted there. */
+  protected transportStats(): TransportStats {
+    return this.transport.stats();
   }
 
   /** This worker's counters since it started, and how many processes it hosts now. */
