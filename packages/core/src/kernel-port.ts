@@ -93,7 +93,7 @@ export interface KernelPort {
 
   /** Routes envelopes of `kind` from other workers to `handler` (one handler per kind). */
   onEnvelope(kind: number, handler: EnvelopeHandler): void;
-  /** Routes cluster events of `kind` to `handler` (one handler per kind). */
+  /** Routes cluster events of `kind` to `handler`, after the handlers already registered for that kind. */
   onEvent(kind: string, handler: EventHandler): void;
 }
 
