@@ -19,14 +19,14 @@ import { Links } from './links';
 import type { EndHooks, WorkerCounters } from './kernel-port';
 import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
-import { clearMailbox, mailboxSize } from './mailbox';
+import { mailboxSize } from './mailbox';
 import { boundOf, MailboxBounds, NO_BOUND, spawnBound, type ProcessSpawnOptions } from './mailbox-bound';
 import { MemoryGuard, type LargeMailbox, type MemoryStatus } from './memory-guard';
 import { Names } from './names';
 import { Reconciler } from './reconciler';
 import type { ExitReason, ProcessClass } from './process';
 import { ProcessContext, type ContextPort } from './process-context';
-import { ENDED, ENDING, extrasOf, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
+import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
 import { evacuate, Relocation, type CarriedTimer, type EvacuateOutcome, type MoveOutcome, type RelocationHost } from './relocation';
 import type { LoadReport } from './registry';
 import { Timers } from './timers';
@@ -229,6 +229,11 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
     return evacuate(this, this.relocation, targets);
   }
 
+  /** Queues an envelope for `worker`; one for a moved process whose home was lost goes where the process runs. */
+  override push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void {
+    super.push(this.relocation.redirect(worker, to), envelope, what, from, to);
+  }
+
   adopt(rec: ProcRecord): void {
     this.procs.set(rec.name, rec);
   }
@@ -244,18 +249,6 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
 
   restoreTimers(rec: ProcRecord, timers: CarriedTimer[]): void {
     this.timers.restore(rec, timers);
-  }
-
-  endQuietly(rec: ProcRecord): void {
-    extrasOf(rec);
-    rec.status = ENDING;
-    this.timers.ending(rec);
-    this.names.ending(rec);
-    this.counters.backlog -= mailboxSize(rec);
-    clearMailbox(rec);
-    rec.status = ENDED;
-    this.forget(rec);
-    this.checkIdle();
   }
 
   intercept(fn: ((envelope: unknown[]) => boolean) | null): void {
