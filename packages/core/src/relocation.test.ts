@@ -196,7 +196,7 @@ describe('moving a process', () => {
   });
 
   it('answers clearly for a bad worker, an unknown process, the root, and the worker it is on', async () => {
-    const c = await start([Idle]);
+    const c = await start([Idle, Watcher]);
     const p = await c.spawn('Idle', {});
     const err = await c.move(p, { to: 'nowhere' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HypernodeError);
@@ -207,6 +207,15 @@ describe('moving a process', () => {
     expect(await c.move(p, { to: await workerOf(c, p) })).toMatchObject({ moved: false, reason: 'target-unavailable' });
     const auto = await c.move(p);
     expect(auto.moved).toBe(true);
+    // Killed through its home's worker too (its name still says its home).
+    const home = (c as unknown as { workers: WorkerRuntime[] }).workers.find((w) => p.startsWith(`${w.id}:`))!;
+    const inbox = c.inbox();
+    const watcher = await c.spawn('Watcher', { inbox: inbox.name });
+    c.send(watcher, { watch: p });
+    await inbox.receiveMatching(has('watching'));
+    expect(home.kill(p, 'killed')).toBe(true);
+    expect((await inbox.receiveMatching(has('watcherHeard'))).message).toEqual({ watcherHeard: 'DOWN', from: p });
+    expect((await c.ps()).some((x) => x.name === p)).toBe(false);
   });
 });
 
@@ -253,8 +262,8 @@ describe('evacuating a worker, and losing a worker after a move', () => {
     workers.find((w) => w.id === to)!.halt(); // fenced, as a lost worker is
   });
 
-  it('ends a moved process quietly when its home is lost (its forwarding entry is gone with it)', async () => {
-    const c = await start([Idle, Watcher, Spawner]);
+  it('keeps a moved process alive and reachable when its home is lost (an evacuated worker removed)', async () => {
+    const c = await start([Idle, Watcher, Spawner, Stubborn]);
     const workers = (c as unknown as { workers: WorkerRuntime[] }).workers;
     const inbox = c.inbox();
     // A process whose home is not w1 (which hosts the root and the inboxes): spawned by a process on w2.
@@ -262,20 +271,34 @@ describe('evacuating a worker, and losing a worker after a move', () => {
     if ((await workerOf(c, spawner)) !== 'w2') expect((await c.move(spawner, { to: 'w2' })).moved).toBe(true);
     let x: string | undefined;
     for (let i = 0; i < 12 && x === undefined; i++) {
-      const p = (await c.call(spawner, 'spawn')) as string;
+      const p = (await c.call(spawner, 'Stubborn')) as string;
       if (!p.startsWith('w1:')) x = p;
     }
     expect(x).toBeDefined();
     const home = x!.slice(0, x!.indexOf(':'));
     const to = c.workerIds.find((w) => w !== home && w !== 'w1')!;
+    // Stubborn refuses by default; this one is told to let itself move.
+    c.send(x!, 'let me go');
+    expect(await c.call(x!, 'n')).toBe(0);
     expect((await c.move(x!, { to })).moved).toBe(true);
     const watcher = await c.spawn('Watcher', { inbox: inbox.name });
     c.send(watcher, { watch: x });
     await inbox.receiveMatching(has('watching'));
+    // Its parent leaves the doomed worker too (back to its own home), or it would end with its parent.
+    expect((await c.move(spawner, { to: 'w1' })).moved).toBe(true);
     workers[0]!.announceWorkerLost(home, 'a test said so');
-    expect(((await inbox.receiveMatching(has('watcherHeard'))).message as any)).toEqual({ watcherHeard: 'DOWN', from: x });
     workers.find((w) => w.id === home)!.halt();
-    expect(workers.find((w) => w.id === to)!.has(x!)).toBe(false);
+    // Once the loss is heard here (the event is asynchronous), what is sent to it goes where it runs.
+    while (workers[0]!.route(x!) !== to) await new Promise((r) => setImmediate(r));
+    // Still reachable by its name (which says its lost home), straight where it runs; nobody was told it ended.
+    expect(await c.call(x!, 'n')).toBe(0);
+    expect(workers.find((w) => w.id === to)!.has(x!)).toBe(true);
+    // It cannot move again (nothing would keep its messages in order), and says why.
+    const again = await c.move(x!, { to: 'w1' });
+    expect(again).toMatchObject({ moved: false, reason: 'not-movable' });
+    expect(again.moved ? '' : again.message).toContain(`home worker '${home}'`);
+    expect(workers.find((w) => w.id === to)!.kill(x!, 'killed')).toBe(true);
+    expect(((await inbox.receiveMatching(has('watcherHeard'))).message as any)).toEqual({ watcherHeard: 'DOWN', from: x });
   });
 });
 
@@ -306,18 +329,21 @@ class Consumer extends Process {
 
 class Spawner extends Process {
   static override moduleName = 'Spawner';
-  override processDidReceiveMessage(_s: any, _m: unknown, _f: string, { reply, spawn }: Context) {
-    reply(spawn('Idle', {}));
+  override processDidReceiveMessage(_s: any, m: unknown, _f: string, { reply, spawn }: Context) {
+    reply(spawn(m === 'Stubborn' ? 'Stubborn' : 'Idle', { mode: 'false', n: 0 }));
   }
 }
 
+/** Refuses to move (returns false, or throws with mode 'throw') until it is sent 'let me go'. */
 class Stubborn extends Process {
   static override moduleName = 'Stubborn';
   override processWillMove(state: any) {
+    if (state.free) return;
     if (state.mode === 'throw') throw new Error('holds a socket');
     return false;
   }
-  override processDidReceiveMessage(state: any, _m: unknown, _f: string, { reply }: Context) {
+  override processDidReceiveMessage(state: any, m: unknown, _f: string, { reply }: Context) {
+    if (m === 'let me go') return { ...state, free: true };
     reply(state.n);
   }
 }

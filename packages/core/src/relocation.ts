@@ -13,9 +13,9 @@
  *   (`E_MOVE_OUT`): whatever the home forwarded before is in the host's mailbox by then;
  * - the target takes the snapshot (`E_MOVE_IN`), then what it held, loads the exact module version, runs
  *   `processDidMove`, and acknowledges to the host (`E_MOVE_DONE`).
- * Every worker hears where a moved process runs (`EV_LOCATED`), so the loss of its host counts it lost. The loss
- * of its home does too: the forwarding entry is gone with it, so the host ends the process quietly (everyone was
- * told it ended, as for the home's own processes).
+ * Every worker hears where a moved process runs (`EV_LOCATED`), so the loss of its host counts it lost, and the
+ * loss of its home does not: from then on what is addressed to it goes straight where it runs (so processes
+ * evacuated from a worker that is then removed live on). It cannot move again after its home is gone.
  */
 import { checkData, encodeTrusted } from './codec';
 import { PENDING, settle } from './coroutine';
@@ -73,8 +73,6 @@ export interface RelocationHost extends KernelPort, RecordOwner {
   settled(rec: ProcRecord, err: unknown, value: unknown): void;
   carryTimers(rec: ProcRecord): CarriedTimer[];
   restoreTimers(rec: ProcRecord, timers: CarriedTimer[]): void;
-  /** Ends `rec` without telling anyone (they were told already): its timers stop, its names are dropped. */
-  endQuietly(rec: ProcRecord): void;
   /** Sees every incoming envelope first while set (frame-router.ts). */
   intercept(fn: ((envelope: unknown[]) => boolean) | null): void;
   /** Hands an envelope to the handler of its kind, as if it had just arrived. */
@@ -129,6 +127,8 @@ export class Relocation implements EndHooks {
   private readonly located = new Map<string, string>();
   /** At the host: moves waiting for their target's acknowledgement. */
   private readonly pending = new Map<string, PendingMove>();
+  /** Workers lost: what is addressed to a moved process whose home is among them goes where it is located. */
+  private readonly lost = new Set<string>();
 
   constructor(private readonly host: RelocationHost) {
     host.onEnvelope(E_MOVE_ASK, (env) => this.asked(env[1] as string, env[2] as string, env[3] as string));
@@ -152,11 +152,20 @@ export class Relocation implements EndHooks {
       const w = this.away.get(name);
       if (w !== undefined) return w;
     }
-    return workerOf(name);
+    const home = workerOf(name);
+    return this.lost.size !== 0 && this.lost.has(home) ? (this.located.get(name) ?? home) : home;
   }
 
+  /** A moved process is lost with the worker it runs on (not with its home); any other with the worker its name says. */
   isOn(name: string, worker: string): boolean {
-    return workerOf(name) === worker || (this.located.size !== 0 && this.located.get(name) === worker);
+    const at = this.located.size === 0 ? undefined : this.located.get(name);
+    return at === undefined ? workerOf(name) === worker : at === worker;
+  }
+
+  /** Where an envelope for `to` that was going to `worker` goes: where `to` runs when `worker` is its lost home. */
+  redirect(worker: string, to: string | undefined): string {
+    if (this.lost.size === 0 || to === undefined || !this.lost.has(worker) || workerOf(to) !== worker) return worker;
+    return this.located.get(to) ?? worker;
   }
 
   // ---------------------------------------------------------------- moving out
@@ -175,6 +184,9 @@ export class Relocation implements EndHooks {
     if (rec.parent === null) return notMoved(name, 'not-movable', `'${name}' is a root process of worker '${host.id}'; root processes never move.`);
     if (this.pending.has(name)) return notMoved(name, 'busy', `'${name}' is already moving; wait for that move to finish.`);
     if (to === host.id) return notMoved(name, 'target-unavailable', `'${name}' already runs on worker '${to}'; give another worker.`);
+    if (this.lost.has(workerOf(name))) {
+      return notMoved(name, 'not-movable', `'${name}' cannot move again: its home worker '${workerOf(name)}' (which keeps its messages in order while it moves) is gone; it runs on here.`);
+    }
     if (!(await host.workerExists(to).catch(() => false))) {
       return notMoved(name, 'target-unavailable', `Worker '${to}' is not a live member of cluster '${host.cluster}', so '${name}' stays on '${host.id}'; give a running worker (see workers).`);
     }
@@ -256,7 +268,7 @@ export class Relocation implements EndHooks {
     const snap = this.snapshot(rec, timers);
     try {
       bytes = encodeTrusted([E_MOVE_IN, name, snap, host.id], checkData(snap, 'process snapshot'));
-      host.push(to, bytes, 'process snapshot', name, to);
+      host.push(to, bytes, 'process snapshot', name);
     } catch (err) {
       host.restoreTimers(rec, timers);
       if (workerOf(name) === host.id) {
@@ -467,9 +479,13 @@ export class Relocation implements EndHooks {
     if (workerOf(rec.name) !== this.host.id || this.located.has(rec.name)) this.host.publish([EV_LOCATED, rec.name, null]);
   }
 
-  /** Forwarding to a lost worker stops; processes here whose home was lost end quietly; moves to it fail. */
+  /**
+   * Forwarding to a lost worker stops and moves to it fail. Processes that moved away from it live on: from now on
+   * what is addressed to them goes where they run (`redirect`, `route`).
+   */
   workerLost(worker: string): void {
     const host = this.host;
+    this.lost.add(worker);
     for (const [name, w] of [...this.away]) if (w === worker) this.dropAway(name);
     // Kept until the exit rules have walked this worker's processes (they ask isOn), then forgotten.
     queueMicrotask(() => {
@@ -477,9 +493,6 @@ export class Relocation implements EndHooks {
     });
     for (const [name, p] of [...this.pending]) {
       if (p.to === worker) this.settlePending(name, notMoved(name, 'target-unavailable', `Worker '${worker}' was lost while '${name}' moved to it; the process was lost with it.`));
-    }
-    for (const rec of host.processes()) {
-      if (rec.inbox === null && rec.status < ENDED && workerOf(rec.name) === worker) host.endQuietly(rec);
     }
     this.watch();
   }

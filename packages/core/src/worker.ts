@@ -19,18 +19,18 @@ import { Links } from './links';
 import type { EndHooks, WorkerCounters } from './kernel-port';
 import { copyCounters, type DeadLetterRecord, type ExitRecord } from './live-stats';
 import { LoadMeter } from './load-meter';
-import { clearMailbox, mailboxSize } from './mailbox';
+import { mailboxSize } from './mailbox';
 import { Names } from './names';
 import type { ExitReason, ProcessClass } from './process';
 import { ProcessContext, type ContextPort } from './process-context';
-import { ENDED, ENDING, extrasOf, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
+import { ENDED, ENDING, ProcRecord, RUNNING, STARTING, WAITING, type InboxHandler } from './process-record';
 import { evacuate, Relocation, type CarriedTimer, type EvacuateOutcome, type MoveOutcome, type RelocationHost } from './relocation';
 import type { LoadReport } from './registry';
 import { Timers } from './timers';
 import { TopSampler, type WorkerTop } from './top-sampler';
 import type { StallReport, TurnInfo } from './turn-watch';
 import type { WorkerOptions } from './worker-options';
-import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST } from './wire';
+import { inboxName, EV_MODULE, EV_REGISTRY_RESTORED, EV_WORKER_LOST, workerOf } from './wire';
 
 export { ProcRecord };
 export { workerLostEvent } from './wire';
@@ -185,6 +185,11 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
     return evacuate(this, this.relocation, targets);
   }
 
+  /** Queues an envelope for `worker`; one for a moved process whose home was lost goes where the process runs. */
+  override push(worker: string, envelope: Uint8Array, what?: string, from?: string, to?: string): void {
+    super.push(this.relocation.redirect(worker, to), envelope, what, from, to);
+  }
+
   adopt(rec: ProcRecord): void {
     this.procs.set(rec.name, rec);
   }
@@ -200,18 +205,6 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
 
   restoreTimers(rec: ProcRecord, timers: CarriedTimer[]): void {
     this.timers.restore(rec, timers);
-  }
-
-  endQuietly(rec: ProcRecord): void {
-    extrasOf(rec);
-    rec.status = ENDING;
-    this.timers.ending(rec);
-    this.names.ending(rec);
-    this.counters.backlog -= mailboxSize(rec);
-    clearMailbox(rec);
-    rec.status = ENDED;
-    this.forget(rec);
-    this.checkIdle();
   }
 
   intercept(fn: ((envelope: unknown[]) => boolean) | null): void {
@@ -422,6 +415,11 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
    * waiting at a `yield` is abandoned, as in Erlang's `exit(Pid, Reason)`. False when no such process lives here.
    */
   kill(name: string, reason: unknown): boolean {
+    // A process that moved away from here (its home) is ended where it runs (design 031).
+    if (typeof name === 'string' && workerOf(name) === this.id && this.route(name) !== this.id) {
+      this.exits.endFrom(name, name, reason);
+      return true;
+    }
     return this.exits.endByName(name, reason);
   }
 

@@ -37,6 +37,8 @@ describe('moving a process across daemons', { timeout: 120_000 }, () => {
       outcomes.push(await callRpc<MoveOutcome>(transport, `worker.${from}`, 'move', { process: consumer, to }, 30_000));
     }
     expect(outcomes.filter((o) => o.moved).map((o) => o.moved && o.to)).toEqual([workers[1], workers[2], workers[0], workers[2]]);
+    // For design 031's table: the pause each move reported (freeze to the target's acknowledgement).
+    console.log(`relocation pauses across daemons (ms): ${outcomes.map((o) => (o.moved ? o.pauseMs : o.reason)).join(', ')}`);
     const done = (await inbox.receive(60_000)).message as { done: string; errors: string[]; got: number };
     expect(done).toEqual({ done: consumer, errors: [], got: per * 3 });
     expect(await hostOf(consumer)).toBe(workers[2]);
