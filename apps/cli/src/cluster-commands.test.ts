@@ -59,7 +59,7 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
       expect(text).toContain('redis://:***@cache.example:6379');
       expect(text).not.toContain('hunter2');
     }
-  }, 180_000);
+  }, 300_000);
 
   it('masks the default RabbitMQ password in --help too', async () => {
     const { out } = await startCli(['status', '--help'], { HYPERNODE_AMQP_URL: '', HYPERNODE_REDIS_URL: '' }).finished();
@@ -100,7 +100,7 @@ describe('hypernode-cli cluster commands, without a cluster', () => {
       expect(r.code, cases[i]![0].join(' ')).toBe(1);
       expectOneLineError(r.err, cases[i]![1]);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('gives up connecting after --connect-timeout when the RabbitMQ URL points at a server that never speaks AMQP, naming the URL (password masked) and the cluster', async () => {
     const sockets: Socket[] = [];

@@ -63,7 +63,7 @@ describe('relocation operated on a cluster of daemons', { timeout: 120_000 }, ()
     const removal = await t.client.removeWorker(a!);
     expect(removal).toMatchObject({ worker: a, node: 'n1', removed: true, moved: 3, refused: 1, failed: 0, ended: 1, targets: [b] });
     await t.clusterDaemon.waitFor(new RegExp(`evacuation of '${a}' \\(worker '${a}' is being removed\\): moved 3 processes to '${b}'; 1 to end with 'shutdown' \\(1 refused, 0 could not move\\)`));
-    // Every counter lives on, on b, with its count.
+    // Every counter lives on, on b, with its count, although its home (the removed worker) is gone (design 031).
     const ps = await t.client.ps();
     expect(counters.map((c) => ps.find((p) => p.name === c)?.worker)).toEqual([b, b, b]);
     expect(ps.some((p) => p.name === homebody)).toBe(false);
