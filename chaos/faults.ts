@@ -7,8 +7,7 @@ import { encodeTrusted } from '../packages/core/src/codec';
 import type { OwnRabbit, OwnRedis } from '../packages/daemon/src/own-servers';
 import { daemonEnv, DaemonProcess, type TestCluster, type TestClusterOptions } from '../packages/daemon/src/test-support';
 
-/** How long a restarted daemon may take to say it is up (starting under tsx on 2 busy cores can take half a minute). */
-const UP_MS = 90_000;
+import { UP_MS } from './cluster';
 import type { Fault } from './schedule';
 import type { Peer, Workload } from './workload';
 
