@@ -97,7 +97,7 @@ export async function inject(env: ChaosEnv, fault: Fault, workload: Workload): P
       return { lostWorkers: [], note: `rabbitmqctl stop_app, start_app after ${fault.outageMs} ms` };
     case 'rabbit-full-restart': {
       const started = Date.now();
-      await rabbit.restartNode();
+      await rabbit.fullRestart();
       return { lostWorkers: [], note: `RabbitMQ node stopped and started again (${Date.now() - started} ms)` };
     }
     case 'redis-restart':
