@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithOwnServers, startOwnRabbit, startOwnRedis, type OwnRabbit, type OwnRedis } from '../packages/daemon/src/own-servers';
-import { repoPath, startTestCluster, type TestCluster, type TestClusterOptions } from '../packages/daemon/src/test-support';
+import { repoPath, type TestCluster, type TestClusterOptions } from '../packages/daemon/src/test-support';
+import { startChaosCluster } from './cluster';
 import { inject, type ChaosEnv } from './faults';
 import { formatTable, percentile, type RoundResult } from './report';
 import { describeSchedule, readSettings, schedule, type Fault } from './schedule';
@@ -42,7 +43,7 @@ describeWithOwnServers(['rabbitmq', 'redis'], 'the chaos suite', { timeout: 60 *
     [rabbit, redis] = await Promise.all([startOwnRabbit(), startOwnRedis()]);
     const servers: TestClusterOptions = { amqpUrl: rabbit.url, redisUrl: redis.url, rabbitmqctl: rabbit.rabbitmqctl, nodeArgs: ['--placement-cost', '100000'] };
     const nodes = Array.from({ length: settings.nodes }, (_, i) => ({ id: `n${i + 1}`, workers: settings.workersPerNode }));
-    t = await startTestCluster(nodes, servers);
+    t = await startChaosCluster(nodes, servers);
     env = { t, rabbit, redis, servers, workersPerNode: settings.workersPerNode };
     await t.client.load(repoPath('chaos/modules/chaos-peer.ts'));
     await t.client.load(repoPath('chaos/modules/chaos-keeper.ts'));

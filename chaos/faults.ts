@@ -7,8 +7,7 @@ import { encodeTrusted } from '../packages/core/src/codec';
 import type { OwnRabbit, OwnRedis } from '../packages/daemon/src/own-servers';
 import { daemonEnv, DaemonProcess, type TestCluster, type TestClusterOptions } from '../packages/daemon/src/test-support';
 
-/** How long a restarted daemon may take to say it is up (starting under tsx on 2 busy cores can take half a minute). */
-const UP_MS = 90_000;
+import { UP_MS } from './cluster';
 import type { Fault } from './schedule';
 import type { Peer, Workload } from './workload';
 
@@ -98,7 +97,7 @@ export async function inject(env: ChaosEnv, fault: Fault, workload: Workload): P
       return { lostWorkers: [], note: `rabbitmqctl stop_app, start_app after ${fault.outageMs} ms` };
     case 'rabbit-full-restart': {
       const started = Date.now();
-      await rabbit.restartNode();
+      await rabbit.fullRestart();
       return { lostWorkers: [], note: `RabbitMQ node stopped and started again (${Date.now() - started} ms)` };
     }
     case 'redis-restart':

@@ -284,7 +284,7 @@ export interface OwnRabbit {
    * A full restart: the node's process group is stopped (SIGTERM, SIGKILL after 30 s) and the node started again
    * on the same ports and data directory, resolving once it answers AMQP (non-durable queues are gone).
    */
-  restartNode(): Promise<void>;
+  fullRestart(): Promise<void>;
   /** Closes, from the broker's side, every connection whose client properties contain `match`; resolves with how many. */
   closeConnections(match: string, reason?: string): Promise<number>;
   /** Kills the node and removes its directory. */
@@ -392,7 +392,7 @@ export async function startOwnRabbit(options: { startTimeoutMs?: number; tls?: O
       await stopApp();
       await startApp();
     },
-    async restartNode() {
+    async fullRestart() {
       const old = proc;
       await old.stop('SIGTERM', 30_000);
       old.dismissWatchdog();
