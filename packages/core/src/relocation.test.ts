@@ -374,3 +374,17 @@ class VersionB extends Process {
     reply('B');
   }
 }
+
+describe('moving a bounded process', () => {
+  it('keeps its own mailbox bound (the spawn option maxMailbox) on the new worker', async () => {
+    const c = await start([Idle]);
+    const name = await c.spawn('Idle', {}, { maxMailbox: 3 });
+    const from = await workerOf(c, name);
+    expect((await c.ps()).find((p) => p.name === name)?.maxMailbox).toBe(3);
+    const outcome = await c.move(name, { to: other(c, from) });
+    expect(outcome.moved).toBe(true);
+    const after = (await c.ps()).find((p) => p.name === name);
+    expect(after?.worker).toBe(other(c, from));
+    expect(after?.maxMailbox).toBe(3);
+  });
+});

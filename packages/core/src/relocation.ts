@@ -104,6 +104,8 @@ interface Snapshot {
   names: string[];
   timers: CarriedTimer[];
   kept: string[];
+  /** Its own mailbox bound (the spawn option `maxMailbox`), when it has one: mailbox-bound.ts. */
+  max?: number;
   received: number;
   turnMs: number;
   startedAt: number;
@@ -310,6 +312,7 @@ export class Relocation implements EndHooks {
       names: x?.names ? [...x.names] : [],
       timers,
       kept: x?.keptTokens ? [...x.keptTokens] : [],
+      ...(x?.maxMailbox !== undefined ? { max: x.maxMailbox } : {}),
       received: rec.received,
       turnMs: rec.turnMs,
       startedAt: host.startedAt + rec.startedAt,
@@ -407,6 +410,7 @@ export class Relocation implements EndHooks {
     if (snap.trap) x.trapExits = true;
     if (snap.names.length > 0) x.names = new Set(snap.names);
     if (snap.kept.length > 0) x.keptTokens = new Set(snap.kept);
+    if (snap.max !== undefined) x.maxMailbox = snap.max;
     // What was addressed to it at its home while it was on its way back (monitors, links) is its own now.
     const sx = stub?.moduleName === MOVED ? stub.extras : null;
     if (sx?.watchers) for (const [ref, w] of sx.watchers) (x.watchers ??= new Map()).set(ref, w);
