@@ -80,6 +80,6 @@ describeWithOwnServers(['rabbitmq'], 'delivery between workers when the broker f
   });
 
   it('RabbitMQ fully stopped and started again (its Erlang node ends): every number arrives once, in order', async () => {
-    await noLossThrough(rabbit, () => rabbit.restartNode(), 150_000);
+    await noLossThrough(rabbit, () => rabbit.fullRestart(), 150_000);
   });
 });
