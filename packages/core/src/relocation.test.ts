@@ -387,4 +387,16 @@ describe('moving a bounded process', () => {
     expect(after?.worker).toBe(other(c, from));
     expect(after?.maxMailbox).toBe(3);
   });
+
+  it('leaves its old worker reporting one process fewer to the scheduler (the forwarding entry is not a process)', async () => {
+    const c = await start([Idle]);
+    const name = await c.spawn('Idle', {});
+    const from = await workerOf(c, name);
+    const workers = (c as unknown as { workers: WorkerRuntime[] }).workers;
+    const old = workers.find((w) => w.id === from)!;
+    const before = old.load().processes;
+    expect((await c.move(name, { to: other(c, from) })).moved).toBe(true);
+    expect(old.load().processes).toBe(before - 1);
+    expect(old.stats().processes).toBe(before - 1);
+  });
 });

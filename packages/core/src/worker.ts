@@ -615,8 +615,11 @@ export class WorkerRuntime extends Kernel implements ContextPort, RelocationHost
   /** The load report the scheduler reads; its event-loop delay covers the time since the previous report. */
   load(): LoadReport {
     this.meter ??= new LoadMeter();
+    // Outside inboxes and the forwarding entries of processes that moved away (relocation.ts) are not processes.
+    let processes = 0;
+    for (const rec of this.procs.values()) if (!rec.inbox) processes++;
     return {
-      processes: this.procs.size,
+      processes,
       backlog: this.counters.backlog,
       eventLoopDelayMs: this.meter.read(),
       rssBytes: process.memoryUsage.rss(),
