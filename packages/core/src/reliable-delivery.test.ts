@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock';
 import { silentLogger } from './logger';
 import { MemoryNetwork } from './memory-transport';
-import { ACK_DELAY_MS, ACK_EVERY, reliableDelivery, RETRANSMIT_MS, type ReliableTransport } from './reliable-delivery';
+import { ACK_DELAY_MS, ACK_EVERY, MAX_RETRANSMIT_MS, ORPHAN_AFTER_MS, reliableDelivery, RETRANSMIT_MS, type ReliableTransport } from './reliable-delivery';
 import { FaultyTransport } from './testing/faulty-transport';
 
 const num = (n: number): Uint8Array => {
@@ -222,5 +222,67 @@ describe('reliableDelivery', () => {
     await settle();
     expect(b.stats().delivery!.acksSent).toBe(1);
     expect(a.stats().delivery!.unacked).toBe(0);
+  });
+
+  describe('a destination that never acknowledges', () => {
+    /** A sender `a` on a memory network whose destination 'gone' has no listener at all, asked `orphaned` as given. */
+    async function toNowhere(orphaned: (inbox: string) => boolean) {
+      const clock = new ManualClock(1_000_000);
+      const net = new MemoryNetwork({ cluster: 'delivery-orphans', clock });
+      const fa = new FaultyTransport(net.connect());
+      const gaveUp: { inbox: string; n: number }[] = [];
+      const asked: string[] = [];
+      const a = reliableDelivery(fa, {
+        self: 'a',
+        clock,
+        logger: silentLogger,
+        gaveUp: (inbox, frames) => gaveUp.push({ inbox, n: frames.length }),
+        orphaned: (inbox) => (asked.push(inbox), orphaned(inbox)),
+      });
+      await a.listen('a', () => undefined);
+      /** Advances the clock by `ms` in retransmit-sized steps, letting timers and promises run. */
+      const pass = async (ms: number): Promise<void> => {
+        for (let t = 0; t < ms; t += MAX_RETRANSMIT_MS) {
+          clock.advance(Math.min(MAX_RETRANSMIT_MS, ms - t));
+          await settle();
+        }
+      };
+      return { a, fa, gaveUp, asked, pass };
+    }
+
+    it('is given up (its frames go to gaveUp) once silent for ORPHAN_AFTER_MS while connected and not a member', async () => {
+      const { a, gaveUp, asked, pass } = await toNowhere(() => true);
+      for (const n of range(1, 5)) a.send('gone', num(n));
+      await pass(ORPHAN_AFTER_MS - MAX_RETRANSMIT_MS);
+      expect(gaveUp).toEqual([]);
+      await pass(2 * MAX_RETRANSMIT_MS);
+      expect(asked).toContain('gone');
+      expect(gaveUp).toEqual([{ inbox: 'gone', n: 5 }]);
+      expect(a.stats().delivery).toMatchObject({ unacked: 0, gaveUp: 5 });
+      a.send('gone', num(6)); // later frames to it are given up at once
+      expect(gaveUp).toEqual([{ inbox: 'gone', n: 5 }, { inbox: 'gone', n: 1 }]);
+    });
+
+    it('is kept while it is a member of the cluster (a stalled worker: its loss comes by the worker-lost path)', async () => {
+      const { a, gaveUp, asked, pass } = await toNowhere(() => false);
+      for (const n of range(1, 5)) a.send('stalled', num(n));
+      await pass(3 * ORPHAN_AFTER_MS);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(gaveUp).toEqual([]);
+      expect(a.stats().delivery!.unacked).toBe(5);
+    });
+
+    it('does not count time the connection was down as silence', async () => {
+      const { a, fa, gaveUp, pass } = await toNowhere(() => true);
+      for (const n of range(1, 3)) a.send('gone', num(n));
+      fa.down();
+      await pass(5 * ORPHAN_AFTER_MS);
+      expect(gaveUp).toEqual([]);
+      fa.up();
+      await pass(ORPHAN_AFTER_MS - MAX_RETRANSMIT_MS);
+      expect(gaveUp).toEqual([]);
+      await pass(2 * MAX_RETRANSMIT_MS);
+      expect(gaveUp).toEqual([{ inbox: 'gone', n: 3 }]);
+    });
   });
 });

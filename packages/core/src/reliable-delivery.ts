@@ -49,6 +49,11 @@ export const DEFAULT_WINDOW_FRAMES = 2048;
 export const DEFAULT_WINDOW_BYTES = 32 * 1024 * 1024;
 /** The first retransmit timeout, and the one after each acknowledgement that moves the window. */
 export const RETRANSMIT_MS = 1000;
+/**
+ * How long a destination may hold frames with no acknowledgement while the connection is up before the sender asks
+ * whether it still exists (`orphaned`), and gives up on it when not.
+ */
+export const ORPHAN_AFTER_MS = 60_000;
 /** The longest retransmit timeout (the back-off doubles up to it). */
 export const MAX_RETRANSMIT_MS = 8000;
 
@@ -75,6 +80,15 @@ export interface ReliableDeliveryOptions {
    * again; the caller counts them (dead letters).
    */
   gaveUp?: (inbox: string, frames: Uint8Array[]) => void;
+  /**
+   * Asked about a destination that has acknowledged nothing for `orphanAfterMs` while the connection was up: true
+   * when it is known gone (not a member of the cluster: a client that was killed, a worker that never existed).
+   * The sender then gives up on it as {@link ReliableTransport.peerLost} does, so a dead destination never holds
+   * frames, and the sender's window, forever. Default: every such destination is gone.
+   */
+  orphaned?: (inbox: string) => boolean | Promise<boolean>;
+  /** See `orphaned` (default {@link ORPHAN_AFTER_MS}). */
+  orphanAfterMs?: number;
 }
 
 /** What one sender holds for one destination inbox. */
@@ -93,6 +107,10 @@ class Window {
   /** The highest number a gap request made us send again from, so one gap is answered once. */
   gapFrom = 0;
   lost = false;
+  /** Since when it holds frames with no acknowledgement, counting only time the connection was up. */
+  silentSince = 0;
+  /** Set while `orphaned` is being asked about it. */
+  asking = false;
 
   get size(): number {
     return this.frames.length - this.head;
@@ -146,8 +164,9 @@ function kindOf(frame: Uint8Array): number {
  * and never drops.
  *
  * Does not: persist anything (a sender that dies loses what it held: its peers learn it as a lost worker), give up
- * on a destination by itself (only {@link ReliableTransport.peerLost} does: a destination that never acknowledges
- * holds its window, and pauses the sender once full), or change events, requests and replies (they pass through).
+ * on a live destination (only {@link ReliableTransport.peerLost} does, and `orphaned` for one silent for
+ * `orphanAfterMs` of connected time that is not a member; a silent member holds its window, and pauses the sender
+ * once full), or change events, requests and replies (they pass through).
  */
 export function reliableDelivery(inner: Transport, options: ReliableDeliveryOptions): ReliableTransport {
   return new ReliableTransport(inner, options);
@@ -168,6 +187,8 @@ export class ReliableTransport implements Transport, TransportFlow {
   private readonly windowFrames: number;
   private readonly windowBytes: number;
   private readonly gaveUpFn: ((inbox: string, frames: Uint8Array[]) => void) | undefined;
+  private readonly orphaned: (inbox: string) => boolean | Promise<boolean>;
+  private readonly orphanAfterMs: number;
   private readonly roomListeners = new Set<() => void>();
   /** Destinations whose window is over a bound. */
   private readonly fullOnes = new Set<Window>();
@@ -194,6 +215,8 @@ export class ReliableTransport implements Transport, TransportFlow {
       throw new Error(`Delivery window of ${this.windowFrames} frames and ${this.windowBytes} bytes is not valid; give at least 1 of each.`);
     }
     this.gaveUpFn = options.gaveUp;
+    this.orphaned = options.orphaned ?? (() => true);
+    this.orphanAfterMs = options.orphanAfterMs ?? ORPHAN_AFTER_MS;
     inner.on('down', this.onDown);
     inner.on('up', this.onUp);
   }
@@ -235,7 +258,8 @@ export class ReliableTransport implements Transport, TransportFlow {
     out[at + 2] = DELIVERY_MAGIC & 0xff;
     if (w.size === 0) {
       w.rto = RETRANSMIT_MS;
-      w.resendAt = this.clock.now() + w.rto;
+      w.silentSince = this.clock.now();
+      w.resendAt = w.silentSince + w.rto;
       this.armTick(w.resendAt);
     }
     w.frames.push(out);
@@ -330,7 +354,8 @@ export class ReliableTransport implements Transport, TransportFlow {
     if (acked >= w.low) {
       this.release(w, acked);
       w.rto = RETRANSMIT_MS;
-      w.resendAt = this.clock.now() + w.rto;
+      w.silentSince = this.clock.now();
+      w.resendAt = w.silentSince + w.rto;
       if (w.size > 0) this.armTick(w.resendAt);
     }
     if ((flags & F_GAP) !== 0 && w.size > 0 && acked + 1 > w.gapFrom && !this.down) {
@@ -358,6 +383,7 @@ export class ReliableTransport implements Transport, TransportFlow {
       if (w.size === 0 || w.lost) continue;
       w.gapFrom = 0;
       w.rto = RETRANSMIT_MS;
+      w.silentSince = now; // the outage does not count as silence
       w.resendAt = now + w.rto;
       this.resend(inbox, w, w.low);
       this.armTick(w.resendAt);
@@ -382,6 +408,7 @@ export class ReliableTransport implements Transport, TransportFlow {
       if (w.resendAt <= now) {
         // While the connection is down the transport buffers: sending again would only fill its buffer.
         if (!this.down) this.resend(inbox, w, w.low);
+        if (!this.down && !w.asking && now - w.silentSince >= this.orphanAfterMs) this.askOrphaned(inbox, w);
         w.gapFrom = 0;
         w.rto = Math.min(MAX_RETRANSMIT_MS, w.rto * 2);
         w.resendAt = now + w.rto;
@@ -390,6 +417,28 @@ export class ReliableTransport implements Transport, TransportFlow {
     }
     if (next < Infinity) this.armTick(next);
   };
+
+  /** Asks whether the silent destination `inbox` still exists; gives up on it (a log line says so) when not. */
+  private askOrphaned(inbox: string, w: Window): void {
+    w.asking = true;
+    const silentMs = this.clock.now() - w.silentSince;
+    Promise.resolve()
+      .then(() => this.orphaned(inbox))
+      .then(
+        (gone) => {
+          w.asking = false;
+          if (!gone || w.lost || w.size === 0 || this.closed || this.clock.now() - w.silentSince < this.orphanAfterMs) return;
+          this.logger.warn(
+            `'${this.selfText}' gave up on ${w.size} frame(s) for '${inbox}': nothing was acknowledged for ${Math.round(silentMs / 1000)} s while connected, and '${inbox}' is not a member of the cluster (a client or worker that ended without saying goodbye); their messages count as dead letters (worker-lost)`,
+          );
+          this.peerLost(inbox);
+        },
+        (err: unknown) => {
+          w.asking = false;
+          this.logger.warn(`'${this.selfText}' could not tell whether '${inbox}' still exists (${(err as Error).message}); it keeps its frames and asks again later`);
+        },
+      );
+  }
 
   // ---------------------------------------------------------------- receiving
 

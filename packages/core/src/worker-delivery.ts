@@ -21,8 +21,9 @@ export class WorkerDelivery implements EndHooks {
   constructor(
     private readonly worker: string,
     inner: Transport,
-    options: Pick<WorkerOptions, 'clock' | 'logger' | 'delivery'>,
+    options: Pick<WorkerOptions, 'clock' | 'logger' | 'delivery' | 'registry'>,
   ) {
+    const { registry } = options;
     const window = options.delivery === false ? undefined : options.delivery;
     this.transport = reliableDelivery(inner, {
       self: worker,
@@ -31,6 +32,8 @@ export class WorkerDelivery implements EndHooks {
       windowFrames: window?.windowFrames,
       windowBytes: window?.windowBytes,
       gaveUp: (inbox, frames) => this.deadLetters(inbox, frames),
+      // A silent destination that is a member is a live (or stalled) worker: its loss comes by the worker-lost path.
+      orphaned: registry ? async (inbox) => !(await registry.listMembers()).some((m) => m.id === inbox) : undefined,
     });
   }
 
