@@ -74,8 +74,3 @@ export async function relocationPauses(moves: number): Promise<number[]> {
     await c.stop();
   }
 }
-
-/** The `q` quantile (0..1) of sorted values. */
-export function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
