@@ -18,7 +18,7 @@ function workerOf(name: string): string {
 }
 
 describe('operating a cluster', { timeout: 90_000 }, () => {
-  it('adds a worker to a node, removes it for good (its processes end), then drains the node', async () => {
+  it('adds a worker to a node, removes it for good (its processes move to the other worker), then drains the node', async () => {
     const t = await start([{ id: 'n1', workers: 1 }]);
     const [first] = t.workers.get('n1')!;
     await expect(t.client.addWorkers('nope', 1)).rejects.toThrow("Node 'nope' is not a live node of cluster");
@@ -31,12 +31,13 @@ describe('operating a cluster', { timeout: 90_000 }, () => {
     await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
     const idle = await t.client.spawn('Idle', {}, { worker: added });
     expect(workerOf(idle)).toBe(added);
-    expect(await t.client.removeWorker(added!)).toBe(true);
+    expect(await t.client.removeWorker(added!)).toMatchObject({ worker: added, removed: true, moved: 1, ended: 0 });
     const node = t.nodes.get('n1')!;
     await node.waitFor(new RegExp(`\\[worker ${added}\\] worker '${added}' stopped`), 15_000);
     const after = await t.client.status();
     expect(after.workers.map((w) => w.id)).toEqual([first]);
-    expect((await t.client.ps()).some((p) => p.name === idle)).toBe(false);
+    // Evacuated, not ended: it keeps its name and now runs on the remaining worker.
+    expect((await t.client.ps()).find((p) => p.name === idle)?.worker).toBe(first);
     // Removed on purpose: not replaced.
     expect(node.lines.some((l) => l.includes('starting a replacement'))).toBe(false);
 
