@@ -39,11 +39,15 @@ async function noLossThrough(rabbit: OwnRabbit, outage: (t: TestCluster) => Prom
 
   const node = t.nodes.get('n1')!;
   const mark = node.lines.length;
+  const clusterMark = t.clusterDaemon.lines.length;
   // The sender needs at least TOTAL / burst ticks of 10 ms (10 s), so the outage most likely cuts traffic in flight;
   // how much is printed below, not asserted (it depends on how busy the machine is).
   const before = (await t.client.call(sender, { type: 'GET' })) as { sent: number };
   await outage(t);
   for (const who of [`worker ${a}`, `worker ${b}`]) await node.waitFor(new RegExp(`\\[${who}\\] reconnected to RabbitMQ`), reconnectMs, mark);
+  // The cluster daemon reconnects on its own backoff (up to 5 s apart), which may end after the workers': until it
+  // has declared its admin queue again, a status request comes back unroutable.
+  await t.clusterDaemon.waitFor(/reconnected to RabbitMQ/, reconnectMs, clusterMark);
 
   const seen = await eventually(async () => {
     const s = (await t.client.call(receiver, { type: 'GET' }).catch(() => undefined)) as Seen | undefined;
@@ -51,7 +55,10 @@ async function noLossThrough(rabbit: OwnRabbit, outage: (t: TestCluster) => Prom
   }, 120_000, `all ${TOTAL} numbers at the receiver`);
   expect(seen).toEqual({ next: TOTAL + 1, received: TOTAL, duplicates: 0, gaps: 0, anomalies: [] });
   expect(await t.client.call(sender, { type: 'GET' })).toEqual({ sent: TOTAL });
-  const status = await t.client.status();
+  const status = await eventually(async () => {
+    const s = await t.client.status().catch(() => undefined);
+    return s !== undefined && s.workers.length === 2 ? s : undefined;
+  }, 30_000, 'a status with both workers');
   expect(status.workers.map((w) => w.id).sort()).toEqual([a, b].sort());
   const stats = status.workers.find((w) => w.id === a)!.stats!;
   expect(stats.deadLetters).toBe(0);
