@@ -224,6 +224,95 @@ describe('reliableDelivery', () => {
     expect(a.stats().delivery!.unacked).toBe(0);
   });
 
+  describe('acknowledgements carried by data frames (piggybacked)', () => {
+    /** `a` and `b` over faulty connections; `b` answers every number `n` with `-n`, `a` counts the answers. */
+    async function echoPair() {
+      const clock = new ManualClock(1_000_000);
+      const net = new MemoryNetwork({ cluster: 'delivery-piggyback', clock });
+      const fa = new FaultyTransport(net.connect());
+      const fb = new FaultyTransport(net.connect());
+      const a = reliableDelivery(fa, { self: 'a', clock, logger: silentLogger });
+      const b = reliableDelivery(fb, { self: 'b', clock, logger: silentLogger });
+      const atA: number[] = [];
+      const atB: number[] = [];
+      await a.listen('a', (f) => void atA.push(read(f)));
+      await b.listen('b', (f) => {
+        const n = read(f);
+        atB.push(n);
+        b.send('a', num(n + 1_000_000));
+      });
+      return { clock, fa, fb, a, b, atA, atB };
+    }
+
+    it('lets a request and its answer acknowledge each other: a round trip sends no acknowledgement of its own', async () => {
+      const { a, b, atA, atB, clock } = await echoPair();
+      for (const n of range(1, 30)) {
+        a.send('b', num(n));
+        await settle(); // the answer arrives before the next request leaves, as in a ping-pong
+      }
+      expect(atB).toEqual(range(1, 30));
+      expect(atA).toEqual(range(1_000_001, 1_000_030));
+      // Every request but the first carried the ack of the answer before it; every answer the ack of its request.
+      expect(a.stats().delivery).toMatchObject({ unacked: 0, acksSent: 0 });
+      expect(b.stats().delivery).toMatchObject({ unacked: 1, acksSent: 0 });
+      // The last answer is acknowledged by the timer, as nothing else goes back to b.
+      clock.advance(ACK_DELAY_MS);
+      await settle();
+      expect(a.stats().delivery!.acksSent).toBe(1);
+      expect(b.stats().delivery!.unacked).toBe(0);
+    });
+
+    it('loses nothing when an answer carrying an acknowledgement is lost: its resend carries it again', async () => {
+      const { a, b, fb, atA, atB, clock } = await echoPair();
+      fb.policy = (_inbox, _f, n) => (n === 2 ? 'drop' : 'pass');
+      for (const n of range(1, 3)) {
+        a.send('b', num(n));
+        await settle();
+      }
+      // The second answer (with the ack of the second request) was lost; the third showed the gap, and b sent both again.
+      for (let i = 0; i < 4; i++) {
+        clock.advance(RETRANSMIT_MS);
+        await settle();
+        clock.advance(ACK_DELAY_MS);
+        await settle();
+      }
+      expect(atB).toEqual([1, 2, 3]);
+      expect(atA).toEqual([1_000_001, 1_000_002, 1_000_003]);
+      expect(a.stats().delivery!.unacked).toBe(0);
+      expect(b.stats().delivery!.unacked).toBe(0);
+      expect(b.stats().delivery!.resent).toBeGreaterThan(0);
+    });
+
+    it('ignores an acknowledgement carried for an earlier incarnation of the sender', async () => {
+      const clock = new ManualClock(1_000_000);
+      const net = new MemoryNetwork({ cluster: 'delivery-piggyback-epoch', clock });
+      const c1 = net.connect();
+      const a1 = reliableDelivery(c1, { self: 'a', clock, logger: silentLogger });
+      const b = reliableDelivery(net.connect(), { self: 'b', clock, logger: silentLogger });
+      await a1.listen('a', () => undefined);
+      await b.listen('b', () => undefined);
+      a1.send('b', num(1)); // b now owes 'a' an acknowledgement, for a1's stream
+      await settle();
+      await c1.close(); // a1 dies without a goodbye; a2 takes its inbox
+      const fa2 = new FaultyTransport(net.connect());
+      const a2 = reliableDelivery(fa2, { self: 'a', clock, logger: silentLogger });
+      const atA2: number[] = [];
+      await a2.listen('a', (f) => void atA2.push(read(f)));
+      fa2.policy = () => 'hold';
+      for (const n of range(1, 3)) a2.send('b', num(n)); // held: b has not seen them
+      b.send('a', num(7)); // carries b's acknowledgement of a1's frame 1
+      await settle();
+      expect(atA2).toEqual([7]);
+      expect(a2.stats().delivery!.unacked).toBe(3); // a2's frames 1..3 are not taken as acknowledged
+      fa2.policy = undefined;
+      fa2.release();
+      await settle();
+      clock.advance(ACK_DELAY_MS);
+      await settle();
+      expect(a2.stats().delivery!.unacked).toBe(0);
+    });
+  });
+
   describe('a destination that never acknowledges', () => {
     /** A sender `a` on a memory network whose destination 'gone' has no listener at all, asked `orphaned` as given. */
     async function toNowhere(orphaned: (inbox: string) => boolean) {

@@ -14,6 +14,11 @@
  *   (or forgot it) starts at the right place;
  * - `kind`: {@link KIND_DATA}; `magic`: {@link DELIVERY_MAGIC}.
  *
+ * A data frame to an inbox that itself sent us frames carries our acknowledgement of them when one is due
+ * (kind {@link KIND_DATA_ACK}): `ackEpoch (8) | ackSeq (6)` come between the content and `reply`, meaning that
+ * this sender's own inbox has every frame of sender `ackEpoch` up to `ackSeq`. A request and its answer then
+ * acknowledge each other, and no acknowledgement frame of its own is sent (design 028).
+ *
  * An acknowledgement is a frame of its own: `inbox (n bytes) | n (1) | epoch (8) | seq (6) | flags (1) | kind (1) |
  * magic (2)` with kind {@link KIND_ACK}: the receiving inbox `inbox` has every frame of sender `epoch` up to `seq`;
  * flag 1 asks for what follows at once (a gap was seen). Acks are cumulative and batched (every
@@ -37,8 +42,10 @@ export const KIND_DATA = 1;
 export const KIND_ACK = 2;
 /** The kind byte of a goodbye: the sender stopped for good (see {@link ReliableTransport.stop}). */
 export const KIND_BYE = 3;
-/** The most bytes a data frame carries after its content (a 255-byte reply inbox name at most). */
-export const DELIVERY_TRAILER_MAX = 255 + 1 + 8 + 6 + 6 + 1 + 2;
+/** The kind byte of a data frame that also carries an acknowledgement (piggybacked). */
+export const KIND_DATA_ACK = 4;
+/** The most bytes a data frame carries after its content (a 255-byte reply inbox name and an acknowledgement at most). */
+export const DELIVERY_TRAILER_MAX = 8 + 6 + 255 + 1 + 8 + 6 + 6 + 1 + 2;
 /** Frames received from one sender before an acknowledgement leaves at once. */
 export const ACK_EVERY = 64;
 /** How long an acknowledgement waits for more frames to cover before it leaves. */
@@ -61,6 +68,8 @@ const TAIL = 3; // kind + magic
 const DATA_FIXED = 1 + 8 + 6 + 6 + TAIL;
 const ACK_FIXED = 1 + 8 + 6 + 1 + TAIL;
 const BYE_FIXED = 1 + 8 + TAIL;
+/** Bytes of a piggybacked acknowledgement: epoch and number. */
+const PIGGY = 8 + 6;
 const F_GAP = 1;
 
 /** Options of {@link reliableDelivery}. */
@@ -130,7 +139,16 @@ interface Peer {
   gap: boolean;
   /** The `expected` a gap request was sent for, so one gap asks once. */
   gapAsked: number;
-  timer: TimerHandle | undefined;
+  /** Whether frames went to our own inbox (`self`): then a data frame to `reply` may carry the acknowledgement. */
+  own: boolean;
+  /** Whether it is in the list the ack timer goes through. */
+  due: boolean;
+}
+
+/** The senders one inbox hears from, by epoch (latin1), and the last one heard (most frames come from it again). */
+interface PeerTable {
+  byEpoch: Map<string, Peer>;
+  last: Peer | undefined;
 }
 
 const readUint48 = (b: Uint8Array, at: number): number =>
@@ -148,6 +166,12 @@ function writeUint48(b: Uint8Array, at: number, v: number): void {
 }
 
 const latin1 = (b: Uint8Array, at: number, n: number): string => Buffer.from(b.buffer, b.byteOffset + at, n).toString('latin1');
+
+/** Whether the 8 bytes of `b` at `at` are `epoch`. */
+function sameEpoch(epoch: Uint8Array, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 8; i++) if (b[at + i] !== epoch[i]) return false;
+  return true;
+}
 
 /** The kind of `frame` when it carries a delivery trailer, else 0. */
 function kindOf(frame: Uint8Array): number {
@@ -178,10 +202,12 @@ export class ReliableTransport implements Transport, TransportFlow {
   readonly flow: TransportFlow = this;
   private readonly epoch = randomBytes(8);
   private readonly selfBytes: Buffer;
+  /** What every data frame carries after the content (and a piggybacked ack): `reply | n | epoch`. */
+  private readonly selfTrailer: Buffer;
   private readonly selfText: string;
   private readonly windows = new Map<string, Window>();
   /** Receiving inbox → sender epoch (latin1) → what it knows. */
-  private readonly peers = new Map<string, Map<string, Peer>>();
+  private readonly peers = new Map<string, PeerTable>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly windowFrames: number;
@@ -196,6 +222,11 @@ export class ReliableTransport implements Transport, TransportFlow {
   private closed = false;
   private tick: TimerHandle | undefined;
   private tickAt = Infinity;
+  /** Peers that had frames handed over since the ack timer last ran; it acknowledges those still unacknowledged. */
+  private ackDue: Peer[] = [];
+  /** By `reply`: the newest peer that sends to our own inbox, whose acknowledgement a data frame to it can carry. */
+  private readonly ownPeers = new Map<string, Peer>();
+  private ackTimer: TimerHandle | undefined;
   private readonly counts: DeliveryStats = { unacked: 0, unackedBytes: 0, resent: 0, duplicates: 0, acksSent: 0, windowFull: 0, gaveUp: 0 };
 
   constructor(
@@ -204,9 +235,14 @@ export class ReliableTransport implements Transport, TransportFlow {
   ) {
     this.selfBytes = Buffer.from(options.self, 'utf8');
     this.selfText = options.self;
-    if (this.selfBytes.byteLength === 0 || this.selfBytes.byteLength > 255) {
-      throw new Error(`Delivery needs the sender's own inbox name of 1 to 255 bytes; got '${options.self}' (${this.selfBytes.byteLength} bytes). Give the worker a shorter id.`);
+    const selfLen = this.selfBytes.byteLength;
+    if (selfLen === 0 || selfLen > 255) {
+      throw new Error(`Delivery needs the sender's own inbox name of 1 to 255 bytes; got '${options.self}' (${selfLen} bytes). Give the worker a shorter id.`);
     }
+    this.selfTrailer = Buffer.alloc(selfLen + 1 + 8);
+    this.selfTrailer.set(this.selfBytes, 0);
+    this.selfTrailer[selfLen] = selfLen;
+    this.selfTrailer.set(this.epoch, selfLen + 1);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.windowFrames = options.windowFrames ?? DEFAULT_WINDOW_FRAMES;
@@ -241,19 +277,27 @@ export class ReliableTransport implements Transport, TransportFlow {
     if (w === undefined) this.windows.set(inbox, (w = new Window()));
     if (w.lost) return this.giveUp(inbox, [frame]);
     const n = frame.byteLength;
-    const self = this.selfBytes;
-    const out = new Uint8Array(n + self.byteLength + DATA_FIXED);
+    const tail = this.selfTrailer;
+    // An acknowledgement due to `inbox` for what it sent us rides along (resends carry it again: harmless, as
+    // acknowledgements are cumulative).
+    let ack = this.ownPeers.get(inbox);
+    if (ack !== undefined && ack.unacked === 0) ack = undefined;
+    // Pooled (allocUnsafe): every byte is written below.
+    const out = Buffer.allocUnsafe(n + (ack === undefined ? 0 : PIGGY) + tail.byteLength + 6 + 6 + TAIL);
     out.set(frame, 0);
     let at = n;
-    out.set(self, at);
-    at += self.byteLength;
-    out[at++] = self.byteLength;
-    out.set(this.epoch, at);
-    at += 8;
+    if (ack !== undefined) {
+      ack.unacked = 0;
+      out.set(ack.epoch, at);
+      writeUint48(out, at + 8, ack.expected - 1);
+      at += PIGGY;
+    }
+    out.set(tail, at);
+    at += tail.byteLength;
     writeUint48(out, at, w.next++);
     writeUint48(out, at + 6, w.low);
     at += 12;
-    out[at] = KIND_DATA;
+    out[at] = ack === undefined ? KIND_DATA : KIND_DATA_ACK;
     out[at + 1] = DELIVERY_MAGIC >>> 8;
     out[at + 2] = DELIVERY_MAGIC & 0xff;
     if (w.size === 0) {
@@ -283,11 +327,13 @@ export class ReliableTransport implements Transport, TransportFlow {
     w.lost = true;
     const held = this.release(w, w.next - 1, true);
     if (held.length > 0) this.giveUp(inbox, held);
-    for (const peers of this.peers.values()) {
-      for (const [key, p] of peers) {
+    for (const table of this.peers.values()) {
+      for (const [key, p] of table.byEpoch) {
         if (p.reply !== inbox) continue;
-        if (p.timer !== undefined) this.clock.clearTimeout(p.timer);
-        peers.delete(key);
+        p.unacked = 0;
+        table.byEpoch.delete(key);
+        if (table.last === p) table.last = undefined;
+        if (this.ownPeers.get(inbox) === p) this.ownPeers.delete(inbox);
       }
     }
   }
@@ -317,11 +363,8 @@ export class ReliableTransport implements Transport, TransportFlow {
       w.frames = w.frames.slice(w.head);
       w.head = 0;
     }
-    if (this.counts.unacked === 0 && this.tick !== undefined) {
-      this.clock.clearTimeout(this.tick);
-      this.tick = undefined;
-      this.tickAt = Infinity;
-    }
+    // The retransmit timer stays armed when nothing is held: it finds nothing to do and is not armed again, which
+    // costs less than clearing and arming it for every round trip.
     if (this.fullOnes.has(w) && w.size <= this.windowFrames && w.bytes <= this.windowBytes) {
       this.fullOnes.delete(w);
       if (this.fullOnes.size === 0) for (const l of [...this.roomListeners]) l();
@@ -347,8 +390,11 @@ export class ReliableTransport implements Transport, TransportFlow {
     const inbox = Buffer.from(frame.buffer, frame.byteOffset, len).toString('utf8');
     const at = len + 1;
     for (let i = 0; i < 8; i++) if (frame[at + i] !== this.epoch[i]) return; // for an earlier incarnation of this inbox
-    const acked = readUint48(frame, at + 8);
-    const flags = frame[at + 14]!;
+    this.ackArrived(inbox, readUint48(frame, at + 8), frame[at + 14]!);
+  }
+
+  /** Inbox `inbox` has every frame we sent it up to `acked`; with {@link F_GAP} in `flags`, it asks for the rest. */
+  private ackArrived(inbox: string, acked: number, flags: number): void {
     const w = this.windows.get(inbox);
     if (w === undefined || w.lost || acked >= w.next) return;
     if (acked >= w.low) {
@@ -443,15 +489,14 @@ export class ReliableTransport implements Transport, TransportFlow {
   // ---------------------------------------------------------------- receiving
 
   listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
-    let peers = this.peers.get(inbox);
-    if (peers === undefined) this.peers.set(inbox, (peers = new Map()));
-    const table = peers;
+    let table = this.peers.get(inbox);
+    if (table === undefined) this.peers.set(inbox, (table = { byEpoch: new Map(), last: undefined }));
     const inboxBytes = Buffer.from(inbox, 'utf8');
     return this.inner.listen(
       inbox,
       (frame) => {
         const kind = kindOf(frame);
-        if (kind === KIND_DATA) return this.onData(inboxBytes, table, frame, handler);
+        if (kind === KIND_DATA || kind === KIND_DATA_ACK) return this.onData(inboxBytes, table!, frame, handler, kind === KIND_DATA_ACK);
         if (kind === KIND_ACK) return this.onAck(frame);
         if (kind === KIND_BYE) return this.onBye(frame);
         return handler(frame);
@@ -460,24 +505,30 @@ export class ReliableTransport implements Transport, TransportFlow {
     );
   }
 
-  private onData(inboxBytes: Buffer, table: Map<string, Peer>, frame: Uint8Array, handler: FrameHandler): void | Promise<void> {
+  private onData(inboxBytes: Buffer, table: PeerTable, frame: Uint8Array, handler: FrameHandler, withAck: boolean): void | Promise<void> {
     const n = frame.byteLength;
     const at = n - DATA_FIXED + 1; // the epoch
     const replyLen = frame[at - 1]!;
-    const body = at - 1 - replyLen;
+    const body = at - 1 - replyLen - (withAck ? PIGGY : 0);
     if (body < 0) return handler(frame); // not one of ours after all: the router judges it
-    const key = latin1(frame, at, 8);
     const seq = readUint48(frame, at + 8);
     const low = readUint48(frame, at + 14);
-    let p = table.get(key);
+    let p = table.last;
+    if (p === undefined || !sameEpoch(p.epoch, frame, at)) p = table.byEpoch.get(latin1(frame, at, 8));
     if (p === undefined) {
-      p = { inbox: inboxBytes, reply: Buffer.from(frame.buffer, frame.byteOffset + body, replyLen).toString('utf8'), epoch: frame.slice(at, at + 8), expected: low, unacked: 0, gap: false, gapAsked: 0, timer: undefined };
-      table.set(key, p);
+      const reply = Buffer.from(frame.buffer, frame.byteOffset + at - 1 - replyLen, replyLen).toString('utf8');
+      const own = inboxBytes.equals(this.selfBytes);
+      p = { inbox: inboxBytes, reply, epoch: frame.slice(at, at + 8), expected: low, unacked: 0, gap: false, gapAsked: 0, own, due: false };
+      table.byEpoch.set(latin1(frame, at, 8), p);
+      if (own) this.ownPeers.set(reply, p);
       const w = this.windows.get(p.reply);
       if (w !== undefined && w.lost) w.lost = false; // a new incarnation under an inbox given up: it lives again
     } else if (low > p.expected) {
       p.expected = low; // the sender gave up on what lies between (its worker counted them)
     }
+    table.last = p;
+    // It acknowledges what we sent to its own inbox: applied whether this frame is new or a duplicate.
+    if (withAck && sameEpoch(this.epoch, frame, body)) this.ackArrived(p.reply, readUint48(frame, body + 8), 0);
     if (seq !== p.expected) {
       // A duplicate (already handed over) or a frame after a gap: dropped; the sender learns where we are.
       this.counts.duplicates++;
@@ -489,20 +540,37 @@ export class ReliableTransport implements Transport, TransportFlow {
       return;
     }
     p.expected++;
-    const result = handler(frame.subarray(0, body));
+    // Due before the handler runs, so that an answer it sends at once carries the acknowledgement.
     this.ackSoon(p);
-    return result;
+    return handler(frame.subarray(0, body));
   }
 
+  /**
+   * Acknowledges `p` once it sent {@link ACK_EVERY} frames; else within {@link ACK_DELAY_MS}, or sooner on the next
+   * data frame we send to `p.reply` (piggybacked).
+   */
   private ackSoon(p: Peer): void {
     if (++p.unacked >= ACK_EVERY) return this.sendAck(p);
-    if (p.timer === undefined) p.timer = this.clock.setTimeout(() => this.sendAck(p), ACK_DELAY_MS);
+    if (!p.due) {
+      p.due = true;
+      this.ackDue.push(p);
+    }
+    if (this.ackTimer === undefined) this.ackTimer = this.clock.setTimeout(this.onAckTimer, ACK_DELAY_MS);
   }
+
+  /** Acknowledges every peer still unacknowledged (a data frame to it may have carried its ack meanwhile). */
+  private readonly onAckTimer = (): void => {
+    this.ackTimer = undefined;
+    const due = this.ackDue;
+    this.ackDue = [];
+    for (const p of due) {
+      p.due = false;
+      if (p.unacked > 0) this.sendAck(p);
+    }
+  };
 
   private sendAck(p: Peer): void {
     const inboxBytes = p.inbox;
-    if (p.timer !== undefined) this.clock.clearTimeout(p.timer);
-    p.timer = undefined;
     p.unacked = 0;
     if (this.closed) return;
     const len = inboxBytes.byteLength;
@@ -559,10 +627,12 @@ export class ReliableTransport implements Transport, TransportFlow {
     if (this.closed) return;
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
     this.tick = undefined;
+    if (this.ackTimer !== undefined) this.clock.clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     const told = new Set<string>();
-    for (const peers of this.peers.values()) {
-      for (const p of peers.values()) {
-        if (p.timer !== undefined) this.sendAck(p); // what was handed over is acknowledged before leaving
+    for (const table of this.peers.values()) {
+      for (const p of table.byEpoch.values()) {
+        if (p.unacked > 0) this.sendAck(p); // what was handed over is acknowledged before leaving
         told.add(p.reply);
       }
     }
@@ -597,12 +667,13 @@ export class ReliableTransport implements Transport, TransportFlow {
 export function deliveredContent(frame: Uint8Array): Uint8Array | null {
   const kind = kindOf(frame);
   if (kind === KIND_ACK || kind === KIND_BYE) return null;
-  if (kind !== KIND_DATA) return frame;
+  if (kind !== KIND_DATA && kind !== KIND_DATA_ACK) return frame;
   const end = frame.byteLength - trailerOf(frame);
   return end < 0 ? frame : frame.subarray(0, end);
 }
 
 /** Bytes of `f`'s data trailer. */
 function trailerOf(f: Uint8Array): number {
-  return f[f.byteLength - DATA_FIXED]! + DATA_FIXED;
+  const n = f.byteLength;
+  return f[n - DATA_FIXED]! + DATA_FIXED + (f[n - TAIL] === KIND_DATA_ACK ? PIGGY : 0);
 }
