@@ -80,6 +80,12 @@ export type FrameHandler = (frame: Uint8Array) => void | Promise<void>;
 export interface ListenOptions {
   /** Frames handed over but not yet settled, at most. Default 1 for strict order with push-back. */
   prefetch?: number;
+  /**
+   * The listener recovers lost frames itself and bounds what is in flight to it (exactly-once delivery, design
+   * 028, whose per-sender window is then the finite prefetch): a transport may hand frames over without the
+   * broker's acknowledgements, and `prefetch` may be ignored. Default false.
+   */
+  ownAcks?: boolean;
 }
 
 /** A started listener, subscription or server; `close()` stops it. */

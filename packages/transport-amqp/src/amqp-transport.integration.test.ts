@@ -129,6 +129,30 @@ describe('AmqpTransport against RabbitMQ', () => {
     expect(logB.lines.join('\n')).toContain('redelivered');
   });
 
+  it('consumes a listener with its own acks (ownAcks) without the broker\'s: a pending handler holds nothing back', async () => {
+    const cluster = `t-${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await h.connect(cluster), await h.connect(cluster)];
+    const acked = collector();
+    const own = collector();
+    const pending = new Promise<void>(() => {});
+    // prefetch 1 and a handler that never settles: with broker acks, the second frame waits for the first's ack.
+    await b.listen('acked', (f) => {
+      acked.push(f);
+      return pending;
+    }, { prefetch: 1 });
+    await b.listen('own', (f) => {
+      own.push(f);
+      return pending;
+    }, { prefetch: 1, ownAcks: true });
+    for (const n of [1, 2, 3, 4, 5]) {
+      a.send('acked', bytes(String(n)));
+      a.send('own', bytes(String(n)));
+    }
+    await own.until(5);
+    expect(own.frames).toEqual(['1', '2', '3', '4', '5']);
+    expect(acked.frames).toEqual(['1']);
+  });
+
   it('writes small frames past amqplib, and keeps their order with frames too big for that that go through amqplib', async () => {
     const cluster = `t-${randomUUID().slice(0, 8)}`;
     const [a, b] = [await h.connect(cluster), await h.connect(cluster)];

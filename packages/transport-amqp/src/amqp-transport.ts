@@ -37,7 +37,7 @@ const MAX_BACKOFF_MS = 5000;
 const CLOSE_FLUSH_MS = 5000;
 const noop = (): void => {};
 type Rec =
-  | { kind: 'listen'; name: string; queue: string; handler: FrameHandler; prefetch: number; ch?: Channel; closed: boolean }
+  | { kind: 'listen'; name: string; queue: string; handler: FrameHandler; prefetch: number; ownAcks: boolean; ch?: Channel; closed: boolean }
   | { kind: 'subscribe'; handler: (frame: Uint8Array) => void; ch?: Channel; closed: boolean }
   | { kind: 'serve'; name: string; queue: string; handler: RequestHandler; ch?: Channel; closed: boolean };
 
@@ -146,7 +146,7 @@ export class AmqpTransport implements Transport {
     }
     const queue = this.queueName('inbox', inbox);
     if (this.inboxes.has(inbox)) throw this.errors.taken('Inbox', inbox, 'listener');
-    const rec: Rec = { kind: 'listen', name: inbox, queue, handler, prefetch, closed: false };
+    const rec: Rec = { kind: 'listen', name: inbox, queue, handler, prefetch, ownAcks: options?.ownAcks === true, closed: false };
     this.inboxes.set(inbox, rec);
     return this.start(rec, () => this.inboxes.delete(inbox));
   }
@@ -345,7 +345,9 @@ export class AmqpTransport implements Transport {
         await ch.assertQueue(rec.queue, { durable: false, arguments: { 'x-expires': this.expiresMs } });
         this.declaredQueues.add(rec.queue);
         if (rec.kind === 'serve') await ch.bindQueue(rec.queue, this.rpcExchange, rec.name);
-        await ch.consume(rec.queue, rec.kind === 'listen' ? this.onFrame(rec, ch) : this.onRequest(rec, ch), { exclusive: true });
+        // A listener with its own acks (exactly-once delivery above) is consumed without the broker's.
+        const noAck = rec.kind === 'listen' && rec.ownAcks;
+        await ch.consume(rec.queue, rec.kind === 'listen' ? this.onFrame(rec, ch) : this.onRequest(rec, ch), { exclusive: true, noAck });
       }
     } catch (err) {
       if (rec.ch === ch) rec.ch = undefined;
@@ -386,7 +388,7 @@ export class AmqpTransport implements Transport {
       this.warnedRedelivery.add(ch);
       this.logger.warn(`dropping frames that RabbitMQ redelivered to '${rec.queue}' after a connection loss, since they may have been handled already (at most once); stats().dropped counts them`);
     }
-    this.acks.one(rec, ch, msg);
+    if (!(rec.kind === 'listen' && rec.ownAcks)) this.acks.one(rec, ch, msg);
     return true;
   }
 
@@ -401,7 +403,7 @@ export class AmqpTransport implements Transport {
       } catch {
         result = undefined;
       }
-      this.acks.handled(rec, ch, msg, result);
+      if (!rec.ownAcks) this.acks.handled(rec, ch, msg, result);
     };
   }
 
