@@ -222,7 +222,7 @@ describe('output formats', () => {
         daemon: { pid: 1, host: 'h', startedAt: now - 60_000 },
         workers: [
           { ...worker, id: 'w1', stats: { ...stats, forgedFrames: 3 } },
-          { ...worker, id: 'w2', stats: { ...stats, forgedFrames: 0 } },
+          { ...worker, id: 'w2', stats: { ...stats, forgedFrames: 0, framesResent: 12, framesUnacked: 2 } },
         ],
         nodes: [],
         members: [],
@@ -231,6 +231,9 @@ describe('output formats', () => {
     );
     expect(lines.filter((l) => l.includes('forged'))).toEqual([
       "worker 'w1' dropped 3 forged frames (they failed the cluster secret's check: forged, replayed, or sent by a member without the secret; see docs/security.md)",
+    ]);
+    expect(lines.filter((l) => l.includes('again'))).toEqual([
+      "worker 'w2' sent 12 frames to other workers again since it started (not acknowledged in time: lost with a connection or a broker restart, then delivered once); 2 await an acknowledgement now",
     ]);
   });
 

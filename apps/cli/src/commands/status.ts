@@ -62,7 +62,20 @@ export function statusLines(s: ClusterStatus, now: number): string[] {
       ]),
     ),
   );
-  return [...lines, ...mailboxLines(s), ...stallLines(s, now), ...forgedLines(s)];
+  return [...lines, ...mailboxLines(s), ...stallLines(s, now), ...forgedLines(s), ...deliveryLines(s)];
+}
+
+/** A line per worker whose delivery layer sent frames again (lost with a connection or a broker restart; design 028). */
+function deliveryLines(s: ClusterStatus): string[] {
+  const out: string[] = [];
+  for (const w of s.workers) {
+    const resent = w.stats?.framesResent ?? 0;
+    if (resent > 0) {
+      const waiting = w.stats?.framesUnacked ?? 0;
+      out.push(`worker '${w.id}' sent ${plural(resent, 'frame')} to other workers again since it started (not acknowledged in time: lost with a connection or a broker restart, then delivered once); ${waiting} await an acknowledgement now`);
+    }
+  }
+  return out.length ? ['', ...out] : out;
 }
 
 /**
