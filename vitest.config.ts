@@ -38,6 +38,8 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/src/**/*.integration.test.ts', 'apps/*/src/**/*.integration.test.ts', 'examples/**/*.integration.test.ts'],
           fileParallelism: false,
+          // Stops any daemon a file left running (packages/daemon/src/test-support.ts) and deletes its cluster.
+          setupFiles: [src('./packages/daemon/src/test-daemon-cleanup.ts')],
         },
       },
     ],

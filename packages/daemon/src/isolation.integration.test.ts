@@ -49,6 +49,8 @@ describe('clusters and clients', { timeout: 90_000 }, () => {
       await deleteTestCluster(cluster);
     });
     const second = new DaemonProcess('cluster', [], daemonEnv(cluster));
+    // Should it not exit as it must, it is stopped before the cluster is deleted.
+    cleanups.unshift(() => second.stop());
     const { code } = await second.exited;
     expect(code).toBe(1);
     expect(second.lines.join('\n')).toContain(

@@ -63,12 +63,30 @@ export function repoPath(path: string): string {
   return fileURLToPath(new URL(path, `file://${repo}`));
 }
 
-const alive = new Set<ChildProcess>();
-// If the test process ends (a timeout, a crash), its daemons must not outlive it: a node daemon killed here
-// takes its workers down with it (they stop when its IPC channel closes).
+/** Every daemon program this test file started that has not exited yet. */
+const alive = new Set<DaemonProcess>();
+// If the test process ends through process.exit, its daemons must not outlive it: a node daemon killed here
+// takes its workers down with it (they stop when its IPC channel closes). Vitest ends its forks with SIGTERM,
+// which runs no exit handler: for that, and for a fork killed outright, each daemon watches its parent itself
+// (test-parent-watch.ts).
 process.on('exit', () => {
-  for (const child of alive) child.kill('SIGKILL');
+  for (const p of alive) p.kill('SIGKILL');
 });
+const parentWatch = repoPath('packages/daemon/src/test-parent-watch.ts');
+
+/**
+ * Stops every daemon this test file started that still runs and deletes their clusters (those on the machine's
+ * RabbitMQ and Redis; servers of a test's own go away with it). The integration tests' setup file
+ * (test-daemon-cleanup.ts) runs it after each file, so a test that fails, times out or forgets a daemon leaves
+ * nothing running. Resolves with one line per daemon it had to stop.
+ */
+export async function stopLeftoverDaemons(): Promise<string[]> {
+  const left = [...alive];
+  await Promise.all(left.map((p) => p.stop()));
+  const clusters = new Set(left.filter((p) => p.onMachineServers && p.cluster !== '').map((p) => p.cluster));
+  for (const cluster of clusters) await deleteTestCluster(cluster);
+  return left.map((p) => `hypernode-${p.kind} pid ${p.pid} of cluster '${p.cluster}'`);
+}
 
 /** One daemon program running as an OS process. */
 export class DaemonProcess {
@@ -82,13 +100,19 @@ export class DaemonProcess {
   private readonly waiters = new Set<{ re: RegExp; from: number; resolve(line: string): void }>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private child: ChildProcess;
+  /** The cluster it runs for (its HYPERNODE_CLUSTER). */
+  readonly cluster: string;
+  /** Whether it uses the machine's RabbitMQ and Redis (not servers of a test's own). */
+  readonly onMachineServers: boolean;
 
   constructor(
     readonly kind: 'cluster' | 'node' | 'worker',
     args: string[],
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, ['--import', tsx, repoPath(`apps/${kind}/src/main.ts`), ...args], {
+    this.cluster = env.HYPERNODE_CLUSTER ?? process.env.HYPERNODE_CLUSTER ?? '';
+    this.onMachineServers = (env.HYPERNODE_AMQP_URL ?? amqpUrl) === amqpUrl && (env.HYPERNODE_REDIS_URL ?? redisUrl) === redisUrl;
+    this.child = spawn(process.execPath, ['--import', tsx, '--import', parentWatch, repoPath(`apps/${kind}/src/main.ts`), ...args], {
       cwd: repo,
       env: { ...process.env, TSX_TSCONFIG_PATH: repoPath('tsconfig.json'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,10 +126,10 @@ export class DaemonProcess {
         for (const line of parts) this.line(line);
       });
     }
-    alive.add(this.child);
+    alive.add(this);
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code, signal) => {
-        alive.delete(this.child);
+        alive.delete(this);
         resolve({ code, signal });
       }),
     );
@@ -184,15 +208,25 @@ export function testStateDir(cluster: string): string {
 /** Starts `hypernode-cluster` (with `args` and `env` added) and resolves once it says it is up. */
 export async function startClusterProcess(cluster: string, servers: TestServers = {}, args: string[] = [], env: Record<string, string> = {}): Promise<DaemonProcess> {
   const p = new DaemonProcess('cluster', args, { ...daemonEnv(cluster, servers), ...env });
-  await p.waitFor(/cluster daemon of cluster .* is up/);
+  await upOrStopped(p, p.waitFor(/cluster daemon of cluster .* is up/));
   return p;
 }
 
 /** Starts `hypernode-node` with `workers` workers and resolves once it says it is up. */
 export async function startNodeProcess(cluster: string, id: string, workers: number, extra: string[] = [], servers: TestServers = {}): Promise<DaemonProcess> {
   const p = new DaemonProcess('node', ['--id', id, '--workers', String(workers), ...extra], daemonEnv(cluster, servers));
-  await p.waitFor(/node daemon .* is up with/, 40_000);
+  await upOrStopped(p, p.waitFor(/node daemon .* is up with/, 40_000));
   return p;
+}
+
+/** Awaits `up`; if it rejects (the daemon never said it is up), stops `p` before rethrowing, since no caller holds it. */
+async function upOrStopped(p: DaemonProcess, up: Promise<string>): Promise<void> {
+  try {
+    await up;
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
 }
 
 /**
@@ -261,7 +295,10 @@ export interface TestCluster {
   client: import('./connect-cluster').ClusterClient;
   /** Worker ids by node id, sorted. */
   workers: Map<string, string[]>;
-  /** Stops every daemon still running, closes the client, deletes the cluster from RabbitMQ and Redis. */
+  /**
+   * Closes the client, stops every daemon it started and those in `clusterDaemon` and `nodes` now (a test that
+   * restarts a daemon puts the new one there), and deletes the cluster from RabbitMQ and Redis.
+   */
   stop(): Promise<void>;
 }
 
@@ -300,9 +337,10 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
   const { connectCluster } = await import('./connect-cluster');
   const cluster = servers.cluster ?? clusterName();
   const started: DaemonProcess[] = [];
-  const stop = async (client?: { stop(): Promise<void> }) => {
-    await client?.stop();
-    for (const p of started.reverse()) await p.stop();
+  const stop = async (t?: TestCluster) => {
+    await t?.client.stop();
+    const current = t ? [...t.nodes.values(), t.clusterDaemon] : [];
+    for (const p of new Set([...current, ...[...started].reverse()])) await p.stop();
     await deleteTestCluster(cluster, servers);
   };
   try {
@@ -324,7 +362,8 @@ export async function startTestCluster(nodes: { id: string; workers: number }[],
     }, 20_000, `${total} workers that place on each other`);
     const workers = new Map<string, string[]>();
     for (const n of nodes) workers.set(n.id, status.workers.filter((w) => w.node === n.id).map((w) => w.id).sort());
-    return { cluster, clusterDaemon, nodes: nodeMap, client, workers, stop: () => stop(client) };
+    const t: TestCluster = { cluster, clusterDaemon, nodes: nodeMap, client, workers, stop: () => stop(t) };
+    return t;
   } catch (err) {
     await stop();
     throw err;
