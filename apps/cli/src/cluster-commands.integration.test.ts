@@ -129,7 +129,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 90_000);
 
-describe('hypernode-cli against a running cluster', () => {
+// Each test runs several CLI processes (each one compiles its TypeScript with tsx at start): on a loaded 2-core machine
+// six of them took over 30 s, so the tests get 90 s.
+describe('hypernode-cli against a running cluster', { timeout: 90_000 }, () => {
   let workers: string[];
   let pong: string;
   let counterName: string;
