@@ -295,7 +295,11 @@ class WorkerDaemonImpl implements WorkerDaemon {
     try {
       return await this.runtime.evacuate(targets);
     } catch (err) {
-      if (!was && this.stopping === null) this.draining = false;
+      if (!was && this.stopping === null) {
+        this.draining = false;
+        await within(this.heartbeat.beat(), 1000, this.clock);
+        await this.refresh();
+      }
       throw err;
     }
   }
