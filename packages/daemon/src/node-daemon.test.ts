@@ -10,6 +10,7 @@ import { ManualClock, type Logger } from '@hypernode/core';
 import { decode, MemoryNetwork, MemoryRegistry } from '@hypernode/core/runtime';
 import { stalledWorkers } from './admin-service';
 import { serveRpc } from './rpc';
+import { RpcGuard } from './rpc-auth';
 import type { LogLevel } from './logger';
 import type { MetricsAddress } from './metrics-address';
 import { startNode, type ForkWorker, type NodeDaemon } from './node-daemon';
@@ -40,7 +41,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((n) => n.stop()));
 });
 
-async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel } = {}) {
+async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel; secret?: string } = {}) {
   const clock = new ManualClock(1_000_000);
   const network = new MemoryNetwork({ clock });
   const registry = new MemoryRegistry({ clock });
@@ -73,11 +74,12 @@ async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: numb
     ...(options.stallLimitMs !== undefined ? { stallLimitMs: options.stallLimitMs } : {}),
     ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+    ...(options.secret !== undefined ? { secret: options.secret } : {}),
   });
   return { clock, forked, envs, warnings, infos, startup, events, registry, network };
 }
 
-async function startedNode(options: { stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel } = {}) {
+async function startedNode(options: { stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel; secret?: string } = {}) {
   const setup = await nodeOnManualClock(options);
   const node = await setup.startup;
   running.push(node);
@@ -259,8 +261,9 @@ describe('the node daemon on a manual clock', () => {
     expect(forked).toHaveLength(1);
   });
 
-  it("on stop, marks itself draining and asks its workers to evacuate to other nodes' live workers before it sends SIGTERM, then logs the counts", async () => {
-    const { forked, node, registry, network, infos } = await startedNode();
+  it("on stop, marks itself draining and asks its workers (signed with the cluster secret) to evacuate to other nodes' live workers before it sends SIGTERM, then logs the counts", async () => {
+    const secret = 'a-test-secret-of-enough-length';
+    const { clock, forked, node, registry, network, infos } = await startedNode({ secret });
     const load = { processes: 0, backlog: 0, eventLoopDelayMs: 0, rssBytes: 0, at: 1_000_000 };
     await registry.putMember({ id: 'n2-w1', role: 'worker', node: 'n2', startedAt: 0, load }, 60_000);
     await registry.putMember({ id: 'n3-w1', role: 'worker', node: 'n3', startedAt: 0, load, meta: { draining: true } }, 60_000);
@@ -277,7 +280,8 @@ describe('the node daemon on a manual clock', () => {
         held = 1;
         return { moved: 2, refused: 1, failed: 0, outcomes: [] };
       },
-    });
+      // Like a worker with the cluster secret: it answers only requests signed with it (the node signs as admin).
+    }, new RpcGuard('node-daemon-test', secret, clock, { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }));
     await node.stop('a test');
     await server.close();
     expect(seen).toEqual(['evacuate to n2-w1; node draining: true; signals so far: 0']);
