@@ -100,6 +100,30 @@ describe('a node daemon stopped by SIGTERM', { timeout: 120_000 }, () => {
   });
 });
 
+describe('a node daemon stopped by Ctrl-C', { timeout: 120_000 }, () => {
+  it('leaves the SIGINT its worker also got to the node daemon, which moves the processes before the worker stops', async () => {
+    const t = await start([
+      { id: 'n1', workers: 1 },
+      { id: 'n2', workers: 1 },
+    ]);
+    const [a] = t.workers.get('n1')!;
+    const [b] = t.workers.get('n2')!;
+    await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+    const counters = [await t.client.spawn('Counter', { count: 10 }, { worker: a }), await t.client.spawn('Counter', { count: 20 }, { worker: a })];
+    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([11, 21]);
+    const pid = (await t.client.status()).workers.find((w) => w.id === a)?.pid;
+    expect(pid).toBeTypeOf('number');
+
+    // Ctrl-C signals the whole process group: the worker first here, the harder order for the node daemon.
+    process.kill(pid!, 'SIGINT');
+    const n1 = t.nodes.get('n1')!;
+    n1.kill('SIGINT');
+    expect(await n1.exited).toEqual({ code: 0, signal: null });
+    expect(n1.lines.some((l) => l.includes(`evacuation of '${a}' (node 'n1' is draining: got SIGINT): moved 2 processes to '${b}'; 0 to end with 'shutdown'`)), n1.lines.join('\n')).toBe(true);
+    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([12, 22]);
+  });
+});
+
 describe('the cluster daemon with --rebalance', { timeout: 150_000 }, () => {
   const cluster = clusterName();
   let daemon: ClusterDaemon | undefined;
