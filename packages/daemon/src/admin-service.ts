@@ -405,7 +405,8 @@ export class AdminService {
     }
     const workers = members.filter((m) => m.role === 'worker' && m.node === node).map((m) => m.id);
     const evacuation = await this.relocation.evacuate(workers, `node '${node}' is being removed`);
-    await this.forwardToNode(node, 'drain', null, FANOUT_TIMEOUT_MS);
+    // The processes have moved (or will end): the node daemon need not evacuate again as it drains.
+    await this.forwardToNode(node, 'drain', { evacuate: false }, FANOUT_TIMEOUT_MS);
     return { node, workers, ...evacuation };
   }
 }

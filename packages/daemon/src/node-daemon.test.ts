@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Logger } from '@hypernode/core';
 import { decode, MemoryNetwork, MemoryRegistry } from '@hypernode/core/runtime';
 import { stalledWorkers } from './admin-service';
+import { serveRpc } from './rpc';
+import { RpcGuard } from './rpc-auth';
 import type { LogLevel } from './logger';
 import type { MetricsAddress } from './metrics-address';
 import { startNode, type ForkWorker, type NodeDaemon } from './node-daemon';
@@ -39,7 +41,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((n) => n.stop()));
 });
 
-async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel } = {}) {
+async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel; secret?: string } = {}) {
   const clock = new ManualClock(1_000_000);
   const network = new MemoryNetwork({ clock });
   const registry = new MemoryRegistry({ clock });
@@ -48,6 +50,7 @@ async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: numb
   const forked: FakeWorker[] = [];
   const envs: NodeJS.ProcessEnv[] = [];
   const warnings: string[] = [];
+  const infos: string[] = [];
   const fork: ForkWorker = (_entry, _args, forkOptions) => {
     const child = new FakeWorker(1000 + forked.length);
     forked.push(child);
@@ -57,7 +60,7 @@ async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: numb
   };
   // The safe default's start warning (no secret) is not one of the warnings these tests look at.
   const warn = (m: string) => void (m.includes('runs without a cluster secret') ? undefined : warnings.push(m));
-  const logger: Logger = { debug: () => undefined, info: () => undefined, warn, error: (m) => void warnings.push(m) };
+  const logger: Logger = { debug: () => undefined, info: (m) => void infos.push(m), warn, error: (m) => void warnings.push(m) };
   const startup = startNode({
     id: 'n1',
     cluster: 'node-daemon-test',
@@ -71,11 +74,12 @@ async function nodeOnManualClock(options: { ready?: boolean; stallLimitMs?: numb
     ...(options.stallLimitMs !== undefined ? { stallLimitMs: options.stallLimitMs } : {}),
     ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+    ...(options.secret !== undefined ? { secret: options.secret } : {}),
   });
-  return { clock, forked, envs, warnings, startup, events, registry };
+  return { clock, forked, envs, warnings, infos, startup, events, registry, network };
 }
 
-async function startedNode(options: { stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel } = {}) {
+async function startedNode(options: { stallLimitMs?: number; metrics?: MetricsAddress; logLevel?: LogLevel; secret?: string } = {}) {
   const setup = await nodeOnManualClock(options);
   const node = await setup.startup;
   running.push(node);
@@ -255,6 +259,90 @@ describe('the node daemon on a manual clock', () => {
     await settle();
     expect(forked[0]!.signals).toEqual(['SIGTERM']);
     expect(forked).toHaveLength(1);
+  });
+
+  it("on stop, marks itself draining and asks its workers (signed with the cluster secret) to evacuate to other nodes' live workers before it sends SIGTERM, then logs the counts", async () => {
+    const secret = 'a-test-secret-of-enough-length';
+    const { clock, forked, node, registry, network, infos } = await startedNode({ secret });
+    const load = { processes: 0, backlog: 0, eventLoopDelayMs: 0, rssBytes: 0, at: 1_000_000 };
+    await registry.putMember({ id: 'n2-w1', role: 'worker', node: 'n2', startedAt: 0, load }, 60_000);
+    await registry.putMember({ id: 'n3-w1', role: 'worker', node: 'n3', startedAt: 0, load, meta: { draining: true } }, 60_000);
+    await registry.putMember({ id: 'n4', role: 'node', node: 'n4', startedAt: 0, meta: { draining: true } }, 60_000);
+    await registry.putMember({ id: 'n4-w1', role: 'worker', node: 'n4', startedAt: 0, load }, 60_000);
+    const id = node.status().workers[0]!.id;
+    const seen: string[] = [];
+    let held = 3;
+    const server = await serveRpc(network.connect(), `worker.${id}`, {
+      stats: () => ({ processes: held }),
+      evacuate: async (args: { targets: string[] }) => {
+        const self = (await registry.listMembers()).find((m) => m.id === 'n1');
+        seen.push(`evacuate to ${args.targets.join(',')}; node draining: ${String(self?.meta?.draining)}; signals so far: ${forked[0]!.signals.length}`);
+        held = 1;
+        return { moved: 2, refused: 1, failed: 0, outcomes: [] };
+      },
+      // Like a worker with the cluster secret: it answers only requests signed with it (the node signs as admin).
+    }, new RpcGuard('node-daemon-test', secret, clock, { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }));
+    await node.stop('a test');
+    await server.close();
+    expect(seen).toEqual(['evacuate to n2-w1; node draining: true; signals so far: 0']);
+    expect(forked[0]!.signals).toEqual(['SIGTERM']);
+    expect(infos).toContain(`evacuation of '${id}' (node 'n1' is draining: a test): moved 2 processes to 'n2-w1'; 1 to end with 'shutdown' (1 refused, 0 could not move)`);
+  });
+
+  it('on stop with no other live worker, asks nothing, says the processes end as before, and stops its workers', async () => {
+    const { forked, node, network, infos } = await startedNode();
+    const id = node.status().workers[0]!.id;
+    const asked: string[] = [];
+    const server = await serveRpc(network.connect(), `worker.${id}`, {
+      stats: () => (asked.push('stats'), { processes: 4 }),
+      evacuate: () => (asked.push('evacuate'), { moved: 0, refused: 0, failed: 0, outcomes: [] }),
+    });
+    await node.stop('a test');
+    await server.close();
+    expect(asked).toEqual(['stats']);
+    expect(forked[0]!.signals).toEqual(['SIGTERM']);
+    expect(infos).toContain(`evacuation of '${id}' (node 'n1' is draining: a test): no other worker is left to move to; its 4 processes end with 'shutdown' as before`);
+  });
+
+  it('stops its workers without asking them to evacuate when told not to (nodes remove has moved the processes)', async () => {
+    const { forked, node, registry, network, infos } = await startedNode();
+    const load = { processes: 0, backlog: 0, eventLoopDelayMs: 0, rssBytes: 0, at: 1_000_000 };
+    await registry.putMember({ id: 'n2-w1', role: 'worker', node: 'n2', startedAt: 0, load }, 60_000);
+    const asked: string[] = [];
+    const server = await serveRpc(network.connect(), `worker.${node.status().workers[0]!.id}`, {
+      stats: () => (asked.push('stats'), { processes: 4 }),
+      evacuate: () => (asked.push('evacuate'), { moved: 4, refused: 0, failed: 0, outcomes: [] }),
+    });
+    await node.stop('a test', { evacuate: false });
+    await server.close();
+    expect(asked).toEqual([]);
+    expect(forked[0]!.signals).toEqual(['SIGTERM']);
+    expect(infos.some((m) => m.startsWith('evacuation of'))).toBe(false);
+  });
+
+  it('stops its workers after 10 s when they have not finished evacuating, saying so', async () => {
+    const { clock, forked, node, registry, network, warnings } = await startedNode();
+    const load = { processes: 0, backlog: 0, eventLoopDelayMs: 0, rssBytes: 0, at: 1_000_000 };
+    await registry.putMember({ id: 'n2-w1', role: 'worker', node: 'n2', startedAt: 0, load }, 60_000);
+    let evacuating = false;
+    const server = await serveRpc(network.connect(), `worker.${node.status().workers[0]!.id}`, {
+      stats: () => ({ processes: 4 }),
+      evacuate: () => {
+        evacuating = true;
+        return new Promise(() => undefined);
+      },
+    });
+    let stopped = false;
+    void node.stop('a test').then(() => (stopped = true));
+    while (!evacuating) await settle();
+    clock.advance(9_999);
+    await settle();
+    expect(forked[0]!.signals).toEqual([]);
+    clock.advance(1);
+    while (!stopped) await settle();
+    await server.close();
+    expect(forked[0]!.signals).toEqual(['SIGTERM']);
+    expect(warnings).toContain("node 'n1': its workers did not finish evacuating within 10 s; stopping them now (the processes not yet moved end with 'shutdown')");
   });
 
   it('starts anyway, with a warning, when a new worker has not said it is ready within 30 s', async () => {

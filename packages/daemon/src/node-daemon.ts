@@ -1,17 +1,18 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { availableParallelism, cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
 import { HypernodeError, systemClock, type Clock, type Logger, type TimerHandle } from '@hypernode/core';
-import { workerLostEvent, type MemberInfo, type Subscription } from '@hypernode/core/runtime';
+import { readLostWorkers, workerLostEvent, type MemberInfo, type Subscription } from '@hypernode/core/runtime';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { childLaunch, type ChildLaunch } from './child-launch';
 import { connectionOf, defaultNodeId, type Connection } from './config';
+import { evacuateWorkers, evacuationTargets } from './evacuation';
 import { Heartbeat } from './heartbeat';
 import { connectionSecrets, daemonLogger, type LogLevel } from './logger';
 import { LostWorkerLog } from './lost-worker-log';
 import { formatAddress, workerMetricsAddress, type MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { serveRpc } from './rpc';
-import { RpcGuard } from './rpc-auth';
+import { credentialOf, RpcGuard, RpcSigner } from './rpc-auth';
 import { enforceSafeDefault } from './safe-default';
 import { FENCED_EXIT_CODE, STOP_TIMEOUT_MS } from './worker-daemon';
 import { plural } from './plural';
@@ -23,6 +24,11 @@ export const RESTART_BACKOFF = { firstMs: 100, maxMs: 10_000, resetAfterMs: 30_0
 const READY_TIMEOUT_MS = 30_000;
 /** How long past a worker's own stop timeout a node daemon waits after SIGTERM before it sends SIGKILL. */
 const KILL_GRACE_MS = STOP_TIMEOUT_MS + 5000;
+/**
+ * How long a node daemon's shutdown waits for its workers to move their processes to other nodes' workers before it
+ * stops them anyway: with the workers' stop grace it stays within a program's 30 s hard stop (signals.ts).
+ */
+export const NODE_EVACUATE_TIMEOUT_MS = 10_000;
 /** Default of {@link NodeDaemonOptions.stallLimitMs}: a worker silent this long is killed and replaced. */
 export const STALL_LIMIT_MS = 30_000;
 /** How often a node daemon checks its workers' signs of life. */
@@ -108,9 +114,20 @@ export interface NodeDaemon {
   addWorkers(n: number): Promise<string[]>;
   /** Stops one worker gracefully (SIGTERM) for good: it is not restarted. False for an unknown id. */
   removeWorker(id: string): Promise<boolean>;
-  /** Drains: every worker stops gracefully, then the daemon leaves the cluster and closes. Idempotent. */
-  stop(why?: string): Promise<void>;
+  /**
+   * Drains: marks the node draining, moves its workers' processes to the other nodes' live workers (unless
+   * `options.evacuate` is false, or there is none: then they end with `'shutdown'`), for at most
+   * {@link NODE_EVACUATE_TIMEOUT_MS}; then every worker stops gracefully, and the daemon leaves the cluster and closes.
+   * Idempotent: a second call returns the first one's promise.
+   */
+  stop(why?: string, options?: NodeStopOptions): Promise<void>;
   readonly stopped: Promise<void>;
+}
+
+/** Options of {@link NodeDaemon.stop}. */
+export interface NodeStopOptions {
+  /** Move the workers' processes to other nodes' workers first. Default true; `nodes remove` has done it already. */
+  evacuate?: boolean;
 }
 
 interface Slot {
@@ -227,8 +244,9 @@ class NodeDaemonImpl implements NodeDaemon {
       status: () => this.status(),
       addWorkers: (args: { n: number }) => this.addWorkers(args.n),
       removeWorker: (args: { id: string }) => this.removeWorker(args.id),
-      drain: () => {
-        void this.stop('drained on request');
+      // `{ evacuate: false }` from `nodes remove`, which has moved the processes itself and reported the counts.
+      drain: (args: { evacuate?: boolean } | null) => {
+        void this.stop('drained on request', { evacuate: args?.evacuate !== false });
         return { draining: true };
       },
     }, guard, metrics && ((method, result) => metrics.adminRequest(method, result)));
@@ -336,16 +354,18 @@ class NodeDaemonImpl implements NodeDaemon {
     return true;
   }
 
-  stop(why = 'stopped'): Promise<void> {
-    this.stopping ??= this.shutdown(why).finally(() => this.resolveStopped());
+  stop(why = 'stopped', options: NodeStopOptions = {}): Promise<void> {
+    this.stopping ??= this.shutdown(why, options.evacuate !== false).finally(() => this.resolveStopped());
     return this.stopping;
   }
 
-  private async shutdown(why: string): Promise<void> {
+  private async shutdown(why: string, evacuate: boolean): Promise<void> {
     this.draining = true;
     if (this.stallTimer !== null) this.clock.clearTimeout(this.stallTimer);
     this.logger.info(`node daemon '${this.id}' is draining (${why}): stopping ${plural(this.slots.size, 'worker')}`);
+    // The member record says draining first: no other node's evacuation picks these workers as targets.
     await within(this.heartbeat.beat(), 1000, this.clock);
+    if (evacuate) await this.evacuate(why);
     await Promise.all([...this.slots.values()].map((s) => this.removeWorker(s.id)));
     this.heartbeat.stop();
     await this.server?.close().catch(() => undefined);
@@ -354,6 +374,31 @@ class NodeDaemonImpl implements NodeDaemon {
     await this.adapters.transport.close().catch(() => undefined);
     await this.adapters.registry.close().catch(() => undefined);
     this.logger.info(`node daemon '${this.id}' stopped`);
+  }
+
+  /**
+   * Asks this node's up workers to move their processes to the live workers of other nodes that are not draining
+   * or known lost (evacuation.ts, as `nodes remove` does), for at most {@link NODE_EVACUATE_TIMEOUT_MS}; logs the
+   * counts, or that the processes end as before. Never rejects.
+   */
+  private async evacuate(why: string): Promise<void> {
+    const leaving = [...this.slots.values()].filter((s) => s.up && !s.removing).map((s) => s.id);
+    if (leaving.length === 0) return;
+    const { registry, transport } = this.adapters;
+    const work = (async () => {
+      const signer = this.conn.secret ? new RpcSigner(this.conn.cluster, credentialOf(this.conn.secret, this.conn.cluster), this.clock, `node daemon '${this.id}' pid ${process.pid} on ${this.host}`) : null;
+      const [members, lost] = await Promise.all([registry.listMembers(), readLostWorkers(registry).catch(() => [])]);
+      const lostIds = new Set(lost.map((l) => l.id));
+      const targets = evacuationTargets(members, (m) => m.node === this.id || leaving.includes(m.id), (id) => lostIds.has(id));
+      await evacuateWorkers({ transport, signer, logger: this.logger }, leaving, targets, `node '${this.id}' is draining: ${why}`, NODE_EVACUATE_TIMEOUT_MS);
+      return true;
+    })().catch((err: Error) => {
+      this.logger.warn(`node '${this.id}' could not evacuate its workers (${err.message}); their processes end with 'shutdown'`);
+      return true;
+    });
+    if ((await within(work, NODE_EVACUATE_TIMEOUT_MS, this.clock)) === undefined) {
+      this.logger.warn(`node '${this.id}': its workers did not finish evacuating within ${NODE_EVACUATE_TIMEOUT_MS / 1000} s; stopping them now (the processes not yet moved end with 'shutdown')`);
+    }
   }
 
   private newSlot(index: number): Slot {

@@ -9,32 +9,16 @@ import type { MemberInfo } from '@hypernode/core/runtime';
 import { Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import type { Adapters } from './adapters';
 import type { ClusterMembership } from './cluster-membership';
+import { EVACUATE_TIMEOUT_MS, evacuateWorkers, evacuationTargets, isDraining, type Evacuation } from './evacuation';
 import type { MoveOutcome } from './move-outcome';
-import { processes } from './plural';
 import { ROOT_NAME } from './root-process';
 import { callRpc } from './rpc';
 import type { RpcSigner } from './rpc-auth';
 
 /** How long the cluster daemon waits for a worker to move one process (it waits for the process's turn to end). */
 export const MOVE_TIMEOUT_MS = 30_000;
-/** How long it waits for a worker to evacuate all its processes. */
-export const EVACUATE_TIMEOUT_MS = 120_000;
-/** How long it waits for a worker's `ps` or `stats`. */
+/** How long it waits for a worker's `ps`. */
 const ASK_TIMEOUT_MS = 3000;
-
-/** What an evacuation did: `workers remove` and `nodes remove` report it. */
-export interface Evacuation {
-  /** Processes now running on another worker. */
-  moved: number;
-  /** Processes whose `processWillMove` refused: they ended with `'shutdown'` with their worker. */
-  refused: number;
-  /** Processes that could not move (state the codec cannot carry, no target answered...): they ended with `'shutdown'`. */
-  failed: number;
-  /** Processes ended with `'shutdown'` when their worker stopped (the refused and failed ones, and any that arrived during the evacuation). */
-  ended: number;
-  /** The workers the processes could move to (empty: there was none, and every process ended as before). */
-  targets: string[];
-}
 
 /** What `workers-remove` answers. */
 export interface WorkerRemoval extends Evacuation {
@@ -57,14 +41,6 @@ export interface RelocationAdminSetup {
   membership: ClusterMembership;
   logger: Logger;
   signer: RpcSigner | null;
-}
-
-/** The worker's answer to `evacuate`. */
-interface EvacuateAnswer {
-  moved: number;
-  refused: number;
-  failed: number;
-  outcomes: MoveOutcome[];
 }
 
 /** `move`, and the evacuation of workers that are leaving. */
@@ -118,37 +94,9 @@ export class RelocationAdmin {
   async evacuate(leaving: readonly string[], why: string): Promise<Evacuation> {
     const members = await this.members();
     const out = new Set(leaving);
-    const targets = members.filter((m) => m.role === 'worker' && !out.has(m.id) && !this.setup.membership.isLost(m.id) && !draining(m, members)).map((m) => m.id);
-    const total: Evacuation = { moved: 0, refused: 0, failed: 0, ended: 0, targets };
-    const answers = await Promise.all(
-      leaving.map(async (id) => {
-        const before = (await this.ask<{ processes: number }>(id, 'stats'))?.processes ?? 0;
-        if (targets.length === 0 || before === 0) return { moved: 0, refused: 0, failed: 0, left: before };
-        try {
-          const a = await callRpc<EvacuateAnswer>(this.setup.adapters.transport, `worker.${id}`, 'evacuate', { targets }, EVACUATE_TIMEOUT_MS, this.setup.signer);
-          const left = (await this.ask<{ processes: number }>(id, 'stats'))?.processes ?? a.refused + a.failed;
-          return { moved: a.moved, refused: a.refused, failed: a.failed, left };
-        } catch (err) {
-          this.setup.logger.warn(`worker '${id}' did not evacuate (${(err as Error).message}); its ${processes(before)} end with it`);
-          return { moved: 0, refused: 0, failed: before, left: before };
-        }
-      }),
-    );
-    for (const a of answers) {
-      total.moved += a.moved;
-      total.refused += a.refused;
-      total.failed += a.failed;
-      total.ended += a.left;
-    }
-    const where = leaving.map((id) => `'${id}'`).join(', ');
-    if (targets.length === 0) {
-      this.setup.logger.info(`evacuation of ${where} (${why}): no other worker is left to move to; its ${processes(total.ended)} end with 'shutdown' as before`);
-    } else {
-      this.setup.logger.info(
-        `evacuation of ${where} (${why}): moved ${processes(total.moved)} to ${targets.length === 1 ? `'${targets[0]}'` : `${targets.length} workers`}; ${total.ended} to end with 'shutdown' (${total.refused} refused, ${total.failed} could not move)`,
-      );
-    }
-    return total;
+    const targets = evacuationTargets(members, (m) => out.has(m.id), (id) => this.setup.membership.isLost(id));
+    const { adapters, signer, logger } = this.setup;
+    return evacuateWorkers({ transport: adapters.transport, signer, logger }, leaving, targets, why, EVACUATE_TIMEOUT_MS);
   }
 
   private async members(): Promise<MemberInfo[]> {
@@ -178,7 +126,7 @@ export class RelocationAdmin {
       throw new HypernodeError('INVALID_ARGUMENT', `Worker '${to}' is not a live worker of cluster '${cluster}'; live workers: ${live.map((m) => m.id).join(', ') || '(none)'}. See 'hypernode-cli status'.`);
     }
     if (to === from) throw new HypernodeError('INVALID_ARGUMENT', `Process '${name}' already runs on worker '${to}'; give another worker with --to, or leave it out for the least-loaded one.`);
-    if (draining(member, members)) {
+    if (isDraining(member, members)) {
       throw new HypernodeError('INVALID_ARGUMENT', `Worker '${to}' is draining and takes no processes; give another worker with --to, or leave it out for the least-loaded one.`);
     }
     return to;
@@ -187,7 +135,7 @@ export class RelocationAdmin {
   /** The least-loaded other worker by the scheduler's placement policy; undefined when there is none to take it. */
   private leastLoaded(from: string, members: MemberInfo[]): string | undefined {
     const placer = new Placer();
-    placer.sync(workerLoadsFromMembers(members).filter((w) => w.id !== from && !this.setup.membership.isLost(w.id) && !draining(members.find((m) => m.id === w.id)!, members)));
+    placer.sync(workerLoadsFromMembers(members).filter((w) => w.id !== from && !this.setup.membership.isLost(w.id) && !isDraining(members.find((m) => m.id === w.id)!, members)));
     try {
       return placer.place(undefined);
     } catch {
@@ -203,10 +151,4 @@ export class RelocationAdmin {
       return undefined;
     }
   }
-}
-
-/** A worker that says it is draining, or whose node daemon is draining. */
-function draining(worker: MemberInfo, members: MemberInfo[]): boolean {
-  if (worker.meta?.draining === true) return true;
-  return worker.node !== undefined && members.some((m) => m.role === 'node' && m.id === worker.node && m.meta?.draining === true);
 }

@@ -1,6 +1,7 @@
 /**
  * Relocation operated on a real cluster (design 032), on this machine's RabbitMQ and Redis: `connectCluster().move`,
- * the evacuation `workers remove` runs, and the cluster daemon's `--rebalance` driven by controlled load reports.
+ * the evacuation `workers remove` and a node daemon's SIGTERM run, and the cluster daemon's `--rebalance` driven by
+ * controlled load reports.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@hypernode/core';
@@ -69,6 +70,57 @@ describe('relocation operated on a cluster of daemons', { timeout: 120_000 }, ()
     expect(ps.some((p) => p.name === homebody)).toBe(false);
     expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([12, 22, 32]);
     expect((await t.client.status()).workers.map((w) => w.id)).toEqual([b]);
+  });
+});
+
+describe('a node daemon stopped by SIGTERM', { timeout: 120_000 }, () => {
+  it("moves its workers' processes to the other node's worker first: they answer from there with their state under the same names, and its log shows the counts", async () => {
+    const t = await start([
+      { id: 'n1', workers: 1 },
+      { id: 'n2', workers: 1 },
+    ]);
+    const [a] = t.workers.get('n1')!;
+    const [b] = t.workers.get('n2')!;
+    await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+    await t.client.load(repoPath('packages/daemon/test-fixtures/homebody.ts'));
+    const counters = [await t.client.spawn('Counter', { count: 10 }, { worker: a }), await t.client.spawn('Counter', { count: 20 }, { worker: a }), await t.client.spawn('Counter', { count: 30 }, { worker: a })];
+    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([11, 21, 31]);
+    const homebody = await t.client.spawn('Homebody', { count: 0 }, { worker: a });
+    expect(await incAndGet(t.client, homebody, 2)).toBe(2);
+
+    const n1 = t.nodes.get('n1')!;
+    n1.kill('SIGTERM');
+    expect(await n1.exited).toEqual({ code: 0, signal: null });
+    expect(n1.lines.some((l) => l.includes(`evacuation of '${a}' (node 'n1' is draining: got SIGTERM): moved 3 processes to '${b}'; 1 to end with 'shutdown' (1 refused, 0 could not move)`)), n1.lines.join('\n')).toBe(true);
+    const ps = await t.client.ps();
+    expect(counters.map((c) => ps.find((p) => p.name === c)?.worker)).toEqual([b, b, b]);
+    expect(ps.some((p) => p.name === homebody)).toBe(false);
+    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([12, 22, 32]);
+    expect((await t.client.status()).workers.map((w) => w.id)).toEqual([b]);
+  });
+});
+
+describe('a node daemon stopped by Ctrl-C', { timeout: 120_000 }, () => {
+  it('leaves the SIGINT its worker also got to the node daemon, which moves the processes before the worker stops', async () => {
+    const t = await start([
+      { id: 'n1', workers: 1 },
+      { id: 'n2', workers: 1 },
+    ]);
+    const [a] = t.workers.get('n1')!;
+    const [b] = t.workers.get('n2')!;
+    await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+    const counters = [await t.client.spawn('Counter', { count: 10 }, { worker: a }), await t.client.spawn('Counter', { count: 20 }, { worker: a })];
+    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([11, 21]);
+    const pid = (await t.client.status()).workers.find((w) => w.id === a)?.pid;
+    expect(pid).toBeTypeOf('number');
+
+    // Ctrl-C signals the whole process group: the worker first here, the harder order for the node daemon.
+    process.kill(pid!, 'SIGINT');
+    const n1 = t.nodes.get('n1')!;
+    n1.kill('SIGINT');
+    expect(await n1.exited).toEqual({ code: 0, signal: null });
+    expect(n1.lines.some((l) => l.includes(`evacuation of '${a}' (node 'n1' is draining: got SIGINT): moved 2 processes to '${b}'; 0 to end with 'shutdown'`)), n1.lines.join('\n')).toBe(true);
+    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([12, 22]);
   });
 });
 

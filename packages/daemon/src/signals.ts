@@ -18,8 +18,15 @@ export function exitIfStuck(what: string, ms = HARD_STOP_MS): void {
  * On the first SIGTERM or SIGINT runs `stop` (a graceful stop) and exits with code 0 once it settles (with
  * code 1 after {@link HARD_STOP_MS} if it hangs); a second signal exits at once with code 130. Returns a
  * function that removes the handlers.
+ *
+ * With `ignoreSigint` (a worker forked by a node daemon), SIGINT is ignored: Ctrl-C in a terminal reaches the whole
+ * process group, and the node daemon, which got it too, drains its workers itself (moving their processes first).
  */
-export function stopOnSignals(stop: (signal: string) => Promise<void>, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+export function stopOnSignals(
+  stop: (signal: string) => Promise<void>,
+  exit: (code: number) => void = (code) => process.exit(code),
+  { ignoreSigint = false }: { ignoreSigint?: boolean } = {},
+): () => void {
   let stopping = false;
   const on = (signal: NodeJS.Signals) => {
     if (stopping) return exit(130);
@@ -33,11 +40,12 @@ export function stopOnSignals(stop: (signal: string) => Promise<void>, exit: (co
       },
     );
   };
+  const onInt = ignoreSigint ? () => undefined : on;
   process.on('SIGTERM', on);
-  process.on('SIGINT', on);
+  process.on('SIGINT', onInt);
   return () => {
     process.off('SIGTERM', on);
-    process.off('SIGINT', on);
+    process.off('SIGINT', onInt);
   };
 }
 

@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Logger } from '@hypernode/core';
 import { decode, deliveredContent, hashCode, MemoryNetwork, MemoryRegistry, workerLostEvent } from '@hypernode/core/runtime';
+import { callRpc } from './rpc';
 import { startWorker } from './worker-daemon';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -198,5 +199,27 @@ describe('a worker that the cluster has declared lost (fencing)', () => {
     expect(worker.fenced).toBeUndefined();
     expect(exitsRun).toBe(1);
     expect(events).toContainEqual(['worker-lost', 'w1', 'it was stopped: the test ends']);
+  });
+});
+
+describe("the worker daemon's evacuate request", () => {
+  it('marks the worker draining in its member record before it moves anything, so placers stop choosing it; a rejected request leaves it as it was', async () => {
+    const clock = new ManualClock(1_000_000);
+    const network = new MemoryNetwork({ clock });
+    const registry = new MemoryRegistry({ clock });
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const worker = await startWorker({ id: 'w1', cluster: 'worker-daemon-test', clock, logger, adapters: { transport: network.connect(), registry } });
+    const client = network.connect();
+    const draining = async () => (await registry.listMembers()).find((m) => m.id === 'w1')?.meta?.draining;
+    try {
+      expect(await draining()).toBe(false);
+      await expect(callRpc(client, 'worker.w1', 'evacuate', { targets: ['w1'] }, 5000)).rejects.toThrow("evacuate() on worker 'w1' got no other worker to move to");
+      expect(await draining()).toBe(false);
+      expect(await callRpc(client, 'worker.w1', 'evacuate', { targets: ['w2'] }, 5000)).toMatchObject({ moved: 0, refused: 0, failed: 0 });
+      expect(await draining()).toBe(true);
+    } finally {
+      await client.close();
+      await worker.stop('the test ends');
+    }
   });
 });

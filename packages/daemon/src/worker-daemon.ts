@@ -1,5 +1,5 @@
 import { HypernodeError, systemClock, type Clock, type Logger, type MemoryGuardOptions } from '@hypernode/core';
-import { createWorkerRuntime, isolateProcessCrashes, moduleSealKey, recentArgs, workerLostEvent, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
+import { createWorkerRuntime, isolateProcessCrashes, moduleSealKey, recentArgs, workerLostEvent, type EvacuateOutcome, type MemberInfo, type StallReport, type Subscription, type WorkerRuntime } from '@hypernode/core/runtime';
 import { loadScore, Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import { connectAdapters, within, type Adapters } from './adapters';
 import { connectionOf, type Connection } from './config';
@@ -251,7 +251,7 @@ class WorkerDaemonImpl implements WorkerDaemon {
       },
       // Relocation (design 031): one process of this worker to another worker; every process onto `targets`.
       move: (args: { process: string; to: string }) => this.runtime.moveProcess(args?.process, args?.to),
-      evacuate: (args: { targets: string[] }) => this.runtime.evacuate(args?.targets),
+      evacuate: (args: { targets: string[] }) => this.evacuate(args?.targets),
       // A new module version: switch now rather than when the broadcast event arrives (read-your-writes for load).
       module: (args: { name: string; version: number }) => {
         this.runtime.modules.invalidate(args.name, args.version);
@@ -278,6 +278,30 @@ class WorkerDaemonImpl implements WorkerDaemon {
     this.watch.start();
     // Checked by the loop watch's ticks and by every run of the runtime's loop, whichever comes first after a block.
     this.runtime.holdLease(this.leaseMs, (ms) => this.leaseLost(ms));
+  }
+
+  /**
+   * Evacuation (design 032): it is leaving, so it first marks itself draining and says so in its member record
+   * (placers stop choosing it: its own at once, the other workers' at their next heartbeat), then moves every process
+   * onto `targets`. A request the runtime rejects (bad `targets`) leaves it as it was.
+   */
+  private async evacuate(targets: string[]): Promise<EvacuateOutcome> {
+    const was = this.draining;
+    if (!was) {
+      this.draining = true;
+      await within(this.heartbeat.beat(), 1000, this.clock);
+      await this.refresh();
+    }
+    try {
+      return await this.runtime.evacuate(targets);
+    } catch (err) {
+      if (!was && this.stopping === null) {
+        this.draining = false;
+        await within(this.heartbeat.beat(), 1000, this.clock);
+        await this.refresh();
+      }
+      throw err;
+    }
   }
 
   /** Serves its metrics when asked to; a listener that fails is logged and the worker runs without one. */

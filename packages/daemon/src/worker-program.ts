@@ -27,7 +27,8 @@ export async function runWorkerProgram(): Promise<never> {
   // Forked by a node daemon: tell it every 500 ms that the event loop runs (it restarts a worker stuck too long).
   const onAlive = process.send ? () => void (process.connected && process.send?.({ type: 'alive' })) : undefined;
   const worker = await startWorker({ ...config, logger, adapters, onAlive, warnOpenAdmin: !process.send }).catch(fail);
-  stopOnSignals((signal) => worker.stop(`got ${signal}`));
+  // Forked by a node daemon: Ctrl-C's SIGINT reached the node daemon too, and it drains this worker (evacuation first).
+  stopOnSignals((signal) => worker.stop(`got ${signal}`), undefined, { ignoreSigint: Boolean(process.send) });
   if (process.send) {
     process.send({ type: 'ready', id: worker.id });
     process.on('disconnect', () => {
