@@ -105,11 +105,8 @@ class ReplayGuard {
   private prune(now: number): void {
     this.lastPrune = now;
     const before = now - 2 * this.windowMs;
-    for (const [sender, e] of this.seen) {
-      if (e.at >= before) continue;
-      this.seen.delete(sender);
-      if (e === this.last) this.last = undefined;
-    }
+    // `last` is the sender just added, so it is never one of those forgotten here.
+    for (const [sender, e] of this.seen) if (e.at < before) this.seen.delete(sender);
   }
 }
 
