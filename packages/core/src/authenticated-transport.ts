@@ -26,7 +26,8 @@ import { systemClock, type Clock } from './clock';
 import type { Logger } from './logger';
 import { FrameMac, MAC128_BYTES } from './hmac-sha256';
 import { deriveKey } from './secret';
-import type { FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportStats } from './transport';
+import { ForwardingTransport } from './forwarding-transport';
+import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from './transport';
 
 /** Bytes of the MAC in a signed frame: HMAC-SHA256 cut to 128 bits. */
 export const FRAME_MAC_BYTES = MAC128_BYTES;
@@ -141,7 +142,7 @@ export function authenticateTransport(inner: Transport, options: AuthenticatedTr
   return new AuthenticatedTransport(inner, options);
 }
 
-class AuthenticatedTransport implements Transport {
+class AuthenticatedTransport extends ForwardingTransport {
   private readonly frameKey: FrameMac;
   private readonly eventKey: FrameMac;
   /** Destination inbox names as bytes, for the MAC. */
@@ -156,10 +157,8 @@ class AuthenticatedTransport implements Transport {
   private readonly cluster: string;
   private readonly logger: Logger;
 
-  constructor(
-    private readonly inner: Transport,
-    options: AuthenticatedTransportOptions,
-  ) {
+  constructor(inner: Transport, options: AuthenticatedTransportOptions) {
+    super(inner);
     this.frameKey = new FrameMac(deriveKey(options.secret, options.cluster, 'frames'));
     this.eventKey = new FrameMac(deriveKey(options.secret, options.cluster, 'events'));
     this.clock = options.clock ?? systemClock;
@@ -168,11 +167,11 @@ class AuthenticatedTransport implements Transport {
     this.logger = options.logger;
   }
 
-  send(inbox: string, frame: Uint8Array): void {
+  override send(inbox: string, frame: Uint8Array): void {
     this.inner.send(inbox, this.sign(this.frameKey, this.bytesOf(inbox), frame));
   }
 
-  listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
+  override listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
     const guard = new ReplayGuard(this.windowMs);
     const destination = Buffer.from(inbox, 'utf8');
     const what = `a frame for worker '${inbox}'`;
@@ -186,11 +185,11 @@ class AuthenticatedTransport implements Transport {
     );
   }
 
-  publish(frame: Uint8Array): void {
+  override publish(frame: Uint8Array): void {
     this.inner.publish(this.sign(this.eventKey, NO_DESTINATION, frame));
   }
 
-  subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
+  override subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
     const guard = new ReplayGuard(this.windowMs);
     return this.inner.subscribe((frame) => {
       const body = this.verify(this.eventKey, NO_DESTINATION, frame, guard, 'a cluster event');
@@ -198,28 +197,8 @@ class AuthenticatedTransport implements Transport {
     });
   }
 
-  serve(service: string, handler: RequestHandler): Promise<Subscription> {
-    return this.inner.serve(service, handler);
-  }
-
-  request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    return this.inner.request(service, body, timeoutMs);
-  }
-
-  on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
-    this.inner.on(event, listener);
-  }
-
-  off(event: 'down' | 'up', listener: (cause?: Error) => void): void {
-    this.inner.off(event, listener);
-  }
-
-  stats(): TransportStats {
+  override stats(): TransportStats {
     return { ...this.inner.stats(), forgedFrames: this.forged };
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   /**
