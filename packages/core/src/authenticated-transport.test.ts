@@ -190,6 +190,49 @@ describe('authenticated frames', () => {
     expect(b.t.stats().forgedFrames).toBe(1);
   });
 
+  it('refuses replays from senders whose frames interleave, whether or not the replayed sender sent the frame before', async () => {
+    const { network, make } = setup();
+    const x = make();
+    const y = make();
+    const b = make();
+    const inbox = inboxOf();
+    await b.t.listen('B', inbox.handler);
+    x.t.send('B', bytes('x1'));
+    y.t.send('B', bytes('y1'));
+    x.t.send('B', bytes('x2'));
+    expect([await inbox.next(), await inbox.next(), await inbox.next()].map(text)).toEqual(['x1', 'y1', 'x2']);
+    network.inject('B', x.sent[0]!.frame); // same sender as the frame before
+    network.inject('B', y.sent[0]!.frame); // another sender
+    network.inject('B', y.sent[0]!.frame); // same sender again
+    network.inject('B', x.sent[1]!.frame);
+    y.t.send('B', bytes('y2'));
+    x.t.send('B', bytes('x3'));
+    expect([await inbox.next(), await inbox.next()].map(text)).toEqual(['y2', 'x3']);
+    expect(inbox.got).toHaveLength(0);
+    expect(b.t.stats().forgedFrames).toBe(4);
+  });
+
+  it('forgets a sender silent for twice the window when a new one arrives, then refuses its captured frame as stale', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { network, logs, make } = setup('auth', { clock, replayWindowMs: 60_000 });
+    const x = make();
+    const y = make();
+    const b = make();
+    const inbox = inboxOf();
+    await b.t.listen('B', inbox.handler);
+    x.t.send('B', bytes('x1'));
+    expect(text(await inbox.next())).toBe('x1');
+    clock.advance(120_001);
+    y.t.send('B', bytes('y1'));
+    expect(text(await inbox.next())).toBe('y1');
+    network.inject('B', x.sent[0]!.frame);
+    x.t.send('B', bytes('x2'));
+    expect(text(await inbox.next())).toBe('x2');
+    expect(inbox.got).toHaveLength(0);
+    expect(b.t.stats().forgedFrames).toBe(1);
+    expect(logs.some((l) => /signed more than 60 s ago/.test(l))).toBe(true);
+  });
+
   it('keeps accepting a known sender whose frames waited longer than the window', async () => {
     const clock = new ManualClock(1_000_000);
     const { make } = setup('auth', { clock, replayWindowMs: 60_000 });

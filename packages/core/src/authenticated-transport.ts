@@ -24,12 +24,13 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock';
 import type { Logger } from './logger';
-import { FrameMac } from './hmac-sha256';
+import { FrameMac, MAC128_BYTES } from './hmac-sha256';
 import { deriveKey } from './secret';
-import type { FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportStats } from './transport';
+import { ForwardingTransport } from './forwarding-transport';
+import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from './transport';
 
 /** Bytes of the MAC in a signed frame: HMAC-SHA256 cut to 128 bits. */
-export const FRAME_MAC_BYTES = 16;
+export const FRAME_MAC_BYTES = MAC128_BYTES;
 /** Bytes a signed frame carries after its content. */
 export const FRAME_TRAILER_BYTES = 8 + 6 + 6 + FRAME_MAC_BYTES + 1;
 /** The last byte of a signed frame: the trailer layout's version. */
@@ -57,31 +58,55 @@ export interface AuthenticatedTransportOptions {
 const SIGNED_META = 8 + 6 + 6;
 const MAX_SEQ = 2 ** 48 - 1;
 
+/** What a {@link ReplayGuard} keeps of one sender. */
+interface Seen {
+  /** The sender's 8 bytes as two words, to recognise the last sender without making its key. */
+  readonly hi: number;
+  readonly lo: number;
+  seq: number;
+  at: number;
+}
+
 /** The highest sequence number seen per sender, for one inbox or subscription. */
 class ReplayGuard {
-  private readonly seen = new Map<string, { seq: number; at: number }>();
+  private readonly seen = new Map<string, Seen>();
+  /** The sender of the last frame passed, while in `seen`: most frames come from the sender of the one before. */
+  private last: Seen | undefined;
   private lastPrune = 0;
 
   constructor(private readonly windowMs: number) {}
 
-  /** Null when the frame is new; else why it is refused. Only called on a frame whose MAC is good. */
-  check(sender: string, seq: number, time: number, now: number): ForgedCause | null {
-    const known = this.seen.get(sender);
-    if (known !== undefined) {
-      if (seq <= known.seq) return 'replayed';
-      known.seq = seq;
-      known.at = now;
-      return null;
+  /**
+   * Null when the frame whose sender's 8 bytes are at `f[at..]` is new; else why it is refused. Only called on a
+   * frame whose MAC is good.
+   */
+  check(f: Uint8Array, at: number, seq: number, time: number, now: number): ForgedCause | null {
+    const hi = (f[at]! << 24) | (f[at + 1]! << 16) | (f[at + 2]! << 8) | f[at + 3]!;
+    const lo = (f[at + 4]! << 24) | (f[at + 5]! << 16) | (f[at + 6]! << 8) | f[at + 7]!;
+    let known = this.last;
+    if (known === undefined || known.hi !== hi || known.lo !== lo) {
+      const sender = String.fromCharCode(f[at]!, f[at + 1]!, f[at + 2]!, f[at + 3]!, f[at + 4]!, f[at + 5]!, f[at + 6]!, f[at + 7]!);
+      known = this.seen.get(sender);
+      if (known === undefined) {
+        if (time < now - this.windowMs) return 'stale';
+        const entry: Seen = { hi, lo, seq, at: now };
+        this.seen.set(sender, entry);
+        this.last = entry;
+        if (now - this.lastPrune > this.windowMs) this.prune(now);
+        return null;
+      }
+      this.last = known;
     }
-    if (time < now - this.windowMs) return 'stale';
-    this.seen.set(sender, { seq, at: now });
-    if (now - this.lastPrune > this.windowMs) this.prune(now);
+    if (seq <= known.seq) return 'replayed';
+    known.seq = seq;
+    known.at = now;
     return null;
   }
 
   private prune(now: number): void {
     this.lastPrune = now;
     const before = now - 2 * this.windowMs;
+    // `last` is the sender just added, so it is never one of those forgotten here.
     for (const [sender, e] of this.seen) if (e.at < before) this.seen.delete(sender);
   }
 }
@@ -89,6 +114,20 @@ class ReplayGuard {
 /** The 6-byte big-endian number at `at`. */
 const readUint48 = (b: Uint8Array, at: number): number =>
   (b[at]! * 0x10000 + ((b[at + 1]! << 8) | b[at + 2]!)) * 0x1000000 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
+
+/** Writes `v` (below 2^48) as 6 bytes big-endian at `at`. */
+function writeUint48(b: Uint8Array, at: number, v: number): void {
+  const hi = (v / 0x100000000) >>> 0;
+  b[at] = hi >>> 8;
+  b[at + 1] = hi;
+  b[at + 2] = v >>> 24;
+  b[at + 3] = v >>> 16;
+  b[at + 4] = v >>> 8;
+  b[at + 5] = v;
+}
+
+/** The destination bound into an event's MAC: none. */
+const NO_DESTINATION = new Uint8Array(0);
 
 /**
  * Wraps `inner` so that with a cluster secret every frame sent to an inbox and every published event carries a
@@ -103,7 +142,7 @@ export function authenticateTransport(inner: Transport, options: AuthenticatedTr
   return new AuthenticatedTransport(inner, options);
 }
 
-class AuthenticatedTransport implements Transport {
+class AuthenticatedTransport extends ForwardingTransport {
   private readonly frameKey: FrameMac;
   private readonly eventKey: FrameMac;
   /** Destination inbox names as bytes, for the MAC. */
@@ -118,10 +157,8 @@ class AuthenticatedTransport implements Transport {
   private readonly cluster: string;
   private readonly logger: Logger;
 
-  constructor(
-    private readonly inner: Transport,
-    options: AuthenticatedTransportOptions,
-  ) {
+  constructor(inner: Transport, options: AuthenticatedTransportOptions) {
+    super(inner);
     this.frameKey = new FrameMac(deriveKey(options.secret, options.cluster, 'frames'));
     this.eventKey = new FrameMac(deriveKey(options.secret, options.cluster, 'events'));
     this.clock = options.clock ?? systemClock;
@@ -130,94 +167,75 @@ class AuthenticatedTransport implements Transport {
     this.logger = options.logger;
   }
 
-  send(inbox: string, frame: Uint8Array): void {
-    this.inner.send(inbox, this.sign(this.frameKey, inbox, frame));
+  override send(inbox: string, frame: Uint8Array): void {
+    this.inner.send(inbox, this.sign(this.frameKey, this.bytesOf(inbox), frame));
   }
 
-  listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
+  override listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
     const guard = new ReplayGuard(this.windowMs);
+    const destination = Buffer.from(inbox, 'utf8');
+    const what = `a frame for worker '${inbox}'`;
     return this.inner.listen(
       inbox,
       (frame) => {
-        const body = this.verify(this.frameKey, inbox, frame, guard, `a frame for worker '${inbox}'`);
+        const body = this.verify(this.frameKey, destination, frame, guard, what);
         return body === null ? undefined : handler(body);
       },
       options,
     );
   }
 
-  publish(frame: Uint8Array): void {
-    this.inner.publish(this.sign(this.eventKey, '', frame));
+  override publish(frame: Uint8Array): void {
+    this.inner.publish(this.sign(this.eventKey, NO_DESTINATION, frame));
   }
 
-  subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
+  override subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
     const guard = new ReplayGuard(this.windowMs);
     return this.inner.subscribe((frame) => {
-      const body = this.verify(this.eventKey, '', frame, guard, 'a cluster event');
+      const body = this.verify(this.eventKey, NO_DESTINATION, frame, guard, 'a cluster event');
       if (body !== null) handler(body);
     });
   }
 
-  serve(service: string, handler: RequestHandler): Promise<Subscription> {
-    return this.inner.serve(service, handler);
-  }
-
-  request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    return this.inner.request(service, body, timeoutMs);
-  }
-
-  on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
-    this.inner.on(event, listener);
-  }
-
-  off(event: 'down' | 'up', listener: (cause?: Error) => void): void {
-    this.inner.off(event, listener);
-  }
-
-  stats(): TransportStats {
+  override stats(): TransportStats {
     return { ...this.inner.stats(), forgedFrames: this.forged };
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  /** `frame` with its trailer, for `destination` ('' for an event). */
-  private sign(key: FrameMac, destination: string, frame: Uint8Array): Uint8Array {
+  /**
+   * `frame` with its trailer, for `destination` (the inbox's bytes; none for an event): one buffer (pooled for a
+   * small frame), the trailer written into it in place.
+   */
+  private sign(key: FrameMac, destination: Uint8Array, frame: Uint8Array): Uint8Array {
     const n = frame.byteLength;
     const out = Buffer.allocUnsafe(n + FRAME_TRAILER_BYTES);
     out.set(frame, 0);
-    this.sender.copy(out, n);
+    const s = this.sender;
+    for (let i = 0; i < 8; i++) out[n + i] = s[i]!;
     this.seq = this.seq >= MAX_SEQ ? 1 : this.seq + 1;
-    out.writeUIntBE(this.seq, n + 8, 6);
+    writeUint48(out, n + 8, this.seq);
     // Never earlier than the last frame's time, so a receiver's window sees this sender's times only grow.
-    const now = Math.max(this.clock.now(), this.lastTime);
-    this.lastTime = now;
-    out.writeUIntBE(now, n + 14, 6);
-    const mac = key.mac(this.bytesOf(destination), out, n + SIGNED_META);
-    mac.copy(out, n + SIGNED_META, 0, FRAME_MAC_BYTES);
+    let now = this.clock.now();
+    if (now < this.lastTime) now = this.lastTime;
+    else this.lastTime = now;
+    writeUint48(out, n + 14, now);
+    key.put(destination, out, n + SIGNED_META, out, n + SIGNED_META);
     out[n + FRAME_TRAILER_BYTES - 1] = FRAME_TAG;
     return out;
   }
 
   /** The frame's content when its trailer checks out, else null (counted and logged). */
-  private verify(key: FrameMac, destination: string, frame: Uint8Array, guard: ReplayGuard, what: string): Uint8Array | null {
+  private verify(key: FrameMac, destination: Uint8Array, frame: Uint8Array, guard: ReplayGuard, what: string): Uint8Array | null {
     const len = frame.byteLength;
     if (len < FRAME_TRAILER_BYTES || frame[len - 1] !== FRAME_TAG) return this.refuse('unsigned', what, len);
     const n = len - FRAME_TRAILER_BYTES;
     const signed = n + SIGNED_META;
-    const mac = key.mac(this.bytesOf(destination), frame, signed);
-    // Constant time: every byte is compared, whatever the first difference.
-    let diff = 0;
-    for (let i = 0; i < FRAME_MAC_BYTES; i++) diff |= mac[i]! ^ frame[signed + i]!;
-    if (diff !== 0) return this.refuse('bad-mac', what, len);
-    const f = frame;
-    const sender = String.fromCharCode(f[n]!, f[n + 1]!, f[n + 2]!, f[n + 3]!, f[n + 4]!, f[n + 5]!, f[n + 6]!, f[n + 7]!);
-    const cause = guard.check(sender, readUint48(f, n + 8), readUint48(f, n + 14), this.clock.now());
+    if (!key.matches(destination, frame, signed, frame, signed)) return this.refuse('bad-mac', what, len);
+    const cause = guard.check(frame, n, readUint48(frame, n + 8), readUint48(frame, n + 14), this.clock.now());
     if (cause !== null) return this.refuse(cause, what, len);
     return frame.subarray(0, n);
   }
 
+  /** A destination inbox's name as bytes, for the MAC (kept, since a transport sends to few inboxes). */
   private bytesOf(name: string): Buffer {
     let b = this.names.get(name);
     if (b === undefined) {

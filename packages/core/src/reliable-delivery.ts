@@ -31,8 +31,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from './clock';
+import { ForwardingTransport } from './forwarding-transport';
 import type { Logger } from './logger';
-import type { DeliveryStats, FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportFlow, TransportStats } from './transport';
+import type { DeliveryStats, FrameHandler, ListenOptions, Subscription, Transport, TransportFlow, TransportStats } from './transport';
 
 /** The last two bytes of every frame this decorator sends. */
 export const DELIVERY_MAGIC = 0xd1c7;
@@ -197,7 +198,7 @@ export function reliableDelivery(inner: Transport, options: ReliableDeliveryOpti
 }
 
 /** The transport {@link reliableDelivery} returns. */
-export class ReliableTransport implements Transport, TransportFlow {
+export class ReliableTransport extends ForwardingTransport implements TransportFlow {
   /** This transport's back-pressure (see {@link TransportFlow}). */
   readonly flow: TransportFlow = this;
   private readonly epoch = randomBytes(8);
@@ -229,10 +230,8 @@ export class ReliableTransport implements Transport, TransportFlow {
   private ackTimer: TimerHandle | undefined;
   private readonly counts: DeliveryStats = { unacked: 0, unackedBytes: 0, resent: 0, duplicates: 0, acksSent: 0, windowFull: 0, gaveUp: 0 };
 
-  constructor(
-    private readonly inner: Transport,
-    options: ReliableDeliveryOptions,
-  ) {
+  constructor(inner: Transport, options: ReliableDeliveryOptions) {
+    super(inner);
     this.selfBytes = Buffer.from(options.self, 'utf8');
     this.selfText = options.self;
     const selfLen = this.selfBytes.byteLength;
@@ -271,7 +270,7 @@ export class ReliableTransport implements Transport, TransportFlow {
   // ---------------------------------------------------------------- sending
 
   /** Numbers `frame`, keeps it until `inbox` acknowledges it, and sends it. Never drops it while `inbox` lives. */
-  send(inbox: string, frame: Uint8Array): void {
+  override send(inbox: string, frame: Uint8Array): void {
     if (this.closed) return this.inner.send(inbox, frame);
     let w = this.windows.get(inbox);
     if (w === undefined) this.windows.set(inbox, (w = new Window()));
@@ -488,7 +487,7 @@ export class ReliableTransport implements Transport, TransportFlow {
 
   // ---------------------------------------------------------------- receiving
 
-  listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
+  override listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
     let table = this.peers.get(inbox);
     if (table === undefined) this.peers.set(inbox, (table = { byEpoch: new Map(), last: undefined }));
     const inboxBytes = Buffer.from(inbox, 'utf8');
@@ -590,33 +589,9 @@ export class ReliableTransport implements Transport, TransportFlow {
     this.inner.send(p.reply, out);
   }
 
-  // ---------------------------------------------------------------- the rest passes through
+  // ---------------------------------------------------------------- events, requests and connection state pass through (ForwardingTransport)
 
-  publish(frame: Uint8Array): void {
-    this.inner.publish(frame);
-  }
-
-  subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
-    return this.inner.subscribe(handler);
-  }
-
-  serve(service: string, handler: RequestHandler): Promise<Subscription> {
-    return this.inner.serve(service, handler);
-  }
-
-  request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    return this.inner.request(service, body, timeoutMs);
-  }
-
-  on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
-    this.inner.on(event, listener);
-  }
-
-  off(event: 'down' | 'up', listener: (cause?: Error) => void): void {
-    this.inner.off(event, listener);
-  }
-
-  stats(): TransportStats {
+  override stats(): TransportStats {
     return { ...this.inner.stats(), delivery: { ...this.counts } };
   }
 
@@ -655,7 +630,7 @@ export class ReliableTransport implements Transport, TransportFlow {
   }
 
   /** {@link ReliableTransport.stop}, then closes `inner`. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.stop();
     await this.inner.close();
   }

@@ -4,13 +4,14 @@
  * connection "down" (every frame sent meanwhile is lost, as in a broker restart) and bring it back "up".
  * Everything else passes through to the wrapped transport.
  */
-import type { FrameHandler, ListenOptions, RequestHandler, Subscription, Transport, TransportStats } from '../transport';
+import { ForwardingTransport } from '../forwarding-transport';
+import type { Transport } from '../transport';
 
 /** What happens to one frame sent: `pass`, `drop`, `duplicate` (sent twice), `hold` (kept until `release`). */
 export type FaultAction = 'pass' | 'drop' | 'duplicate' | 'hold';
 
 /** A transport whose sends fail on demand (see the file's header). */
-export class FaultyTransport implements Transport {
+export class FaultyTransport extends ForwardingTransport {
   /** Decides each frame's fate; `n` counts the frames sent through this transport (from 1). Default: pass. */
   policy: ((inbox: string, frame: Uint8Array, n: number) => FaultAction) | undefined;
   /** Frames dropped, duplicated and held so far (an outage's drops included). */
@@ -20,9 +21,11 @@ export class FaultyTransport implements Transport {
   private isDown = false;
   private readonly listeners = { down: new Set<(cause?: Error) => void>(), up: new Set<(cause?: Error) => void>() };
 
-  constructor(readonly inner: Transport) {}
+  constructor(override readonly inner: Transport) {
+    super(inner);
+  }
 
-  send(inbox: string, frame: Uint8Array): void {
+  override send(inbox: string, frame: Uint8Array): void {
     if (this.isDown) return void this.faults.dropped++;
     const action = this.policy?.(inbox, frame, ++this.n) ?? 'pass';
     if (action === 'drop') return void this.faults.dropped++;
@@ -61,41 +64,13 @@ export class FaultyTransport implements Transport {
     for (const l of [...this.listeners.up]) l();
   }
 
-  listen(inbox: string, handler: FrameHandler, options?: ListenOptions): Promise<Subscription> {
-    return this.inner.listen(inbox, handler, options);
-  }
-
-  publish(frame: Uint8Array): void {
-    this.inner.publish(frame);
-  }
-
-  subscribe(handler: (frame: Uint8Array) => void): Promise<Subscription> {
-    return this.inner.subscribe(handler);
-  }
-
-  serve(service: string, handler: RequestHandler): Promise<Subscription> {
-    return this.inner.serve(service, handler);
-  }
-
-  request(service: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    return this.inner.request(service, body, timeoutMs);
-  }
-
-  on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
+  override on(event: 'down' | 'up', listener: (cause?: Error) => void): void {
     this.listeners[event].add(listener);
     this.inner.on(event, listener);
   }
 
-  off(event: 'down' | 'up', listener: (cause?: Error) => void): void {
+  override off(event: 'down' | 'up', listener: (cause?: Error) => void): void {
     this.listeners[event].delete(listener);
     this.inner.off(event, listener);
-  }
-
-  stats(): TransportStats {
-    return this.inner.stats();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
