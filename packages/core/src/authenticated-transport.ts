@@ -28,6 +28,7 @@ import { FrameMac, MAC128_BYTES } from './hmac-sha256';
 import { deriveKey } from './secret';
 import { ForwardingTransport } from './forwarding-transport';
 import type { FrameHandler, ListenOptions, Subscription, Transport, TransportStats } from './transport';
+import { readUint48, writeUint48 } from './uint48';
 
 /** Bytes of the MAC in a signed frame: HMAC-SHA256 cut to 128 bits. */
 export const FRAME_MAC_BYTES = MAC128_BYTES;
@@ -109,21 +110,6 @@ class ReplayGuard {
     // `last` is the sender just added, so it is never one of those forgotten here.
     for (const [sender, e] of this.seen) if (e.at < before) this.seen.delete(sender);
   }
-}
-
-/** The 6-byte big-endian number at `at`. */
-const readUint48 = (b: Uint8Array, at: number): number =>
-  (b[at]! * 0x10000 + ((b[at + 1]! << 8) | b[at + 2]!)) * 0x1000000 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
-
-/** Writes `v` (below 2^48) as 6 bytes big-endian at `at`. */
-function writeUint48(b: Uint8Array, at: number, v: number): void {
-  const hi = (v / 0x100000000) >>> 0;
-  b[at] = hi >>> 8;
-  b[at + 1] = hi;
-  b[at + 2] = v >>> 24;
-  b[at + 3] = v >>> 16;
-  b[at + 4] = v >>> 8;
-  b[at + 5] = v;
 }
 
 /** The destination bound into an event's MAC: none. */

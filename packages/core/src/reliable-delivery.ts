@@ -34,6 +34,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock';
 import { ForwardingTransport } from './forwarding-transport';
 import type { Logger } from './logger';
 import type { DeliveryStats, FrameHandler, ListenOptions, Subscription, Transport, TransportFlow, TransportStats } from './transport';
+import { readUint48, writeUint48 } from './uint48';
 
 /** The last two bytes of every frame this decorator sends. */
 export const DELIVERY_MAGIC = 0xd1c7;
@@ -150,20 +151,6 @@ interface Peer {
 interface PeerTable {
   byEpoch: Map<string, Peer>;
   last: Peer | undefined;
-}
-
-const readUint48 = (b: Uint8Array, at: number): number =>
-  (b[at]! * 0x10000 + ((b[at + 1]! << 8) | b[at + 2]!)) * 0x1000000 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
-
-function writeUint48(b: Uint8Array, at: number, v: number): void {
-  const hi = Math.floor(v / 0x1000000);
-  const lo = v - hi * 0x1000000;
-  b[at] = (hi >>> 16) & 0xff;
-  b[at + 1] = (hi >>> 8) & 0xff;
-  b[at + 2] = hi & 0xff;
-  b[at + 3] = (lo >>> 16) & 0xff;
-  b[at + 4] = (lo >>> 8) & 0xff;
-  b[at + 5] = lo & 0xff;
 }
 
 const latin1 = (b: Uint8Array, at: number, n: number): string => Buffer.from(b.buffer, b.byteOffset + at, n).toString('latin1');
