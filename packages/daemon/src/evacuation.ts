@@ -13,7 +13,7 @@ import type { RpcSigner } from './rpc-auth';
 
 /** How long the cluster daemon waits for a worker to evacuate all its processes. */
 export const EVACUATE_TIMEOUT_MS = 120_000;
-/** How long it waits for a worker's `stats`. */
+/** How long it waits for a worker's `stats` or `ps`. */
 const ASK_TIMEOUT_MS = 3000;
 
 /** What an evacuation did: `workers remove`, `nodes remove` and a node daemon's shutdown report it. */
@@ -45,6 +45,16 @@ interface EvacuateAnswer {
   outcomes: MoveOutcome[];
 }
 
+/** Worker `worker`'s answer to `op` (no arguments) within a few seconds; undefined (logged at debug) when none came. */
+export async function askWorker<T>(setup: EvacuationSetup, worker: string, op: string): Promise<T | undefined> {
+  try {
+    return await callRpc<T>(setup.transport, `worker.${worker}`, op, null, ASK_TIMEOUT_MS, setup.signer);
+  } catch (err) {
+    setup.logger.debug(`worker '${worker}' did not answer '${op}': ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** A worker that says it is draining (it is stopping or evacuating), or whose node daemon is draining. */
 export function isDraining(worker: MemberInfo, members: readonly MemberInfo[]): boolean {
   if (worker.meta?.draining === true) return true;
@@ -66,14 +76,7 @@ export function evacuationTargets(members: readonly MemberInfo[], leaving: (work
  * does not answer `evacuate` within `timeoutMs` counts its processes as failed. Never rejects.
  */
 export async function evacuateWorkers(setup: EvacuationSetup, leaving: readonly string[], targets: string[], why: string, timeoutMs = EVACUATE_TIMEOUT_MS): Promise<Evacuation> {
-  const ask = async <T>(worker: string, op: string): Promise<T | undefined> => {
-    try {
-      return await callRpc<T>(setup.transport, `worker.${worker}`, op, null, ASK_TIMEOUT_MS, setup.signer);
-    } catch (err) {
-      setup.logger.debug(`worker '${worker}' did not answer '${op}': ${(err as Error).message}`);
-      return undefined;
-    }
-  };
+  const ask = <T>(worker: string, op: string): Promise<T | undefined> => askWorker<T>(setup, worker, op);
   const total: Evacuation = { moved: 0, refused: 0, failed: 0, ended: 0, targets };
   const answers = await Promise.all(
     leaving.map(async (id) => {

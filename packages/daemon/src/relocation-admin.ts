@@ -9,7 +9,7 @@ import type { MemberInfo } from '@hypernode/core/runtime';
 import { Placer, workerLoadsFromMembers } from '@hypernode/scheduler';
 import type { Adapters } from './adapters';
 import type { ClusterMembership } from './cluster-membership';
-import { EVACUATE_TIMEOUT_MS, evacuateWorkers, evacuationTargets, isDraining, type Evacuation } from './evacuation';
+import { askWorker, EVACUATE_TIMEOUT_MS, evacuateWorkers, evacuationTargets, isDraining, type Evacuation, type EvacuationSetup } from './evacuation';
 import type { MoveOutcome } from './move-outcome';
 import { ROOT_NAME } from './root-process';
 import { callRpc } from './rpc';
@@ -17,8 +17,6 @@ import type { RpcSigner } from './rpc-auth';
 
 /** How long the cluster daemon waits for a worker to move one process (it waits for the process's turn to end). */
 export const MOVE_TIMEOUT_MS = 30_000;
-/** How long it waits for a worker's `ps`. */
-const ASK_TIMEOUT_MS = 3000;
 
 /** What `workers-remove` answers. */
 export interface WorkerRemoval extends Evacuation {
@@ -45,7 +43,12 @@ export interface RelocationAdminSetup {
 
 /** `move`, and the evacuation of workers that are leaving. */
 export class RelocationAdmin {
-  constructor(private readonly setup: RelocationAdminSetup) {}
+  /** How it asks workers: its transport, signer and log. */
+  private readonly asking: EvacuationSetup;
+
+  constructor(private readonly setup: RelocationAdminSetup) {
+    this.asking = { transport: setup.adapters.transport, signer: setup.signer, logger: setup.logger };
+  }
 
   /**
    * Moves process `name` (its name or a registered name) to worker `to`, or to the least-loaded other live worker.
@@ -95,8 +98,7 @@ export class RelocationAdmin {
     const members = await this.members();
     const out = new Set(leaving);
     const targets = evacuationTargets(members, (m) => out.has(m.id), (id) => this.setup.membership.isLost(id));
-    const { adapters, signer, logger } = this.setup;
-    return evacuateWorkers({ transport: adapters.transport, signer, logger }, leaving, targets, why, EVACUATE_TIMEOUT_MS);
+    return evacuateWorkers(this.asking, leaving, targets, why, EVACUATE_TIMEOUT_MS);
   }
 
   private async members(): Promise<MemberInfo[]> {
@@ -143,12 +145,7 @@ export class RelocationAdmin {
     }
   }
 
-  private async ask<T>(worker: string, op: string): Promise<T | undefined> {
-    try {
-      return await callRpc<T>(this.setup.adapters.transport, `worker.${worker}`, op, null, ASK_TIMEOUT_MS, this.setup.signer);
-    } catch (err) {
-      this.setup.logger.debug(`worker '${worker}' did not answer '${op}': ${(err as Error).message}`);
-      return undefined;
-    }
+  private ask<T>(worker: string, op: string): Promise<T | undefined> {
+    return askWorker<T>(this.asking, worker, op);
   }
 }
