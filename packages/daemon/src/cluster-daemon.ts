@@ -16,7 +16,7 @@ import { ModuleUploads, type ValidateCode } from './module-uploads';
 import { validateInChild, type ValidatorOptions } from './module-validator';
 import { ROOT_NAME, ROOT_WORKER } from './root-process';
 import { serveRpc } from './rpc';
-import { credentialOf, RpcGuard, RpcSigner } from './rpc-auth';
+import { RpcGuard, signerOf } from './rpc-auth';
 import { enforceSafeDefault } from './safe-default';
 import { plural } from './plural';
 import { rebalanceOptions, type RebalanceOptions } from './rebalancer';
@@ -189,7 +189,7 @@ class ClusterDaemonImpl implements ClusterDaemon {
     await this.membership.check();
     await this.membership.writeRecord();
     // Requests to the node and worker daemons are signed with the admin role's key (design 024).
-    const signer = this.secret === null ? null : new RpcSigner(this.cluster, credentialOf(this.secret, this.cluster), this.clock, `cluster daemon pid ${process.pid}`);
+    const signer = signerOf(this.cluster, this.secret, this.clock, `cluster daemon pid ${process.pid}`);
     if (this.rebalance) {
       const { adapters, membership, logger, clock } = this;
       this.rebalancing = startRebalancing({ adapters, membership, signer, logger, clock, options: this.rebalance.options, ...(this.rebalance.loads ? { loads: this.rebalance.loads } : {}) });

@@ -30,7 +30,7 @@ import { ROOT_NAME } from './cluster-daemon';
 import type { MoveOutcome } from './move-outcome';
 import type { NodeRemoval, WorkerRemoval } from './relocation-admin';
 import { RemoteError, callRpc } from './rpc';
-import { credentialOf, RpcSigner } from './rpc-auth';
+import { signerOf, type RpcSigner } from './rpc-auth';
 
 /** Options of {@link connectCluster}. Each falls back to its environment variable, then its default. */
 export interface ConnectClusterOptions {
@@ -144,7 +144,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
     if (options.secret !== undefined && HypernodeError.is(err, 'BAD_SECRET')) throw new HypernodeError('BAD_SECRET', err.message.replace('HYPERNODE_SECRET', "connectCluster's option secret"));
     throw err;
   }
-  const signer = conn.secret === null ? null : new RpcSigner(conn.cluster, credentialOf(conn.secret, conn.cluster), systemClock, `client pid ${process.pid} on ${hostname()}`);
+  const signer = signerOf(conn.cluster, conn.secret, systemClock, `client pid ${process.pid} on ${hostname()}`);
   if (options.maxMessageBytes !== undefined) conn.maxMessageBytes = options.maxMessageBytes;
   const cluster = conn.cluster;
   const logger = options.logger ?? silentLogger;

@@ -12,7 +12,7 @@ import { LostWorkerLog } from './lost-worker-log';
 import { formatAddress, workerMetricsAddress, type MetricsAddress } from './metrics-address';
 import { startMetrics, stopMetrics, type DaemonObservability } from './metrics-server';
 import { serveRpc } from './rpc';
-import { credentialOf, RpcGuard, RpcSigner } from './rpc-auth';
+import { RpcGuard, signerOf } from './rpc-auth';
 import { enforceSafeDefault } from './safe-default';
 import { FENCED_EXIT_CODE, STOP_TIMEOUT_MS } from './worker-daemon';
 import { plural } from './plural';
@@ -386,7 +386,7 @@ class NodeDaemonImpl implements NodeDaemon {
     if (leaving.length === 0) return;
     const { registry, transport } = this.adapters;
     const work = (async () => {
-      const signer = this.conn.secret ? new RpcSigner(this.conn.cluster, credentialOf(this.conn.secret, this.conn.cluster), this.clock, `node daemon '${this.id}' pid ${process.pid} on ${this.host}`) : null;
+      const signer = signerOf(this.conn.cluster, this.conn.secret, this.clock, `node daemon '${this.id}' pid ${process.pid} on ${this.host}`);
       const [members, lost] = await Promise.all([registry.listMembers(), readLostWorkers(registry).catch(() => [])]);
       const lostIds = new Set(lost.map((l) => l.id));
       const targets = evacuationTargets(members, (m) => m.node === this.id || leaving.includes(m.id), (id) => lostIds.has(id));

@@ -86,6 +86,14 @@ export function credentialOf(secret: string, cluster: string): Credential {
   return { role: m[1] as Role, key: Buffer.from(m[2]!, 'hex') };
 }
 
+/**
+ * The signer of a caller holding `secret` (see {@link credentialOf}), naming itself `by` in the servers' logs; null
+ * without a secret (requests go unsigned).
+ */
+export function signerOf(cluster: string, secret: string | null, clock: Pick<Clock, 'now'>, by: string): RpcSigner | null {
+  return secret === null ? null : new RpcSigner(cluster, credentialOf(secret, cluster), clock, by);
+}
+
 /** The signed parts of a request, in the order the MAC covers them. */
 function macInput(v: number, cluster: string, service: string, op: string, role: string, ts: number, nonce: Uint8Array, args: Uint8Array, by: string): (string | Uint8Array)[] {
   return ['hypernode-rpc', String(v), cluster, service, op, role, String(ts), nonce, args, by];
