@@ -287,21 +287,20 @@ class WorkerDaemonImpl implements WorkerDaemon {
    */
   private async evacuate(targets: string[]): Promise<EvacuateOutcome> {
     const was = this.draining;
-    if (!was) {
-      this.draining = true;
-      await within(this.heartbeat.beat(), 1000, this.clock);
-      await this.refresh();
-    }
+    if (!was) await this.setDraining(true);
     try {
       return await this.runtime.evacuate(targets);
     } catch (err) {
-      if (!was && this.stopping === null) {
-        this.draining = false;
-        await within(this.heartbeat.beat(), 1000, this.clock);
-        await this.refresh();
-      }
+      if (!was && this.stopping === null) await this.setDraining(false);
       throw err;
     }
+  }
+
+  /** Marks itself draining or not, writes its member record at once, and refreshes its own placer. */
+  private async setDraining(draining: boolean): Promise<void> {
+    this.draining = draining;
+    await within(this.heartbeat.beat(), 1000, this.clock);
+    await this.refresh();
   }
 
   /** Serves its metrics when asked to; a listener that fails is logged and the worker runs without one. */
