@@ -5,8 +5,8 @@
  * start_app, or the whole node stopped and started); the receiver
  * must see every number once, in order.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithOwnServers, startOwnRabbit, type OwnRabbit } from './own-servers';
+import { expect, it } from 'vitest';
+import { describeWithOwnServers, useOwnRabbit, type OwnRabbit } from './own-servers';
 import { eventually, repoPath, testClusterPerTest, type TestCluster } from './test-support';
 
 const { start } = testClusterPerTest();
@@ -66,25 +66,19 @@ async function noLossThrough(rabbit: OwnRabbit, outage: (t: TestCluster) => Prom
 }
 
 describeWithOwnServers(['rabbitmq'], 'delivery between workers when the broker fails', { timeout: 300_000 }, () => {
-  let rabbit: OwnRabbit;
-  beforeAll(async () => {
-    rabbit = await startOwnRabbit();
-  }, 180_000);
-  afterAll(async () => {
-    await rabbit?.stop();
-  }, 60_000);
+  const rabbit = useOwnRabbit();
 
   it('the broker closes every connection (rabbitmqctl close_connection): every number arrives once, in order', async () => {
-    await noLossThrough(rabbit, async (t) => {
-      expect(await rabbit.closeConnections(`"hypernode.${t.cluster}.`)).toBeGreaterThanOrEqual(4);
+    await noLossThrough(rabbit(), async (t) => {
+      expect(await rabbit().closeConnections(`"hypernode.${t.cluster}.`)).toBeGreaterThanOrEqual(4);
     }, 60_000);
   });
 
   it('RabbitMQ stop_app/start_app (every connection and every queue gone): every number arrives once, in order', async () => {
-    await noLossThrough(rabbit, () => rabbit.restart(), 90_000);
+    await noLossThrough(rabbit(), () => rabbit().restart(), 90_000);
   });
 
   it('RabbitMQ fully stopped and started again (its Erlang node ends): every number arrives once, in order', async () => {
-    await noLossThrough(rabbit, () => rabbit.fullRestart(), 150_000);
+    await noLossThrough(rabbit(), () => rabbit().fullRestart(), 150_000);
   });
 });

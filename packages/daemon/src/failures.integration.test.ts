@@ -4,9 +4,9 @@
  * dropping every connection and restarting, on a RabbitMQ node of the test's own (own-servers.ts), so the
  * machine's broker is never cut or restarted. Each test gets its own cluster.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectCluster } from './connect-cluster';
-import { describeWithOwnServers, startOwnRabbit, type OwnRabbit } from './own-servers';
+import { describeWithOwnServers, useOwnRabbit, type OwnRabbit } from './own-servers';
 import { dropBrokerConnections, eventually, repoPath, startClusterProcess, testClusterPerTest, watcherAcross, workerOf, type TestCluster, type TestClusterOptions } from './test-support';
 
 const { start } = testClusterPerTest();
@@ -148,24 +148,18 @@ describe('failures of a real cluster', { timeout: 120_000 }, () => {
 // The broker's failures, on a RabbitMQ node of this file's own (free ports, a temporary directory, its own node
 // name and cookie), started once for these tests and removed after them: the machine's broker is untouched.
 describeWithOwnServers(['rabbitmq'], 'a real cluster when its broker fails', { timeout: 180_000 }, () => {
-  let rabbit: OwnRabbit;
-  beforeAll(async () => {
-    rabbit = await startOwnRabbit();
-  }, 180_000);
-  afterAll(async () => {
-    await rabbit?.stop();
-  }, 60_000);
+  const rabbit = useOwnRabbit();
 
   it('the broker drops every connection: daemons and the client reconnect and messages flow again', async () => {
-    await survivesBrokerOutage(rabbit, async (t) => {
+    await survivesBrokerOutage(rabbit(), async (t) => {
       // Only this cluster's connections: rabbitmqctl close_connection on each of them.
-      const dropped = await dropBrokerConnections(t.cluster, { rabbitmqctl: rabbit.rabbitmqctl });
+      const dropped = await dropBrokerConnections(t.cluster, { rabbitmqctl: rabbit().rabbitmqctl });
       expect(dropped).toBeGreaterThanOrEqual(5); // cluster daemon, node daemon, 2 workers, this client
     }, 60_000);
   });
 
   it('RabbitMQ restarts (every connection drops, every queue is gone): daemons and the client reconnect, declare their queues again, and processes keep their state', async () => {
     // stop_app and start_app on the private node: every connection drops and its non-durable queues go.
-    await survivesBrokerOutage(rabbit, () => rabbit.restart(), 90_000);
+    await survivesBrokerOutage(rabbit(), () => rabbit().restart(), 90_000);
   });
 });

@@ -16,7 +16,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 type Kind = 'rabbitmq' | 'redis';
 
@@ -67,6 +67,37 @@ export function describeWithOwnServers(kinds: Kind[], name: string, options: { t
   } else {
     describe(name, options, body);
   }
+}
+
+/**
+ * Starts a RabbitMQ node of the enclosing `describe`'s own before its tests and stops it after them (see
+ * {@link startOwnRabbit}); returns the node, for the tests to call once it is started.
+ */
+export function useOwnRabbit(): () => OwnRabbit {
+  let rabbit: OwnRabbit | undefined;
+  beforeAll(async () => {
+    rabbit = await startOwnRabbit();
+  }, 180_000);
+  afterAll(async () => {
+    await rabbit?.stop();
+  }, 60_000);
+  return () => rabbit ?? fail('the own RabbitMQ node is not started: call this inside a test of the describe that called useOwnRabbit');
+}
+
+/** As {@link useOwnRabbit}, for a Redis server of the `describe`'s own ({@link startOwnRedis}). */
+export function useOwnRedis(): () => OwnRedis {
+  let redis: OwnRedis | undefined;
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.stop();
+  }, 30_000);
+  return () => redis ?? fail('the own Redis server is not started: call this inside a test of the describe that called useOwnRedis');
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 /** A TCP port nobody listens on right now (the OS picks it). */

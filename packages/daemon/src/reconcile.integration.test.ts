@@ -3,8 +3,8 @@
  * own (own-servers.ts): a worker SIGKILLed while a private RabbitMQ node is stopped, and a private Redis flushed
  * while the cluster daemon is down. The machine's RabbitMQ and Redis are never stopped or flushed.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithOwnServers, startOwnRabbit, startOwnRedis, type OwnRabbit, type OwnRedis } from './own-servers';
+import { expect, it } from 'vitest';
+import { describeWithOwnServers, useOwnRabbit, useOwnRedis } from './own-servers';
 import { eventually, repoPath, startClusterProcess, testClusterPerTest, workerOf, type DaemonProcess } from './test-support';
 
 const { start } = testClusterPerTest();
@@ -12,16 +12,10 @@ const { start } = testClusterPerTest();
 type Tally = { names: string[]; told: Record<string, number>; reasons: Record<string, string> };
 
 describeWithOwnServers(['rabbitmq'], 'reconciliation after a broker outage', { timeout: 240_000 }, () => {
-  let rabbit: OwnRabbit;
-  beforeAll(async () => {
-    rabbit = await startOwnRabbit();
-  }, 180_000);
-  afterAll(async () => {
-    await rabbit?.stop();
-  }, 60_000);
+  const rabbit = useOwnRabbit();
 
   it('a worker SIGKILLed while RabbitMQ is stopped: once it is back, the parent on another worker is told once and the orphans end', async () => {
-    const t = await start([{ id: 'n1', workers: 2 }], { amqpUrl: rabbit.url, rabbitmqctl: rabbit.rabbitmqctl, nodeArgs: ['--placement-cost', '100000'] });
+    const t = await start([{ id: 'n1', workers: 2 }], { amqpUrl: rabbit().url, rabbitmqctl: rabbit().rabbitmqctl, nodeArgs: ['--placement-cost', '100000'] });
     const [a, b] = t.workers.get('n1')!;
     await t.client.load(repoPath('packages/daemon/test-fixtures/idle.ts'));
     await t.client.load(repoPath('packages/daemon/test-fixtures/exit-tally.ts'));
@@ -36,10 +30,10 @@ describeWithOwnServers(['rabbitmq'], 'reconciliation after a broker outage', { t
 
     const node = t.nodes.get('n1')!;
     const mark = node.lines.length;
-    await rabbit.stopApp();
+    await rabbit().stopApp();
     process.kill(pid, 'SIGKILL');
     await node.waitFor(new RegExp(`worker '${b}' \\(pid ${pid}\\) killed by SIGKILL; its processes are lost`), 30_000, mark);
-    await rabbit.startApp();
+    await rabbit().startApp();
     await node.waitFor(new RegExp(`\\[worker ${a}\\] reconnected to RabbitMQ`), 90_000, mark);
 
     const tally = await eventually(async () => {
@@ -65,22 +59,16 @@ describeWithOwnServers(['rabbitmq'], 'reconciliation after a broker outage', { t
 });
 
 describeWithOwnServers(['redis'], 'module code after Redis lost its data while the cluster daemon was down', { timeout: 180_000 }, () => {
-  let redis: OwnRedis;
-  beforeAll(async () => {
-    redis = await startOwnRedis();
-  }, 60_000);
-  afterAll(async () => {
-    await redis?.stop();
-  }, 30_000);
+  const redis = useOwnRedis();
 
   it('a module loaded before spawns without reloading once the cluster daemon is back on the flushed Redis', async () => {
-    const t = await start([{ id: 'n1', workers: 1 }], { redisUrl: redis.url });
+    const t = await start([{ id: 'n1', workers: 1 }], { redisUrl: redis().url });
     await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
     await t.clusterDaemon.stop();
-    await redis.flushall();
+    await redis().flushall();
     let restarted: DaemonProcess | undefined;
     try {
-      restarted = await startClusterProcess(t.cluster, { redisUrl: redis.url });
+      restarted = await startClusterProcess(t.cluster, { redisUrl: redis().url });
       const warned = await restarted.waitFor(/lacked .* module version/);
       expect(warned).toContain('lacked 1 module version kept in the state directory');
       expect((await t.client.modules()).find((m) => m.name === 'Counter')).toMatchObject({ version: 1 });

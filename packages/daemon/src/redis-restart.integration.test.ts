@@ -4,24 +4,18 @@
  * what it holds are never touched. The cluster uses the machine's RabbitMQ. (The RabbitMQ restart is in
  * failures.integration.test.ts, on a RabbitMQ node of its own.)
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { connectCluster } from './connect-cluster';
-import { describeWithOwnServers, startOwnRedis, type OwnRedis } from './own-servers';
+import { describeWithOwnServers, useOwnRedis } from './own-servers';
 import { amqpUrl, eventually, repoPath, testClusterPerTest } from './test-support';
 
 const { start } = testClusterPerTest();
 
 describeWithOwnServers(['redis'], 'a Redis restart under a running cluster', { timeout: 180_000 }, () => {
-  let redis: OwnRedis;
-  beforeAll(async () => {
-    redis = await startOwnRedis();
-  }, 60_000);
-  afterAll(async () => {
-    await redis?.stop();
-  }, 30_000);
+  const redis = useOwnRedis();
 
   it('survives Redis coming back empty: modules are stored again, new workers spawn them, processes keep their state', async () => {
-    const t = await start([{ id: 'n1', workers: 2 }], { redisUrl: redis.url });
+    const t = await start([{ id: 'n1', workers: 2 }], { redisUrl: redis().url });
     const [, b] = t.workers.get('n1')!;
     await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
     await t.client.load(repoPath('packages/daemon/test-fixtures/named.ts'));
@@ -32,7 +26,7 @@ describeWithOwnServers(['redis'], 'a Redis restart under a running cluster', { t
     await eventually(() => t.client.call(`svc-${t.cluster}`, 'who').catch(() => undefined), 30_000, 'the name registered');
 
     const marks = { cluster: t.clusterDaemon.lines.length };
-    await redis.restart();
+    await redis().restart();
     await t.clusterDaemon.waitFor(/the registry of cluster '.*' is restored/, 60_000, marks.cluster);
 
     // A worker that never ran Counter fetches it from the restored registry.
@@ -45,7 +39,7 @@ describeWithOwnServers(['redis'], 'a Redis restart under a running cluster', { t
     expect(await t.client.call(counter, { type: 'GET' })).toMatchObject({ count: 2 });
     expect(t.clusterDaemon.lines.join('\n')).not.toMatch(/announcing it lost/);
     // Registered names were registered again: a client that connects now (and reads names from Redis) finds it.
-    const late = await connectCluster({ cluster: t.cluster, amqp: amqpUrl, redis: redis.url });
+    const late = await connectCluster({ cluster: t.cluster, amqp: amqpUrl, redis: redis().url });
     try {
       expect(await eventually(() => late.call(`svc-${t.cluster}`, 'who').catch(() => undefined), 30_000, 'the name again')).toMatchObject({ pid: named });
     } finally {
