@@ -18,6 +18,7 @@ import {
   startNodeProcess,
   testClusterPerTest,
   type DaemonProcess,
+  type TestCluster,
 } from './test-support';
 
 const { start } = testClusterPerTest();
@@ -26,6 +27,29 @@ const { start } = testClusterPerTest();
 async function incAndGet(client: ClusterClient, to: string, n: number): Promise<number> {
   for (let i = 0; i < n; i++) client.send(to, { type: 'INC' });
   return ((await client.call(to, { type: 'GET' }, 10_000)) as { count: number }).count;
+}
+
+/**
+ * Loads Counter and Homebody (which refuses to move) and spawns on `worker` three Counters (at 10, 20 and 30, each
+ * sent one INC) and a Homebody (sent two).
+ */
+async function countersAndHomebody(t: TestCluster, worker: string): Promise<{ counters: string[]; homebody: string }> {
+  await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
+  await t.client.load(repoPath('packages/daemon/test-fixtures/homebody.ts'));
+  const counters = [await t.client.spawn('Counter', { count: 10 }, { worker }), await t.client.spawn('Counter', { count: 20 }, { worker }), await t.client.spawn('Counter', { count: 30 }, { worker })];
+  expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([11, 21, 31]);
+  const homebody = await t.client.spawn('Homebody', { count: 0 }, { worker });
+  expect(await incAndGet(t.client, homebody, 2)).toBe(2);
+  return { counters, homebody };
+}
+
+/** The Counters of {@link countersAndHomebody} run on `b` and keep counting from their state; the Homebody ended; `b` is the only worker. */
+async function expectMovedTo(t: TestCluster, counters: string[], homebody: string, b: string): Promise<void> {
+  const ps = await t.client.ps();
+  expect(counters.map((c) => ps.find((p) => p.name === c)?.worker)).toEqual([b, b, b]);
+  expect(ps.some((p) => p.name === homebody)).toBe(false);
+  expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([12, 22, 32]);
+  expect((await t.client.status()).workers.map((w) => w.id)).toEqual([b]);
 }
 
 describe('relocation operated on a cluster of daemons', { timeout: 120_000 }, () => {
@@ -54,22 +78,13 @@ describe('relocation operated on a cluster of daemons', { timeout: 120_000 }, ()
   it('workers remove moves the processes to the other worker (they keep their state) and ends only the one that refuses, reporting both counts', async () => {
     const t = await start([{ id: 'n1', workers: 2 }]);
     const [a, b] = t.workers.get('n1')!;
-    await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/homebody.ts'));
-    const counters = [await t.client.spawn('Counter', { count: 10 }, { worker: a }), await t.client.spawn('Counter', { count: 20 }, { worker: a }), await t.client.spawn('Counter', { count: 30 }, { worker: a })];
-    for (const c of counters) await incAndGet(t.client, c, 1);
-    const homebody = await t.client.spawn('Homebody', { count: 0 }, { worker: a });
-    expect(await incAndGet(t.client, homebody, 2)).toBe(2);
+    const { counters, homebody } = await countersAndHomebody(t, a!);
 
     const removal = await t.client.removeWorker(a!);
     expect(removal).toMatchObject({ worker: a, node: 'n1', removed: true, moved: 3, refused: 1, failed: 0, ended: 1, targets: [b] });
     await t.clusterDaemon.waitFor(new RegExp(`evacuation of '${a}' \\(worker '${a}' is being removed\\): moved 3 processes to '${b}'; 1 to end with 'shutdown' \\(1 refused, 0 could not move\\)`));
     // Every counter lives on, on b, with its count, although its home (the removed worker) is gone (design 031).
-    const ps = await t.client.ps();
-    expect(counters.map((c) => ps.find((p) => p.name === c)?.worker)).toEqual([b, b, b]);
-    expect(ps.some((p) => p.name === homebody)).toBe(false);
-    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([12, 22, 32]);
-    expect((await t.client.status()).workers.map((w) => w.id)).toEqual([b]);
+    await expectMovedTo(t, counters, homebody, b!);
   });
 });
 
@@ -81,22 +96,13 @@ describe('a node daemon stopped by SIGTERM', { timeout: 120_000 }, () => {
     ]);
     const [a] = t.workers.get('n1')!;
     const [b] = t.workers.get('n2')!;
-    await t.client.load(repoPath('packages/daemon/test-fixtures/counter-v1.ts'));
-    await t.client.load(repoPath('packages/daemon/test-fixtures/homebody.ts'));
-    const counters = [await t.client.spawn('Counter', { count: 10 }, { worker: a }), await t.client.spawn('Counter', { count: 20 }, { worker: a }), await t.client.spawn('Counter', { count: 30 }, { worker: a })];
-    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([11, 21, 31]);
-    const homebody = await t.client.spawn('Homebody', { count: 0 }, { worker: a });
-    expect(await incAndGet(t.client, homebody, 2)).toBe(2);
+    const { counters, homebody } = await countersAndHomebody(t, a!);
 
     const n1 = t.nodes.get('n1')!;
     n1.kill('SIGTERM');
     expect(await n1.exited).toEqual({ code: 0, signal: null });
     expect(n1.lines.some((l) => l.includes(`evacuation of '${a}' (node 'n1' is draining: got SIGTERM): moved 3 processes to '${b}'; 1 to end with 'shutdown' (1 refused, 0 could not move)`)), n1.lines.join('\n')).toBe(true);
-    const ps = await t.client.ps();
-    expect(counters.map((c) => ps.find((p) => p.name === c)?.worker)).toEqual([b, b, b]);
-    expect(ps.some((p) => p.name === homebody)).toBe(false);
-    expect(await Promise.all(counters.map((c) => incAndGet(t.client, c, 1)))).toEqual([12, 22, 32]);
-    expect((await t.client.status()).workers.map((w) => w.id)).toEqual([b]);
+    await expectMovedTo(t, counters, homebody, b!);
   });
 });
 
